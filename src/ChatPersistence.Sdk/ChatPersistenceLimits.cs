@@ -1,0 +1,57 @@
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// The input rules every store enforces, before anything is written. The byte limits for content and metadata have
+/// defaults that <see cref="ChatPersistenceOptions"/> can change up to the ceilings below; the rest are fixed.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>User and workflow ids: not empty or white space, no control characters, at most the lengths below.</item>
+/// <item>Text anywhere (ids, titles, content, metadata keys and values, search queries) must not contain U+0000 (PostgreSQL
+/// cannot store it) nor unpaired UTF-16 surrogates (not representable in UTF-8).</item>
+/// <item>Content: not null; may be empty only when the metadata is a non-empty JSON object.</item>
+/// <item>Metadata: a JSON object when given.</item>
+/// <item>A batch: 1 to <see cref="MaxBatchSize"/> messages with distinct, non-empty ids.</item>
+/// </list>
+/// </remarks>
+public static class ChatPersistenceLimits
+{
+    /// <summary>The maximum length of a user id, in characters: 128.</summary>
+    public const int MaxUserIdLength = 128;
+
+    /// <summary>The maximum length of a workflow id, in characters: 256.</summary>
+    public const int MaxWorkflowIdLength = 256;
+
+    /// <summary>The maximum length of a session title, in characters: 256.</summary>
+    public const int MaxTitleLength = 256;
+
+    /// <summary>The maximum number of messages in one append: 100.</summary>
+    public const int MaxBatchSize = 100;
+
+    /// <summary>
+    /// The maximum page size of history and listings: 500. It stays below Supabase's default API row cap (1000) so no
+    /// page is ever silently truncated by PostgREST.
+    /// </summary>
+    public const int MaxPageSize = 500;
+
+    /// <summary>The maximum page size of a search: 100.</summary>
+    public const int MaxSearchPageSize = 100;
+
+    /// <summary>The maximum length of a search query, in characters: 500.</summary>
+    public const int MaxSearchQueryLength = 500;
+
+    /// <summary>The maximum number of sessions one retention call deletes: 10,000.</summary>
+    public const int MaxRetentionBatchSize = 10_000;
+
+    /// <summary>The default maximum size of a message's content, in UTF-8 bytes: 1 MiB.</summary>
+    public const int DefaultMaxContentBytes = 1024 * 1024;
+
+    /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxContentBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
+    public const int MaxContentBytesCeiling = 16 * 1024 * 1024;
+
+    /// <summary>The default maximum size of a message's metadata, in UTF-8 bytes of compact JSON: 256 KiB.</summary>
+    public const int DefaultMaxMetadataBytes = 256 * 1024;
+
+    /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
+    public const int MaxMetadataBytesCeiling = 16 * 1024 * 1024;
+}

@@ -1,0 +1,22 @@
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// Options shared by every store, bound from the <c>ChatPersistence</c> configuration section and validated at start-up.
+/// </summary>
+public sealed class ChatPersistenceOptions
+{
+    /// <summary>The configuration section the options are bound from: <c>ChatPersistence</c>.</summary>
+    public const string SectionName = "ChatPersistence";
+
+    /// <summary>
+    /// The maximum size of a message's content in UTF-8 bytes: 1 to <see cref="ChatPersistenceLimits.MaxContentBytesCeiling"/>.
+    /// Defaults to <see cref="ChatPersistenceLimits.DefaultMaxContentBytes"/> (1 MiB).
+    /// </summary>
+    public int MaxContentBytes { get; set; } = ChatPersistenceLimits.DefaultMaxContentBytes;
+
+    /// <summary>
+    /// The maximum size of a message's metadata in UTF-8 bytes of compact JSON: 2 to
+    /// <see cref="ChatPersistenceLimits.MaxMetadataBytesCeiling"/>. Defaults to <see cref="ChatPersistenceLimits.DefaultMaxMetadataBytes"/> (256 KiB).
+    /// </summary>
+    public int MaxMetadataBytes { get; set; } = ChatPersistenceLimits.DefaultMaxMetadataBytes;
+}

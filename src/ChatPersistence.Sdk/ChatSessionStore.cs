@@ -1,0 +1,401 @@
+using System.Buffers.Binary;
+using ChatPersistence.Sdk.Internal;
+
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// The base class of every store: it validates input with the shared rules of <see cref="ChatPersistenceLimits"/>, decodes
+/// and checks cursors, builds pages, and passes only valid, decoded requests to the store's <c>…CoreAsync</c> methods.
+/// Deriving from it is what makes every store behave the same for the same input.
+/// </summary>
+/// <remarks>
+/// The core methods are called with validated arguments, after <see cref="CancellationToken.ThrowIfCancellationRequested"/>.
+/// They must be thread-safe, must scope every read and write to the given user, and must throw
+/// <see cref="ChatNotFoundException"/> for sessions and messages that do not exist or are not the user's.
+/// </remarks>
+public abstract class ChatSessionStore : IChatSessionStore
+{
+    private const int HistoryPayloadLength = 9;
+    private const int SessionsPayloadLength = 24;
+    private const int FavoritesPayloadLength = 8;
+    private const int SearchPayloadLength = 4;
+
+    /// <summary>Creates the store with the shared options.</summary>
+    /// <param name="options">The limits to apply; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentException">The options are out of range.</exception>
+    protected ChatSessionStore(ChatPersistenceOptions? options)
+    {
+        Options = options ?? new ChatPersistenceOptions();
+        var failure = ChatPersistenceOptionsValidator.Check(Options);
+        if (failure is not null)
+        {
+            throw new ArgumentException(failure, nameof(options));
+        }
+    }
+
+    /// <summary>The options this store validates input with.</summary>
+    protected ChatPersistenceOptions Options { get; }
+
+    /// <inheritdoc />
+    public Task<ChatSession> GetOrCreateSessionAsync(string userId, string workflowId, string? title = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.Id(workflowId, ChatPersistenceLimits.MaxWorkflowIdLength, nameof(workflowId));
+        InputValidator.Title(title, nameof(title));
+        cancellationToken.ThrowIfCancellationRequested();
+        return GetOrCreateSessionCoreAsync(userId, workflowId, title, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ChatSession?> GetSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        cancellationToken.ThrowIfCancellationRequested();
+        return GetSessionCoreAsync(userId, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatPage<ChatSession>> ListSessionsAsync(string userId, ChatListRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        request ??= ChatListRequest.First;
+        InputValidator.PageSize(request.PageSize, ChatPersistenceLimits.MaxPageSize, nameof(request));
+        var scope = ChatCursor.Scope("sessions", userId);
+        DateTimeOffset? afterUpdatedAt = null;
+        Guid? afterId = null;
+        if (request.Cursor is not null)
+        {
+            var payload = ChatCursor.Decode(request.Cursor, ChatCursor.Kind.Sessions, scope, SessionsPayloadLength, nameof(request));
+            afterUpdatedAt = ChatTime.FromUnixMicroseconds(BinaryPrimitives.ReadInt64LittleEndian(payload));
+            afterId = new Guid(payload.AsSpan(8, 16));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var rows = await ListSessionsCoreAsync(userId, afterUpdatedAt, afterId, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        return ToPage(rows, request.PageSize, last =>
+        {
+            Span<byte> payload = stackalloc byte[SessionsPayloadLength];
+            BinaryPrimitives.WriteInt64LittleEndian(payload, ChatTime.ToUnixMicroseconds(last.UpdatedAt));
+            _ = last.Id.TryWriteBytes(payload[8..]);
+            return ChatCursor.Encode(ChatCursor.Kind.Sessions, scope, payload);
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<ChatSession> RenameSessionAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        InputValidator.Title(title, nameof(title));
+        cancellationToken.ThrowIfCancellationRequested();
+        return RenameSessionCoreAsync(userId, sessionId, title, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredChatMessage>> AppendMessagesAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        var validated = InputValidator.Messages(messages, Options, nameof(messages));
+        cancellationToken.ThrowIfCancellationRequested();
+        return AppendMessagesCoreAsync(userId, sessionId, validated, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatMessagePage> GetMessagesAsync(string userId, Guid sessionId, ChatHistoryRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        request ??= ChatHistoryRequest.Latest;
+        InputValidator.PageSize(request.PageSize, ChatPersistenceLimits.MaxPageSize, nameof(request));
+        var scope = ChatCursor.Scope("history", userId, sessionId.ToString());
+        long? boundary = null;
+        var older = request.Start == ChatHistoryStart.Newest;
+        if (request.Cursor is not null)
+        {
+            var payload = ChatCursor.Decode(request.Cursor, ChatCursor.Kind.History, scope, HistoryPayloadLength, nameof(request));
+            boundary = BinaryPrimitives.ReadInt64LittleEndian(payload);
+            older = payload[8] == 0;
+        }
+        else if (!Enum.IsDefined(request.Start))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Start, "Unknown history start.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var slice = await ReadHistoryCoreAsync(userId, sessionId, boundary, older, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        var rows = slice.Messages;
+        var hasMore = rows.Count > request.PageSize;
+        var count = Math.Min(rows.Count, request.PageSize);
+        var messages = new StoredChatMessage[count];
+        for (var i = 0; i < count; i++)
+        {
+            messages[older ? count - 1 - i : i] = rows[i];
+        }
+
+        var beyond = boundary is not null && slice.HasMessagesBeyondBoundary;
+        long? first = count > 0 ? messages[0].Sequence : boundary;
+        long? last = count > 0 ? messages[^1].Sequence : boundary;
+        return new ChatMessagePage
+        {
+            Messages = messages,
+            HasOlder = older ? hasMore : beyond,
+            HasNewer = older ? beyond : hasMore,
+            OlderCursor = first is { } f ? HistoryCursor(scope, f, older: true) : null,
+            NewerCursor = last is { } l ? HistoryCursor(scope, l, older: false) : null,
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<long> ClearSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        cancellationToken.ThrowIfCancellationRequested();
+        return ClearSessionCoreAsync(userId, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        cancellationToken.ThrowIfCancellationRequested();
+        return DeleteSessionCoreAsync(userId, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatPage<ChatSearchHit>> SearchAsync(string userId, ChatSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        ArgumentNullException.ThrowIfNull(request);
+        InputValidator.SearchQuery(request.Query, nameof(request));
+        if (request.SessionId is { } sessionId)
+        {
+            InputValidator.NotEmpty(sessionId, nameof(request));
+        }
+
+        InputValidator.PageSize(request.PageSize, ChatPersistenceLimits.MaxSearchPageSize, nameof(request));
+        var scope = ChatCursor.Scope("search", userId, request.SessionId?.ToString(), request.Query);
+        var offset = 0;
+        if (request.Cursor is not null)
+        {
+            var payload = ChatCursor.Decode(request.Cursor, ChatCursor.Kind.Search, scope, SearchPayloadLength, nameof(request));
+            offset = BinaryPrimitives.ReadInt32LittleEndian(payload);
+            if (offset < 0)
+            {
+                throw new ArgumentException("The cursor is malformed.", nameof(request));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var rows = await SearchCoreAsync(userId, request.Query, request.SessionId, offset, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        return ToPage(rows, request.PageSize, _ =>
+        {
+            Span<byte> payload = stackalloc byte[SearchPayloadLength];
+            BinaryPrimitives.WriteInt32LittleEndian(payload, offset + request.PageSize);
+            return ChatCursor.Encode(ChatCursor.Kind.Search, scope, payload);
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<StoredChatMessage> SetFavoriteAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        cancellationToken.ThrowIfCancellationRequested();
+        return SetFavoriteCoreAsync(userId, messageId, isFavorite, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatPage<StoredChatMessage>> ListFavoritesAsync(string userId, ChatFavoritesRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        request ??= new ChatFavoritesRequest();
+        if (request.SessionId is { } sessionId)
+        {
+            InputValidator.NotEmpty(sessionId, nameof(request));
+        }
+
+        InputValidator.PageSize(request.PageSize, ChatPersistenceLimits.MaxPageSize, nameof(request));
+        var scope = ChatCursor.Scope("favorites", userId, request.SessionId?.ToString());
+        long? before = null;
+        if (request.Cursor is not null)
+        {
+            var payload = ChatCursor.Decode(request.Cursor, ChatCursor.Kind.Favorites, scope, FavoritesPayloadLength, nameof(request));
+            before = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var rows = await ListFavoritesCoreAsync(userId, request.SessionId, before, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        return ToPage(rows, request.PageSize, last =>
+        {
+            Span<byte> payload = stackalloc byte[FavoritesPayloadLength];
+            BinaryPrimitives.WriteInt64LittleEndian(payload, last.Sequence);
+            return ChatCursor.Encode(ChatCursor.Kind.Favorites, scope, payload);
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default)
+    {
+        if (maxSessions < 1 || maxSessions > ChatPersistenceLimits.MaxRetentionBatchSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxSessions), maxSessions, $"The batch size must be between 1 and {ChatPersistenceLimits.MaxRetentionBatchSize}.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return DeleteIdleSessionsCoreAsync(ChatTime.Truncate(idleBefore), maxSessions, cancellationToken);
+    }
+
+    /// <summary>Truncates a timestamp to UTC whole microseconds, the precision every store keeps.</summary>
+    /// <param name="value">The timestamp.</param>
+    /// <returns>The truncated UTC timestamp.</returns>
+    protected static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => ChatTime.Truncate(value);
+
+    /// <summary>Gets or creates the session (see <see cref="IChatSessionStore.GetOrCreateSessionAsync"/>); race-free.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="workflowId">The validated workflow id.</param>
+    /// <param name="title">The validated title for a new session.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The session.</returns>
+    protected abstract Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken);
+
+    /// <summary>Returns the user's session, or <see langword="null"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The session or <see langword="null"/>.</returns>
+    protected abstract Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns up to <paramref name="limit"/> of the user's sessions ordered by <see cref="ChatSession.UpdatedAt"/> descending then
+    /// <see cref="ChatSession.Id"/> descending (ids compared as their lower-case "D" strings, ordinally, which is also PostgreSQL's
+    /// uuid order), strictly after the
+    /// position (<paramref name="afterUpdatedAt"/>, <paramref name="afterId"/>) when given.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="afterUpdatedAt">The keyset position's timestamp, or <see langword="null"/> for the first page.</param>
+    /// <param name="afterId">The keyset position's id, or <see langword="null"/> for the first page.</param>
+    /// <param name="limit">How many rows to return at most (the page size plus one).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The rows.</returns>
+    protected abstract Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Renames the user's session and bumps its <see cref="ChatSession.UpdatedAt"/>; throws <see cref="ChatNotFoundException"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="title">The validated title or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The updated session.</returns>
+    protected abstract Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends the validated batch atomically and idempotently (see <see cref="IChatSessionStore.AppendMessagesAsync"/>),
+    /// assigning increasing sequence numbers in batch order, and bumps the session's <see cref="ChatSession.UpdatedAt"/>,
+    /// <see cref="ChatSession.MessageCount"/> and <see cref="ChatSession.LastMessageAt"/>. Throws <see cref="ChatNotFoundException"/>
+    /// or <see cref="ChatConflictException"/> with nothing written.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="messages">The validated batch (creation times already truncated to microseconds).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored messages in batch order.</returns>
+    protected abstract Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> messages of the user's session in traversal order: when <paramref name="older"/>, those with
+    /// a sequence below <paramref name="boundary"/> (or the newest, without one) in descending order; otherwise those above it (or the
+    /// oldest) in ascending order. Also reports whether any message lies on the other side of the boundary (sequence ≥ it when reading
+    /// older, ≤ it when reading newer). Throws <see cref="ChatNotFoundException"/> for a session that is missing or not the user's.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="boundary">The exclusive boundary sequence, or <see langword="null"/> to start at an end.</param>
+    /// <param name="older">Whether to read towards older messages.</param>
+    /// <param name="limit">How many rows to return at most (the page size plus one).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The slice.</returns>
+    protected abstract Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the messages of the user's session, keeps it and bumps its <see cref="ChatSession.UpdatedAt"/>; throws <see cref="ChatNotFoundException"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many messages were deleted.</returns>
+    protected abstract Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the user's session and its messages.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Whether a session was deleted.</returns>
+    protected abstract Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Searches the user's messages (see <see cref="IChatSessionStore.SearchAsync"/>), best rank first then newest first, skipping
+    /// <paramref name="offset"/> hits and returning up to <paramref name="limit"/>. Throws <see cref="ChatNotFoundException"/> when
+    /// <paramref name="sessionId"/> is given and is not the user's.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="query">The validated query text.</param>
+    /// <param name="sessionId">The session to search in, or <see langword="null"/> for all of the user's sessions.</param>
+    /// <param name="offset">How many hits to skip.</param>
+    /// <param name="limit">How many hits to return at most (the page size plus one).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The hits.</returns>
+    protected abstract Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Sets the favourite flag of the user's message; throws <see cref="ChatNotFoundException"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="isFavorite">The new state.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The updated message.</returns>
+    protected abstract Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns up to <paramref name="limit"/> of the user's favourite messages with a sequence below <paramref name="beforeSequence"/>
+    /// (all when <see langword="null"/>), in descending sequence order. Throws <see cref="ChatNotFoundException"/> when
+    /// <paramref name="sessionId"/> is given and is not the user's.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session, or <see langword="null"/> for all of the user's sessions.</param>
+    /// <param name="beforeSequence">The exclusive keyset position, or <see langword="null"/>.</param>
+    /// <param name="limit">How many rows to return at most (the page size plus one).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The rows.</returns>
+    protected abstract Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes up to <paramref name="maxSessions"/> sessions of any user idle since before <paramref name="idleBefore"/>, oldest first.</summary>
+    /// <param name="idleBefore">The cutoff (already truncated to microseconds).</param>
+    /// <param name="maxSessions">The validated batch size.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many sessions were deleted.</returns>
+    protected abstract Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken);
+
+    private static string HistoryCursor(ulong scope, long sequence, bool older)
+    {
+        Span<byte> payload = stackalloc byte[HistoryPayloadLength];
+        BinaryPrimitives.WriteInt64LittleEndian(payload, sequence);
+        payload[8] = older ? (byte)0 : (byte)1;
+        return ChatCursor.Encode(ChatCursor.Kind.History, scope, payload);
+    }
+
+    private static ChatPage<T> ToPage<T>(IReadOnlyList<T> rows, int pageSize, Func<T, string> cursorAfter)
+    {
+        if (rows.Count <= pageSize)
+        {
+            return new ChatPage<T> { Items = rows };
+        }
+
+        var items = new T[pageSize];
+        for (var i = 0; i < pageSize; i++)
+        {
+            items[i] = rows[i];
+        }
+
+        return new ChatPage<T> { Items = items, NextCursor = cursorAfter(items[^1]) };
+    }
+}

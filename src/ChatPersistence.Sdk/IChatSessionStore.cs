@@ -1,0 +1,160 @@
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// Persistent, per-workflow chat history: one session per (user, workflow), messages appended idempotently and read
+/// back in keyset-paged windows, searched, favourited, cleared and expired.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every operation is made for an explicit user id and only ever sees that user's data: a session or message of another
+/// user behaves exactly as if it did not exist (<see cref="ChatNotFoundException"/>). Stores that act for one signed-in
+/// user (Supabase user mode) additionally reject any other user id with <see cref="ChatAccessDeniedException"/>.
+/// </para>
+/// <para>
+/// Input is validated before anything is sent or written (see <see cref="ChatPersistenceLimits"/>): caller mistakes
+/// throw <see cref="ArgumentException"/>, <see cref="ArgumentNullException"/> or <see cref="ArgumentOutOfRangeException"/>
+/// and leave the store unchanged. Store failures throw <see cref="ChatPersistenceException"/> or a subclass; check
+/// <see cref="ChatPersistenceException.IsTransient"/> before retrying.
+/// </para>
+/// <para>Implementations are thread-safe: one instance serves concurrent callers for many users.</para>
+/// <para>Implementers should derive from <see cref="ChatSessionStore"/>, which applies the shared validation and cursor rules.</para>
+/// </remarks>
+public interface IChatSessionStore
+{
+    /// <summary>
+    /// Returns the session of <paramref name="userId"/> for <paramref name="workflowId"/>, creating it when it does not
+    /// exist yet, in one atomic step: concurrent callers for the same pair all get the same session.
+    /// </summary>
+    /// <param name="userId">The owner (at most <see cref="ChatPersistenceLimits.MaxUserIdLength"/> characters).</param>
+    /// <param name="workflowId">The host's workflow id (at most <see cref="ChatPersistenceLimits.MaxWorkflowIdLength"/> characters).</param>
+    /// <param name="title">The title given to the session when it is created; ignored when it already exists.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="ArgumentException">An id is empty, too long or contains control characters, or the title is invalid.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatSession> GetOrCreateSessionAsync(string userId, string workflowId, string? title = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a session of the user by id, or <see langword="null"/> when it does not exist or is not the user's.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The session, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatSession?> GetSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the user's sessions across workflows, most recently active (<see cref="ChatSession.UpdatedAt"/>) first.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="request">The page to read; <see langword="null"/> reads the first page.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A page of sessions.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid, or the cursor is malformed, tampered with or from another listing.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatPage<ChatSession>> ListSessionsAsync(string userId, ChatListRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets or removes the title of a session and bumps its <see cref="ChatSession.UpdatedAt"/>.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="title">The new title (at most <see cref="ChatPersistenceLimits.MaxTitleLength"/> characters), or <see langword="null"/> to remove it.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The updated session.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatSession> RenameSessionAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends messages to a session in one atomic step and bumps the session's <see cref="ChatSession.UpdatedAt"/>.
+    /// Idempotent by <see cref="NewChatMessage.Id"/>: a message already stored with the same role, content and metadata in
+    /// the same session is not stored again and its stored form is returned.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="messages">1 to <see cref="ChatPersistenceLimits.MaxBatchSize"/> messages with distinct ids, stored in this order.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored messages, in the order given, with their sequence numbers and timestamps.</returns>
+    /// <exception cref="ArgumentException">A message is invalid (see <see cref="ChatPersistenceLimits"/>); nothing was written.</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's; nothing was written.</exception>
+    /// <exception cref="ChatConflictException">A message id is stored with different content or in another session; nothing was written.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed; when <see cref="ChatPersistenceException.IsTransient"/>, retry with the same messages.</exception>
+    Task<IReadOnlyList<StoredChatMessage>> AppendMessagesAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one keyset-paged window of a session's history.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="request">Which page; <see langword="null"/> reads the newest <see cref="ChatHistoryRequest.DefaultPageSize"/> messages.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The page, in chronological order.</returns>
+    /// <exception cref="ArgumentException">The page size is out of range, or the cursor is malformed, tampered with or from another session.</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatMessagePage> GetMessagesAsync(string userId, Guid sessionId, ChatHistoryRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every message of a session and keeps the session (bumping its <see cref="ChatSession.UpdatedAt"/>).</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many messages were deleted.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<long> ClearSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a session and all of its messages.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when it was deleted; <see langword="false"/> when it did not exist or is not the user's (so retries are safe).</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<bool> DeleteSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Full-text search in the user's history, in one session or across all of the user's sessions, best match first
+    /// (ties: newest first). Words match whole stored words, case- and accent-insensitively, with no stemming; a word ending
+    /// in <c>*</c> matches as a prefix. Any input is safe: operators, quotes and punctuation are treated as text.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="request">The query and page.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A page of hits.</returns>
+    /// <exception cref="ArgumentException">The query has no letter or digit, is too long or contains U+0000, the page size is out of range, or the cursor is invalid.</exception>
+    /// <exception cref="ChatNotFoundException"><see cref="ChatSearchRequest.SessionId"/> names a session that does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatPage<ChatSearchHit>> SearchAsync(string userId, ChatSearchRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks or unmarks a message as a favourite (idempotent).</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="isFavorite">The new state.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The updated message.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatNotFoundException">The message does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<StoredChatMessage> SetFavoriteAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the user's favourite messages, newest first, in one session or across all of the user's sessions.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="request">Which favourites and page; <see langword="null"/> reads the first page across sessions.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A page of messages.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid, or the cursor is malformed, tampered with or from another listing.</exception>
+    /// <exception cref="ChatNotFoundException"><see cref="ChatFavoritesRequest.SessionId"/> names a session that does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatPage<StoredChatMessage>> ListFavoritesAsync(string userId, ChatFavoritesRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes up to <paramref name="maxSessions"/> sessions (of all users) whose <see cref="ChatSession.UpdatedAt"/>
+    /// is before <paramref name="idleBefore"/>, oldest first, with their messages. Reserved to trusted callers: stores acting
+    /// for a signed-in user throw <see cref="ChatAccessDeniedException"/>.
+    /// </summary>
+    /// <param name="idleBefore">The cutoff: sessions last active strictly before it are deleted.</param>
+    /// <param name="maxSessions">The batch size, 1 to <see cref="ChatPersistenceLimits.MaxRetentionBatchSize"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many sessions were deleted; fewer than <paramref name="maxSessions"/> means none is left.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSessions"/> is out of range.</exception>
+    /// <exception cref="ChatAccessDeniedException">The store acts for a user and may not run retention.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default);
+}

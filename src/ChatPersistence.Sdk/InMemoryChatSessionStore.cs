@@ -1,0 +1,386 @@
+using System.Text.Json;
+using ChatPersistence.Sdk.Internal;
+
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// A complete, thread-safe store that keeps everything in process memory: the reference behaviour of the contract, and a
+/// store for hosts' own unit tests. Nothing survives the process.
+/// </summary>
+/// <remarks>All operations take one lock, so they are atomic with respect to each other. Search scans the user's messages.</remarks>
+public sealed class InMemoryChatSessionStore : ChatSessionStore
+{
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly Dictionary<(string UserId, string WorkflowId), SessionState> _byKey = [];
+    private readonly Dictionary<Guid, SessionState> _sessions = [];
+    private readonly Dictionary<Guid, MessageLocation> _messages = [];
+    private long _sequence;
+
+    /// <summary>Creates an empty store with the default options and the system clock.</summary>
+    public InMemoryChatSessionStore()
+        : this(null, null)
+    {
+    }
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="options">The input limits; <see langword="null"/> uses the defaults.</param>
+    /// <param name="timeProvider">The clock for timestamps; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentException">The options are out of range.</exception>
+    public InMemoryChatSessionStore(ChatPersistenceOptions? options, TimeProvider? timeProvider = null)
+        : base(options)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_byKey.TryGetValue((userId, workflowId), out var state))
+            {
+                var now = Now();
+                state = new SessionState(new ChatSession
+                {
+                    Id = Guid.CreateVersion7(),
+                    UserId = userId,
+                    WorkflowId = workflowId,
+                    Title = title,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                });
+                _byKey.Add((userId, workflowId), state);
+                _sessions.Add(state.Session.Id, state);
+            }
+
+            return Task.FromResult(state.Session);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(Find(userId, sessionId)?.Session);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var afterKey = afterId?.ToString();
+            IReadOnlyList<ChatSession> rows = _sessions.Values
+                .Select(s => s.Session)
+                .Where(s => s.UserId == userId)
+                .Where(s => afterUpdatedAt is null
+                    || s.UpdatedAt < afterUpdatedAt
+                    || (s.UpdatedAt == afterUpdatedAt && string.CompareOrdinal(s.Id.ToString(), afterKey) < 0))
+                .OrderByDescending(s => s.UpdatedAt)
+                .ThenByDescending(s => s.Id.ToString(), StringComparer.Ordinal)
+                .Take(limit)
+                .ToArray();
+            return Task.FromResult(rows);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+            state.Session = state.Session with { Title = title, UpdatedAt = Later(state.Session.UpdatedAt) };
+            return Task.FromResult(state.Session);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+
+            // Check the whole batch before writing anything: all or nothing.
+            var result = new StoredChatMessage?[messages.Count];
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (_messages.TryGetValue(messages[i].Id, out var existing))
+                {
+                    var stored = existing.Session.Messages[existing.Index];
+                    if (existing.Session != state || !SameMessage(stored, messages[i]))
+                    {
+                        throw ChatConflictException.ForMessage(messages[i].Id);
+                    }
+
+                    result[i] = stored;
+                }
+            }
+
+            var now = Now();
+            var appended = 0;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (result[i] is not null)
+                {
+                    continue;
+                }
+
+                var message = messages[i];
+                var stored = new StoredChatMessage
+                {
+                    Id = message.Id,
+                    SessionId = sessionId,
+                    Sequence = ++_sequence,
+                    Role = message.Role,
+                    Content = message.Content,
+                    Metadata = message.Metadata?.Clone() ?? EmptyObject,
+                    CreatedAt = message.CreatedAt ?? now,
+                };
+                _messages.Add(stored.Id, new MessageLocation(state, state.Messages.Count));
+                state.Messages.Add(stored);
+                result[i] = stored;
+                appended++;
+            }
+
+            if (appended > 0)
+            {
+                var last = state.Messages[^1];
+                state.Session = state.Session with
+                {
+                    UpdatedAt = Later(state.Session.UpdatedAt),
+                    MessageCount = state.Messages.Count,
+                    LastMessageAt = last.CreatedAt,
+                };
+            }
+
+            return Task.FromResult<IReadOnlyList<StoredChatMessage>>(result!);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var list = (Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId)).Messages;
+
+            // Index of the first message with a sequence >= boundary (messages are in ascending sequence order).
+            var split = boundary is { } b ? LowerBound(list, b) : (older ? list.Count : 0);
+            var rows = new List<StoredChatMessage>(Math.Min(limit, list.Count));
+            bool beyond;
+            if (older)
+            {
+                for (var i = split - 1; i >= 0 && rows.Count < limit; i--)
+                {
+                    rows.Add(list[i]);
+                }
+
+                beyond = boundary is not null && split < list.Count;
+            }
+            else
+            {
+                var from = split < list.Count && boundary is { } bb && list[split].Sequence == bb ? split + 1 : split;
+                for (var i = from; i < list.Count && rows.Count < limit; i++)
+                {
+                    rows.Add(list[i]);
+                }
+
+                beyond = boundary is not null && from > 0;
+            }
+
+            return Task.FromResult(new ChatHistorySlice(rows, beyond));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+            long count = state.Messages.Count;
+            foreach (var message in state.Messages)
+            {
+                _messages.Remove(message.Id);
+            }
+
+            state.Messages.Clear();
+            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = 0, LastMessageAt = null };
+            return Task.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId);
+            if (state is null)
+            {
+                return Task.FromResult(false);
+            }
+
+            Remove(state);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var terms = TextSearch.ParseQuery(query);
+        List<(StoredChatMessage Message, string WorkflowId)> candidates;
+        lock (_gate)
+        {
+            IEnumerable<SessionState> scope;
+            if (sessionId is { } id)
+            {
+                scope = [Find(userId, id) ?? throw ChatNotFoundException.ForSession(id)];
+            }
+            else
+            {
+                scope = _sessions.Values.Where(s => s.Session.UserId == userId);
+            }
+
+            candidates = scope.SelectMany(s => s.Messages.Select(m => (m, s.Session.WorkflowId))).ToList();
+        }
+
+        var hits = new List<ChatSearchHit>();
+        foreach (var (message, workflowId) in candidates)
+        {
+            var words = TextSearch.Words(message.Content);
+            if (TextSearch.Rank(words, terms) is not { } rank)
+            {
+                continue;
+            }
+
+            var (snippet, highlights) = TextSearch.Snippet(message.Content, words, terms);
+            hits.Add(new ChatSearchHit { Message = message, WorkflowId = workflowId, Rank = rank, Snippet = snippet, Highlights = highlights });
+        }
+
+        IReadOnlyList<ChatSearchHit> page = hits
+            .OrderByDescending(h => h.Rank)
+            .ThenByDescending(h => h.Message.Sequence)
+            .Skip(offset)
+            .Take(limit)
+            .ToArray();
+        return Task.FromResult(page);
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_messages.TryGetValue(messageId, out var location) || location.Session.Session.UserId != userId)
+            {
+                throw ChatNotFoundException.ForMessage(messageId);
+            }
+
+            var updated = location.Session.Messages[location.Index] with { IsFavorite = isFavorite };
+            location.Session.Messages[location.Index] = updated;
+            return Task.FromResult(updated);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IEnumerable<SessionState> scope = sessionId is { } id
+                ? [Find(userId, id) ?? throw ChatNotFoundException.ForSession(id)]
+                : _sessions.Values.Where(s => s.Session.UserId == userId);
+            IReadOnlyList<StoredChatMessage> rows = scope
+                .SelectMany(s => s.Messages)
+                .Where(m => m.IsFavorite && (beforeSequence is null || m.Sequence < beforeSequence))
+                .OrderByDescending(m => m.Sequence)
+                .Take(limit)
+                .ToArray();
+            return Task.FromResult(rows);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var idle = _sessions.Values
+                .Where(s => s.Session.UpdatedAt < idleBefore)
+                .OrderBy(s => s.Session.UpdatedAt)
+                .Take(maxSessions)
+                .ToArray();
+            foreach (var state in idle)
+            {
+                Remove(state);
+            }
+
+            return Task.FromResult(idle.Length);
+        }
+    }
+
+    private static bool SameMessage(StoredChatMessage stored, NewChatMessage message) =>
+        stored.Role == message.Role
+        && string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
+        && JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject);
+
+    private static int LowerBound(List<StoredChatMessage> list, long sequence)
+    {
+        int lo = 0, hi = list.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (list[mid].Sequence < sequence)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private DateTimeOffset Now() => TruncateToMicroseconds(_time.GetUtcNow());
+
+    // updated_at never goes backwards and always moves on a write, even when the clock has not ticked.
+    private DateTimeOffset Later(DateTimeOffset previous)
+    {
+        var now = Now();
+        return now > previous ? now : previous.AddTicks(10);
+    }
+
+    private SessionState? Find(string userId, Guid sessionId) =>
+        _sessions.TryGetValue(sessionId, out var state) && state.Session.UserId == userId ? state : null;
+
+    private void Remove(SessionState state)
+    {
+        foreach (var message in state.Messages)
+        {
+            _messages.Remove(message.Id);
+        }
+
+        _sessions.Remove(state.Session.Id);
+        _byKey.Remove((state.Session.UserId, state.Session.WorkflowId));
+    }
+
+    private sealed class SessionState(ChatSession session)
+    {
+        public ChatSession Session { get; set; } = session;
+
+        public List<StoredChatMessage> Messages { get; } = [];
+    }
+
+    private readonly record struct MessageLocation(SessionState Session, int Index);
+}

@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace ChatPersistence.Sdk.Internal;
+
+/// <summary>The shared input rules (see <see cref="ChatPersistenceLimits"/>), applied before a store sees a call.</summary>
+internal static class InputValidator
+{
+    public static void Id(string? value, int maxLength, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(value, paramName);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException("The value must not be empty or white space.", paramName);
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new ArgumentException($"The value is {value.Length} characters long; the maximum is {maxLength}.", paramName);
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                throw new ArgumentException($"The value contains the control character U+{(int)c:X4}; ids may not contain control characters.", paramName);
+            }
+        }
+
+        Text(value, paramName);
+    }
+
+    public static void NotEmpty(Guid value, string paramName)
+    {
+        if (value == Guid.Empty)
+        {
+            throw new ArgumentException("The id must not be Guid.Empty.", paramName);
+        }
+    }
+
+    public static void Title(string? value, string paramName)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > ChatPersistenceLimits.MaxTitleLength)
+        {
+            throw new ArgumentException($"The title is {value.Length} characters long; the maximum is {ChatPersistenceLimits.MaxTitleLength}.", paramName);
+        }
+
+        Text(value, paramName);
+    }
+
+    public static void PageSize(int value, int max, string paramName)
+    {
+        if (value < 1 || value > max)
+        {
+            throw new ArgumentOutOfRangeException(paramName, value, $"The page size must be between 1 and {max}.");
+        }
+    }
+
+    public static void SearchQuery(string? query, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(query, paramName);
+        if (query.Length > ChatPersistenceLimits.MaxSearchQueryLength)
+        {
+            throw new ArgumentException($"The search query is {query.Length} characters long; the maximum is {ChatPersistenceLimits.MaxSearchQueryLength}.", paramName);
+        }
+
+        Text(query, paramName);
+        foreach (var rune in query.EnumerateRunes())
+        {
+            if (Rune.IsLetterOrDigit(rune))
+            {
+                return;
+            }
+        }
+
+        throw new ArgumentException("The search query must contain at least one letter or digit.", paramName);
+    }
+
+    /// <summary>Validates a batch and returns it normalised (timestamps truncated to microseconds).</summary>
+    public static NewChatMessage[] Messages(IReadOnlyList<NewChatMessage>? messages, ChatPersistenceOptions options, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(messages, paramName);
+        if (messages.Count == 0 || messages.Count > ChatPersistenceLimits.MaxBatchSize)
+        {
+            throw new ArgumentException($"A batch must hold between 1 and {ChatPersistenceLimits.MaxBatchSize} messages; it holds {messages.Count}.", paramName);
+        }
+
+        var result = new NewChatMessage[messages.Count];
+        var ids = new HashSet<Guid>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"Message {i} of the batch is null.", paramName);
+            var where = $"Message {i} ({message.Id}) of the batch";
+            if (message.Id == Guid.Empty)
+            {
+                throw new ArgumentException($"Message {i} of the batch has the id Guid.Empty; use Guid.CreateVersion7().", paramName);
+            }
+
+            if (!ids.Add(message.Id))
+            {
+                throw new ArgumentException($"{where} repeats an id used earlier in the same batch.", paramName);
+            }
+
+            if (!Enum.IsDefined(message.Role))
+            {
+                throw new ArgumentException($"{where} has the undefined role {(int)message.Role}.", paramName);
+            }
+
+            if (message.Content is null)
+            {
+                throw new ArgumentException($"{where} has null content; use an empty string with metadata for content-less turns.", paramName);
+            }
+
+            Text(message.Content, paramName, where + " content");
+            var contentBytes = Encoding.UTF8.GetByteCount(message.Content);
+            if (contentBytes > options.MaxContentBytes)
+            {
+                throw new ArgumentException($"{where} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
+            }
+
+            var metadataIsEmpty = true;
+            if (message.Metadata is { } metadata)
+            {
+                if (metadata.ValueKind != JsonValueKind.Object)
+                {
+                    throw new ArgumentException($"{where} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
+                }
+
+                Json(metadata, paramName, where + " metadata");
+                var metadataBytes = CompactSize(metadata);
+                if (metadataBytes > options.MaxMetadataBytes)
+                {
+                    throw new ArgumentException($"{where} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
+                }
+
+                metadataIsEmpty = !metadata.EnumerateObject().Any();
+            }
+
+            if (message.Content.Length == 0 && metadataIsEmpty)
+            {
+                throw new ArgumentException($"{where} has empty content and no metadata; an empty message is allowed only when metadata carries its payload.", paramName);
+            }
+
+            if (message.CreatedAt is { } createdAt && (createdAt.UtcDateTime.Year < 1900 || createdAt.UtcDateTime.Year > 9000))
+            {
+                throw new ArgumentOutOfRangeException(paramName, createdAt, $"{where} has a creation time outside the years 1900 to 9000.");
+            }
+
+            result[i] = message.CreatedAt is { } at ? message with { CreatedAt = ChatTime.Truncate(at) } : message;
+        }
+
+        return result;
+    }
+
+    public static void Text(string value, string paramName, string what = "The value")
+    {
+        var index = value.AsSpan().IndexOf('\0');
+        if (index >= 0)
+        {
+            throw new ArgumentException($"{what} contains U+0000 at index {index}; PostgreSQL cannot store it, so no store accepts it.", paramName);
+        }
+
+        if (!IsWellFormed(value, out index))
+        {
+            throw new ArgumentException($"{what} contains an unpaired UTF-16 surrogate at index {index}; it cannot be stored as UTF-8.", paramName);
+        }
+    }
+
+    private static bool IsWellFormed(string value, out int index)
+    {
+        var span = value.AsSpan();
+        for (index = 0; index < span.Length; index++)
+        {
+            var c = span[index];
+            if (char.IsHighSurrogate(c))
+            {
+                if (index + 1 < span.Length && char.IsLowSurrogate(span[index + 1]))
+                {
+                    index++;
+                    continue;
+                }
+
+                return false;
+            }
+
+            if (char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        index = -1;
+        return true;
+    }
+
+    private static void Json(JsonElement element, string paramName, string what)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    Text(property.Name, paramName, what + " property name");
+                    if (!names.Add(property.Name))
+                    {
+                        throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                    }
+
+                    Json(property.Value, paramName, what);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Json(item, paramName, what);
+                }
+
+                break;
+            case JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = element.GetString()!;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new ArgumentException($"{what} holds a string that is not valid Unicode.", paramName, ex);
+                }
+
+                Text(text, paramName, what + " string");
+                break;
+        }
+    }
+
+    private static long CompactSize(JsonElement element)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            element.WriteTo(writer);
+        }
+
+        return buffer.WrittenCount;
+    }
+}

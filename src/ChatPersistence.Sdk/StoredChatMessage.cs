@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace ChatPersistence.Sdk;
+
+/// <summary>
+/// A chat message as the store holds it. Instances are immutable snapshots taken when the store returned them.
+/// </summary>
+public sealed record StoredChatMessage
+{
+    /// <summary>The client-generated identifier that makes appends idempotent.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>The session the message belongs to.</summary>
+    public required Guid SessionId { get; init; }
+
+    /// <summary>
+    /// The store-assigned order key. Unique in the store and strictly increasing in append order within a session;
+    /// history order is this number, never the timestamp. Gaps are allowed.
+    /// </summary>
+    public required long Sequence { get; init; }
+
+    /// <summary>The author role.</summary>
+    public required ChatMessageRole Role { get; init; }
+
+    /// <summary>The text of the message (may be empty when <see cref="Metadata"/> carries the payload, e.g. tool calls).</summary>
+    public required string Content { get; init; }
+
+    /// <summary>Host-defined metadata: always a JSON object (<c>{}</c> when none was given).</summary>
+    public required JsonElement Metadata { get; init; }
+
+    /// <summary>When the message was created (UTC, microsecond precision): store time, or the time supplied on import.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Whether the user marked the message as a favourite.</summary>
+    public bool IsFavorite { get; init; }
+}
