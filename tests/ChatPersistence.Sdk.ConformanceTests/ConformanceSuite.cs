@@ -1,4 +1,3 @@
-using System.Reflection;
 using FluentAssertions;
 using Xunit;
 
@@ -18,6 +17,57 @@ public abstract class ConformanceSuite<TFixture> : IClassFixture<TFixture>
 
     /// <summary>The store's fixture.</summary>
     protected TFixture Fixture { get; }
+
+    /// <summary>Creates a new user and returns it with the store acting for it.</summary>
+    /// <returns>The user id and its store.</returns>
+    protected async Task<TestUser> NewUserAsync()
+    {
+        var userId = await Fixture.CreateUserAsync();
+        return new TestUser(userId, Fixture.StoreFor(userId));
+    }
+
+    /// <summary>Creates a new user with one session for a fresh workflow.</summary>
+    /// <param name="title">The session title.</param>
+    /// <returns>The user, its store and the session.</returns>
+    protected async Task<TestSession> NewSessionAsync(string? title = null)
+    {
+        var user = await NewUserAsync();
+        var session = await user.Store.GetOrCreateSessionAsync(user.Id, "wf-" + Guid.NewGuid().ToString("N"), title);
+        return new TestSession(user.Id, user.Store, session);
+    }
+
+    /// <summary>Appends <paramref name="count"/> user messages "m0", "m1"… one call per batch of up to 100.</summary>
+    /// <param name="s">The session.</param>
+    /// <param name="count">How many.</param>
+    /// <param name="createdAt">An optional identical creation time for all of them.</param>
+    /// <returns>The stored messages in order.</returns>
+    protected static async Task<List<StoredChatMessage>> AppendManyAsync(TestSession s, int count, DateTimeOffset? createdAt = null)
+    {
+        var stored = new List<StoredChatMessage>(count);
+        for (var offset = 0; offset < count; offset += ChatPersistenceLimits.MaxBatchSize)
+        {
+            var batch = Enumerable.Range(offset, Math.Min(ChatPersistenceLimits.MaxBatchSize, count - offset))
+                .Select(i => NewChatMessage.User("m" + i) with { CreatedAt = createdAt })
+                .ToArray();
+            stored.AddRange(await s.Store.AppendMessagesAsync(s.UserId, s.Session.Id, batch));
+        }
+
+        return stored;
+    }
+
+    /// <summary>Reads the whole history of a session, oldest first, through the store's own paging.</summary>
+    /// <param name="s">The session.</param>
+    /// <returns>The messages.</returns>
+    protected static async Task<List<StoredChatMessage>> ReadAllAsync(TestSession s)
+    {
+        var all = new List<StoredChatMessage>();
+        await foreach (var m in s.Store.StreamMessagesAsync(s.UserId, s.Session.Id, ChatHistoryStart.Oldest, ChatPersistenceLimits.MaxPageSize))
+        {
+            all.Add(m);
+        }
+
+        return all;
+    }
 
     /// <summary>Fails when the store's test project leaves out a suite.</summary>
     [Fact]
