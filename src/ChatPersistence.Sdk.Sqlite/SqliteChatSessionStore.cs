@@ -1,0 +1,510 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ChatPersistence.Sdk.Internal;
+using ChatPersistence.Sdk.Sqlite.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace ChatPersistence.Sdk.Sqlite;
+
+/// <summary>
+/// A durable store in one local SQLite file: WAL journal, foreign keys, FTS5 search, schema created and upgraded on first use.
+/// Thread-safe; several processes may use the same file at once (writes take SQLite's write lock with <c>BEGIN IMMEDIATE</c>).
+/// </summary>
+/// <remarks>
+/// Writes from one process are serialised by a gate per file, so concurrent writers queue instead of contending for SQLite's
+/// lock; writers in other processes wait up to <see cref="SqliteChatStoreOptions.BusyTimeout"/>. Reads run concurrently.
+/// </remarks>
+public sealed class SqliteChatSessionStore : ChatSessionStore
+{
+    private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
+    private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate;
+    private readonly TimeProvider _time;
+    private readonly Lazy<bool> _schema;
+
+    /// <summary>Creates a store over the file or connection string in <paramref name="storeOptions"/>.</summary>
+    /// <param name="storeOptions">Where the file is; <see langword="null"/> uses <see cref="SqliteChatStoreOptions.DefaultPath"/>.</param>
+    /// <param name="options">The shared input limits; <see langword="null"/> uses the defaults.</param>
+    /// <param name="timeProvider">The clock for timestamps; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public SqliteChatSessionStore(SqliteChatStoreOptions? storeOptions = null, ChatPersistenceOptions? options = null, TimeProvider? timeProvider = null)
+        : base(options)
+    {
+        storeOptions ??= new SqliteChatStoreOptions();
+        var builder = string.IsNullOrWhiteSpace(storeOptions.ConnectionString)
+            ? new SqliteConnectionStringBuilder { DataSource = storeOptions.Path is { Length: > 0 } path ? path : SqliteChatStoreOptions.DefaultPath }
+            : new SqliteConnectionStringBuilder(storeOptions.ConnectionString);
+        builder.ForeignKeys = true;
+        builder.Pooling = true;
+        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(storeOptions.BusyTimeout.TotalSeconds));
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:")
+        {
+            builder.DataSource = System.IO.Path.GetFullPath(builder.DataSource);
+        }
+
+        DatabasePath = builder.DataSource;
+        _connectionString = builder.ToString();
+        _writeGate = WriteGates.GetOrAdd(DatabasePath, _ => new SemaphoreSlim(1, 1));
+        _time = timeProvider ?? TimeProvider.System;
+        _schema = new Lazy<bool>(CreateSchema, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
+    {
+        var existing = await ReadAsync(
+            connection => QuerySession(connection, null, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId)),
+            cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        return await WriteAsync(
+            (connection, transaction) =>
+            {
+                var now = Now();
+                using (var insert = Command(connection, transaction,
+                    "INSERT INTO chat_sessions (id, user_id, workflow_id, title, created_at, updated_at) VALUES ($id, $user, $workflow, $title, $now, $now) ON CONFLICT (user_id, workflow_id) DO NOTHING",
+                    ("$id", Guid.CreateVersion7().ToString()), ("$user", userId), ("$workflow", workflowId), ("$title", title), ("$now", now)))
+                {
+                    insert.ExecuteNonQuery();
+                }
+
+                return QuerySession(connection, transaction, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId))!;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        ReadAsync(connection => QuerySession(connection, null, "id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId)), cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ChatSession>>(
+            connection =>
+            {
+                var keyset = afterUpdatedAt is null ? string.Empty : "AND (updated_at < $at OR (updated_at = $at AND id < $after))";
+                using var command = Command(connection, null,
+                    $"SELECT {SessionColumns} FROM chat_sessions WHERE user_id = $user {keyset} ORDER BY updated_at DESC, id DESC LIMIT $limit",
+                    ("$user", userId), ("$at", afterUpdatedAt is { } at ? ChatTime.ToUnixMicroseconds(at) : null), ("$after", afterId is { } id ? Key(id) : null), ("$limit", limit));
+                using var reader = command.ExecuteReader();
+                var sessions = new List<ChatSession>();
+                while (reader.Read())
+                {
+                    sessions.Add(ReadSession(reader));
+                }
+
+                return sessions;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                using var update = Command(connection, transaction,
+                    "UPDATE chat_sessions SET title = $title, updated_at = max(updated_at + 1, $now) WHERE id = $id AND user_id = $user",
+                    ("$title", title), ("$now", Now()), ("$id", Key(sessionId)), ("$user", userId));
+                if (update.ExecuteNonQuery() == 0)
+                {
+                    throw ChatNotFoundException.ForSession(sessionId);
+                }
+
+                return QuerySession(connection, transaction, "id = $id", ("$id", Key(sessionId)))!;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<StoredChatMessage>>(
+            (connection, transaction) =>
+            {
+                var session = Key(sessionId);
+                if (QuerySession(connection, transaction, "id = $id AND user_id = $user", ("$id", session), ("$user", userId)) is null)
+                {
+                    throw ChatNotFoundException.ForSession(sessionId);
+                }
+
+                var now = Now();
+                var result = new StoredChatMessage[messages.Count];
+                var inserted = 0;
+                long lastCreatedAt = 0;
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var message = messages[i];
+                    var metadata = message.Metadata is { } m ? m.GetRawText() : "{}";
+                    using (var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id))))
+                    using (var reader = find.ExecuteReader())
+                    {
+                        if (reader.Read())
+                        {
+                            var stored = ReadMessage(reader);
+                            if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
+                                || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
+                            {
+                                // Throwing rolls the transaction back: nothing of the batch is written.
+                                throw ChatConflictException.ForMessage(message.Id);
+                            }
+
+                            result[i] = stored;
+                            continue;
+                        }
+                    }
+
+                    var createdAt = message.CreatedAt is { } at ? ChatTime.ToUnixMicroseconds(at) : now;
+                    using var insert = Command(connection, transaction,
+                        "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) VALUES ($id, $session, $user, $role, $content, $metadata, $created) RETURNING seq",
+                        ("$id", Key(message.Id)), ("$session", session), ("$user", userId), ("$role", message.Role.ToStorageName()),
+                        ("$content", message.Content), ("$metadata", metadata), ("$created", createdAt));
+                    var seq = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    result[i] = new StoredChatMessage
+                    {
+                        Id = message.Id,
+                        SessionId = sessionId,
+                        Sequence = seq,
+                        Role = message.Role,
+                        Content = message.Content,
+                        Metadata = message.Metadata?.Clone() ?? EmptyObject,
+                        CreatedAt = ChatTime.FromUnixMicroseconds(createdAt),
+                    };
+                    inserted++;
+                    lastCreatedAt = createdAt;
+                }
+
+                if (inserted > 0)
+                {
+                    using var touch = Command(connection, transaction,
+                        "UPDATE chat_sessions SET message_count = message_count + $n, last_message_at = $last, updated_at = max(updated_at + 1, $now) WHERE id = $id",
+                        ("$n", inserted), ("$last", lastCreatedAt), ("$now", now), ("$id", session));
+                    touch.ExecuteNonQuery();
+                }
+
+                return result;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(
+            connection =>
+            {
+                using var transaction = connection.BeginTransaction(deferred: true);
+                var session = Key(sessionId);
+                RequireSession(connection, transaction, sessionId, userId);
+                var filter = boundary is null ? string.Empty : older ? "AND m.seq < $boundary" : "AND m.seq > $boundary";
+                var order = older ? "DESC" : "ASC";
+                var rows = new List<StoredChatMessage>();
+                using (var command = Command(connection, transaction,
+                    $"SELECT {MessageColumns} FROM chat_messages m WHERE m.session_id = $session {filter} ORDER BY m.seq {order} LIMIT $limit",
+                    ("$session", session), ("$boundary", boundary), ("$limit", limit)))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        rows.Add(ReadMessage(reader));
+                    }
+                }
+
+                var beyond = false;
+                if (boundary is not null)
+                {
+                    using var exists = Command(connection, transaction,
+                        $"SELECT EXISTS (SELECT 1 FROM chat_messages WHERE session_id = $session AND seq {(older ? ">=" : "<=")} $boundary)",
+                        ("$session", session), ("$boundary", boundary));
+                    beyond = Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
+                }
+
+                transaction.Commit();
+                return new ChatHistorySlice(rows, beyond);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                RequireSession(connection, transaction, sessionId, userId);
+                using var delete = Command(connection, transaction, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
+                long deleted = delete.ExecuteNonQuery();
+                using var touch = Command(connection, transaction,
+                    "UPDATE chat_sessions SET message_count = 0, last_message_at = NULL, updated_at = max(updated_at + 1, $now) WHERE id = $id",
+                    ("$now", Now()), ("$id", Key(sessionId)));
+                touch.ExecuteNonQuery();
+                return deleted;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                using var delete = Command(connection, transaction, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+                return delete.ExecuteNonQuery() > 0;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ChatSearchHit>>(
+            connection =>
+            {
+                using var transaction = connection.BeginTransaction(deferred: true);
+                if (sessionId is { } id)
+                {
+                    RequireSession(connection, transaction, id, userId);
+                }
+
+                var scope = sessionId is null ? string.Empty : "AND m.session_id = $session";
+                using var command = Command(connection, transaction,
+                    $"""
+                    SELECT {MessageColumns}, s.workflow_id, bm25(chat_messages_fts) AS score,
+                           snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked
+                    FROM chat_messages_fts
+                    JOIN chat_messages m ON m.seq = chat_messages_fts.rowid
+                    JOIN chat_sessions s ON s.id = m.session_id
+                    WHERE chat_messages_fts MATCH $match AND m.user_id = $user {scope}
+                    ORDER BY score, m.seq DESC
+                    LIMIT $limit OFFSET $offset
+                    """,
+                    ("$match", MatchExpression(query)), ("$user", userId), ("$session", sessionId is { } s ? Key(s) : null), ("$limit", limit), ("$offset", offset));
+                using var reader = command.ExecuteReader();
+                var hits = new List<ChatSearchHit>();
+                while (reader.Read())
+                {
+                    var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(10));
+                    hits.Add(new ChatSearchHit
+                    {
+                        Message = ReadMessage(reader),
+                        WorkflowId = reader.GetString(8),
+                        Rank = -reader.GetDouble(9),
+                        Snippet = snippet,
+                        Highlights = highlights,
+                    });
+                }
+
+                return hits;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                using var update = Command(connection, transaction,
+                    "UPDATE chat_messages SET is_favorite = $favorite WHERE id = $id AND user_id = $user RETURNING " + MessageColumns.Replace("m.", string.Empty, StringComparison.Ordinal),
+                    ("$favorite", isFavorite ? 1 : 0), ("$id", Key(messageId)), ("$user", userId));
+                using var reader = update.ExecuteReader();
+                return reader.Read() ? ReadMessage(reader) : throw ChatNotFoundException.ForMessage(messageId);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StoredChatMessage>>(
+            connection =>
+            {
+                using var transaction = connection.BeginTransaction(deferred: true);
+                if (sessionId is { } id)
+                {
+                    RequireSession(connection, transaction, id, userId);
+                }
+
+                var filter = (sessionId is null ? string.Empty : " AND m.session_id = $session") + (beforeSequence is null ? string.Empty : " AND m.seq < $before");
+                using var command = Command(connection, transaction,
+                    $"SELECT {MessageColumns} FROM chat_messages m WHERE m.user_id = $user AND m.is_favorite = 1{filter} ORDER BY m.seq DESC LIMIT $limit",
+                    ("$user", userId), ("$session", sessionId is { } s ? Key(s) : null), ("$before", beforeSequence), ("$limit", limit));
+                using var reader = command.ExecuteReader();
+                var rows = new List<StoredChatMessage>();
+                while (reader.Read())
+                {
+                    rows.Add(ReadMessage(reader));
+                }
+
+                return rows;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                using var delete = Command(connection, transaction,
+                    "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff ORDER BY updated_at, id LIMIT $max)",
+                    ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$max", maxSessions));
+                return delete.ExecuteNonQuery();
+            },
+            cancellationToken);
+
+    /// <summary>Builds an FTS5 query from the words of the input: each word a quoted string (prefix when followed by '*'), all required.</summary>
+    internal static string MatchExpression(string query)
+    {
+        var builder = new StringBuilder();
+        foreach (var term in TextSearch.ParseQuery(query))
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+
+            // Words hold only letters, digits and combining marks, so they never contain a double quote.
+            builder.Append('"').Append(term.Text).Append('"');
+            if (term.Prefix)
+            {
+                builder.Append('*');
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Key(Guid id) => id.ToString();
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static ChatSession? QuerySession(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, $"SELECT {SessionColumns} FROM chat_sessions WHERE {where}", parameters);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadSession(reader) : null;
+    }
+
+    private static void RequireSession(SqliteConnection connection, SqliteTransaction transaction, Guid sessionId, string userId)
+    {
+        using var command = Command(connection, transaction, "SELECT 1 FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+        if (command.ExecuteScalar() is null)
+        {
+            throw ChatNotFoundException.ForSession(sessionId);
+        }
+    }
+
+    private static ChatSession ReadSession(SqliteDataReader reader) => new()
+    {
+        Id = Guid.Parse(reader.GetString(0)),
+        UserId = reader.GetString(1),
+        WorkflowId = reader.GetString(2),
+        Title = reader.IsDBNull(3) ? null : reader.GetString(3),
+        CreatedAt = ChatTime.FromUnixMicroseconds(reader.GetInt64(4)),
+        UpdatedAt = ChatTime.FromUnixMicroseconds(reader.GetInt64(5)),
+        MessageCount = reader.GetInt64(6),
+        LastMessageAt = reader.IsDBNull(7) ? null : ChatTime.FromUnixMicroseconds(reader.GetInt64(7)),
+    };
+
+    private static StoredChatMessage ReadMessage(SqliteDataReader reader)
+    {
+        _ = ChatMessageRoleExtensions.TryParseStorageName(reader.GetString(3), out var role);
+        using var metadata = JsonDocument.Parse(reader.GetString(5));
+        return new StoredChatMessage
+        {
+            Sequence = reader.GetInt64(0),
+            Id = Guid.Parse(reader.GetString(1)),
+            SessionId = Guid.Parse(reader.GetString(2)),
+            Role = role,
+            Content = reader.GetString(4),
+            Metadata = metadata.RootElement.Clone(),
+            CreatedAt = ChatTime.FromUnixMicroseconds(reader.GetInt64(6)),
+            IsFavorite = reader.GetInt64(7) != 0,
+        };
+    }
+
+    private long Now() => ChatTime.ToUnixMicroseconds(TruncateToMicroseconds(_time.GetUtcNow()));
+
+    private bool CreateSchema()
+    {
+        var directory = System.IO.Path.GetDirectoryName(DatabasePath);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        SqliteSchema.Ensure(connection);
+        return true;
+    }
+
+    private SqliteConnection Open()
+    {
+        _ = _schema.Value;
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    // Microsoft.Data.Sqlite does its I/O synchronously; reads run on the caller's thread and complete synchronously.
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var connection = Open();
+            return Task.FromResult(read(connection));
+        }
+        catch (SqliteException ex)
+        {
+            return Task.FromException<T>(Translate(ex));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var result = write(connection, transaction);
+            transaction.Commit();
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static ChatPersistenceException Translate(SqliteException ex)
+    {
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another connection or process held the lock past the busy timeout.
+        var transient = ex.SqliteErrorCode is 5 or 6;
+        return new ChatPersistenceException($"The SQLite chat store failed: {ex.Message}", ex)
+        {
+            IsTransient = transient,
+            ErrorCode = ex.SqliteExtendedErrorCode.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+}

@@ -1,0 +1,46 @@
+using ChatPersistence.Sdk.ConformanceTests;
+using Microsoft.Data.Sqlite;
+
+namespace ChatPersistence.Sdk.Sqlite.Tests;
+
+/// <summary>A real SQLite file in a temporary folder per fixture instance.</summary>
+public sealed class SqliteFixture : ChatStoreFixture
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatpersistence-sqlite-" + Guid.NewGuid().ToString("N"));
+    private SqliteChatSessionStore? _store;
+
+    public string DatabasePath => Path.Combine(_folder, "chat.db");
+
+    public override IChatSessionStore AdminStore => Store;
+
+    private SqliteChatSessionStore Store => _store ?? throw new InvalidOperationException("The fixture is not initialised.");
+
+    public override Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        _store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath });
+        return Task.CompletedTask;
+    }
+
+    public override Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A pooled handle may linger on some platforms; the temp folder is cleaned by the OS.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task<string> CreateUserAsync() => Task.FromResult("user-" + Guid.NewGuid().ToString("N"));
+
+    public override IChatSessionStore StoreFor(string userId) => Store;
+
+    public override IChatSessionStore CreateStoreWithOptions(string userId, ChatPersistenceOptions options) =>
+        new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath }, options);
+}
