@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using ChatPersistence.Sdk;
+using Microsoft.Extensions.AI;
+
+namespace ChatPersistence.Samples.Console;
+
+/// <summary>The interactive chat loop: one persistent chat per (user, workflow), slash commands, an assistant.</summary>
+internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, string userId, bool assumeYes, int historyWindow, TextReader input, TextWriter output)
+{
+    private const int PageSize = 20;
+    private readonly Dictionary<string, WorkflowView> _cache = new(StringComparer.Ordinal);
+    private WorkflowView _current = null!;
+
+    public async Task<int> RunAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        await SwitchAsync(workflowId, cancellationToken);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (!System.Console.IsInputRedirected)
+            {
+                output.Write($"[{_current.Session.WorkflowId}] > ");
+            }
+
+            var line = await input.ReadLineAsync(cancellationToken);
+            if (line is null)
+            {
+                break;
+            }
+
+            try
+            {
+                if (line.StartsWith('/'))
+                {
+                    if (!await CommandAsync(line, cancellationToken))
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    await SendAsync(line, cancellationToken);
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                output.WriteLine($"! rejected: {FirstLine(ex.Message)} (nothing was saved)");
+            }
+            catch (ChatPersistenceException ex)
+            {
+                output.WriteLine($"! store error{(ex.IsTransient ? " (transient, try again)" : string.Empty)}: {FirstLine(ex.Message)}");
+            }
+            catch (HttpRequestException ex)
+            {
+                output.WriteLine($"! assistant unavailable: {FirstLine(ex.Message)} (your message is saved)");
+            }
+        }
+
+        output.WriteLine("bye");
+        return 0;
+    }
+
+    private async Task SendAsync(string text, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            output.WriteLine("! empty message ignored (type /help for commands)");
+            return;
+        }
+
+        var control = text.FirstOrDefault(c => char.IsControl(c) && c != '\t');
+        if (control != default)
+        {
+            output.WriteLine($"! message contains the control character U+{(int)control:X4}; remove it and try again (nothing was saved)");
+            return;
+        }
+
+        var view = _current;
+        var stored = await store.AppendMessageAsync(userId, view.Session.Id, NewChatMessage.User(text), cancellationToken);
+        view.Messages.Add(stored);
+        output.WriteLine($"  #{stored.Sequence} you: {text}  ✓ saved");
+
+        // The assistant sees the stored history of this workflow (the last messages, oldest first) as its context.
+        var history = await store.GetMessagesAsync(userId, view.Session.Id, new ChatHistoryRequest { PageSize = historyWindow }, cancellationToken);
+        var context = history.Messages.Select(m => new ChatMessage(ToRole(m.Role), m.Content)).ToList();
+        var watch = Stopwatch.StartNew();
+        var response = await assistant.GetResponseAsync(context, cancellationToken: cancellationToken);
+        watch.Stop();
+        var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["model"] = response.ModelId,
+            ["input_tokens"] = response.Usage?.InputTokenCount,
+            ["output_tokens"] = response.Usage?.OutputTokenCount,
+            ["duration_ms"] = watch.ElapsedMilliseconds,
+        });
+        var reply = await store.AppendMessageAsync(userId, view.Session.Id, NewChatMessage.Assistant(response.Text, metadata), cancellationToken);
+        view.Messages.Add(reply);
+        output.WriteLine($"  #{reply.Sequence} assistant: {reply.Content}  ✓ saved");
+    }
+
+    private async Task<bool> CommandAsync(string line, CancellationToken cancellationToken)
+    {
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        var command = (space < 0 ? line : line[..space]).ToLowerInvariant();
+        var argument = space < 0 ? string.Empty : line[(space + 1)..].Trim();
+        switch (command)
+        {
+            case "/quit" or "/exit":
+                return false;
+            case "/help":
+                Help();
+                break;
+            case "/workflow" when argument.Length > 0:
+                await SwitchAsync(argument, cancellationToken);
+                break;
+            case "/older":
+                await OlderAsync(cancellationToken);
+                break;
+            case "/search" when argument.Length > 0:
+                await SearchAsync(argument, cancellationToken);
+                break;
+            case "/fav" or "/unfav" when long.TryParse(argument.TrimStart('#'), out var sequence):
+                await FavoriteAsync(sequence, command == "/fav", cancellationToken);
+                break;
+            case "/favs":
+                var favorites = await store.ListFavoritesAsync(userId, null, cancellationToken);
+                output.WriteLine(favorites.Items.Count == 0 ? "  (no favourites yet)" : $"  {favorites.Items.Count} favourite(s):");
+                foreach (var m in favorites.Items)
+                {
+                    Print(m);
+                }
+
+                break;
+            case "/sessions":
+                var sessions = await store.ListSessionsAsync(userId, null, cancellationToken);
+                foreach (var s in sessions.Items)
+                {
+                    output.WriteLine($"  {s.WorkflowId}{(s.Title is null ? string.Empty : $" \"{s.Title}\"")}: {s.MessageCount} message(s), last active {s.UpdatedAt.ToLocalTime():g}{(s.Id == _current.Session.Id ? "  (current)" : string.Empty)}");
+                }
+
+                break;
+            case "/rename":
+                _current.Session = await store.RenameSessionAsync(userId, _current.Session.Id, argument.Length == 0 ? null : argument, cancellationToken);
+                output.WriteLine(argument.Length == 0 ? "  title removed" : $"  renamed to \"{argument}\"");
+                break;
+            case "/export":
+                output.WriteLine("  ! export is not available in this build yet (formats txt, md, json and pdf arrive with the export feature)");
+                break;
+            case "/clear":
+                await ClearAsync(argument, cancellationToken);
+                break;
+            default:
+                output.WriteLine($"! unknown or incomplete command \"{Truncate(line, 40)}\"; type /help");
+                break;
+        }
+
+        return true;
+    }
+
+    private async Task SwitchAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(workflowId, out var cached))
+        {
+            _current = cached;
+            output.WriteLine($"== workflow {workflowId} (from cache: {cached.Messages.Count} message(s))");
+            foreach (var m in cached.Messages)
+            {
+                Print(m);
+            }
+
+            return;
+        }
+
+        output.WriteLine($"== workflow {workflowId}: loading history…");
+        var session = await store.GetOrCreateSessionAsync(userId, workflowId, cancellationToken: cancellationToken);
+        var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = PageSize }, cancellationToken);
+        var view = new WorkflowView(session) { OlderCursor = page.OlderCursor, HasOlder = page.HasOlder };
+        view.Messages.AddRange(page.Messages);
+        _cache[workflowId] = view;
+        _current = view;
+        output.WriteLine(page.Messages.Count == 0
+            ? "   (no messages yet: say something)"
+            : $"   {session.MessageCount} message(s) stored{(page.HasOlder ? "; /older shows earlier ones" : string.Empty)}");
+        foreach (var m in page.Messages)
+        {
+            Print(m);
+        }
+    }
+
+    private async Task OlderAsync(CancellationToken cancellationToken)
+    {
+        if (!_current.HasOlder)
+        {
+            output.WriteLine("  (no older messages)");
+            return;
+        }
+
+        var page = await store.GetMessagesAsync(userId, _current.Session.Id, new ChatHistoryRequest { PageSize = PageSize, Cursor = _current.OlderCursor }, cancellationToken);
+        _current.Messages.InsertRange(0, page.Messages);
+        _current.OlderCursor = page.OlderCursor;
+        _current.HasOlder = page.HasOlder;
+        foreach (var m in page.Messages)
+        {
+            Print(m);
+        }
+
+        output.WriteLine(page.HasOlder ? "  (more: /older)" : "  (start of history)");
+    }
+
+    private async Task SearchAsync(string query, CancellationToken cancellationToken)
+    {
+        var hits = await store.SearchAsync(userId, new ChatSearchRequest(query) { PageSize = 10 }, cancellationToken);
+        output.WriteLine(hits.Items.Count == 0 ? $"  no message matches \"{query}\"" : $"  {hits.Items.Count}{(hits.HasMore ? "+" : string.Empty)} match(es):");
+        foreach (var hit in hits.Items)
+        {
+            output.WriteLine($"  #{hit.Message.Sequence} [{hit.WorkflowId}] {hit.Message.Role.ToStorageName()}: {Highlight(hit)}");
+        }
+    }
+
+    private async Task FavoriteAsync(long sequence, bool favorite, CancellationToken cancellationToken)
+    {
+        var message = _cache.Values.SelectMany(v => v.Messages).FirstOrDefault(m => m.Sequence == sequence);
+        if (message is null)
+        {
+            output.WriteLine($"! no message #{sequence} is shown; use the number printed before a message");
+            return;
+        }
+
+        var updated = await store.SetFavoriteAsync(userId, message.Id, favorite, cancellationToken);
+        foreach (var view in _cache.Values)
+        {
+            var index = view.Messages.FindIndex(m => m.Id == updated.Id);
+            if (index >= 0)
+            {
+                view.Messages[index] = updated;
+            }
+        }
+
+        output.WriteLine(favorite ? $"  ★ #{sequence} is a favourite" : $"  #{sequence} is no longer a favourite");
+    }
+
+    private async Task ClearAsync(string argument, CancellationToken cancellationToken)
+    {
+        var confirmed = assumeYes || argument is "--yes" or "-y";
+        if (!confirmed && !System.Console.IsInputRedirected)
+        {
+            output.Write($"  clear every message of workflow {_current.Session.WorkflowId}? [y/N] ");
+            confirmed = (await input.ReadLineAsync(cancellationToken))?.Trim().ToLowerInvariant() is "y" or "yes";
+        }
+
+        if (!confirmed)
+        {
+            output.WriteLine("  not cleared (confirm with /clear --yes, or start with --yes)");
+            return;
+        }
+
+        var deleted = await store.ClearSessionAsync(userId, _current.Session.Id, cancellationToken);
+        _current.Messages.Clear();
+        _current.HasOlder = false;
+        _current.OlderCursor = null;
+        output.WriteLine($"  cleared {deleted} message(s) of workflow {_current.Session.WorkflowId}");
+    }
+
+    private void Help() => output.WriteLine("""
+          Type a message to chat. Commands:
+            /workflow <id>     switch workflow (each has its own persistent chat)
+            /older             show the previous page of history
+            /search <text>     search all your chats (accent-insensitive)
+            /fav <n>, /unfav <n>  mark or unmark message #n as a favourite
+            /favs              list favourites       /sessions   list your chats
+            /rename <title>    rename this chat      /export <txt|md|json|pdf> <file>
+            /clear [--yes]     delete this workflow's messages (asks first)
+            /help, /quit
+        """);
+
+    private void Print(StoredChatMessage m) =>
+        output.WriteLine($"  #{m.Sequence} {(m.Role == ChatMessageRole.User ? "you" : m.Role.ToStorageName())}: {m.Content}{(m.IsFavorite ? "  ★" : string.Empty)}");
+
+    private static string Highlight(ChatSearchHit hit)
+    {
+        var builder = new StringBuilder();
+        var at = 0;
+        foreach (var span in hit.Highlights)
+        {
+            builder.Append(hit.Snippet, at, span.Start - at).Append('[').Append(hit.Snippet, span.Start, span.Length).Append(']');
+            at = span.Start + span.Length;
+        }
+
+        return builder.Append(hit.Snippet, at, hit.Snippet.Length - at).ToString();
+    }
+
+    private static ChatRole ToRole(ChatMessageRole role) => role switch
+    {
+        ChatMessageRole.Assistant => ChatRole.Assistant,
+        ChatMessageRole.System => ChatRole.System,
+        ChatMessageRole.Tool => ChatRole.Tool,
+        _ => ChatRole.User,
+    };
+
+    private static string FirstLine(string text) => text.Split('\n')[0];
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+}

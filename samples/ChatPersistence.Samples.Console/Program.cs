@@ -1,0 +1,93 @@
+// The chat console: a persistent, per-workflow chat on the embedded SQLite default (or any store by configuration).
+//   dotnet run --project samples/ChatPersistence.Samples.Console -- [--workflow <id>] [--user <id>] [--db <path>] [--yes]
+using System.Text;
+using ChatPersistence.Samples.Console;
+using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+System.Console.OutputEncoding = Encoding.UTF8;
+System.Console.InputEncoding = Encoding.UTF8;
+
+string workflow = "default", user = Environment.UserName, db = string.Empty;
+var assumeYes = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--workflow" when i + 1 < args.Length: workflow = args[++i]; break;
+        case "--user" when i + 1 < args.Length: user = args[++i]; break;
+        case "--db" when i + 1 < args.Length: db = args[++i]; break;
+        case "--yes" or "-y": assumeYes = true; break;
+        case "--help" or "-h":
+            System.Console.WriteLine("usage: chat-console [--workflow <id>] [--user <id>] [--db <path>] [--yes]");
+            return 0;
+        default:
+            System.Console.Error.WriteLine($"unknown option {args[i]} (see --help)");
+            return 2;
+    }
+}
+
+var configuration = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .Build();
+
+var services = new ServiceCollection();
+services.AddSingleton<IConfiguration>(configuration);
+var persistence = services.AddChatPersistence();
+var storeName = configuration["ChatPersistence:Store"] ?? "Sqlite";
+switch (storeName.ToLowerInvariant())
+{
+    case "sqlite":
+        persistence.UseSqlite(db.Length > 0 ? db : null);
+        break;
+    case "inmemory":
+        persistence.UseInMemory();
+        break;
+    default:
+        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample build (use Sqlite or InMemory).");
+        return 2;
+}
+
+await using var provider = services.BuildServiceProvider();
+var store = provider.GetRequiredService<IChatSessionStore>();
+IChatClient assistant = configuration["Assistant:Provider"]?.ToLowerInvariant() switch
+{
+    "openai" => new OpenAICompatibleAssistant(
+        new HttpClient { Timeout = TimeSpan.FromMinutes(2) },
+        new Uri(configuration["Assistant:Endpoint"] is { Length: > 0 } endpoint ? endpoint : "https://api.openai.com/v1"),
+        configuration["Assistant:Model"] is { Length: > 0 } model ? model : "gpt-4o-mini",
+        configuration["Assistant:ApiKey"]),
+    _ => new OfflineAssistant(),
+};
+
+System.Console.WriteLine($"ChatPersistence console — user '{user}', store {storeName}{(store is SqliteChatSessionStore sqlite ? $" at {sqlite.DatabasePath}" : string.Empty)}");
+System.Console.WriteLine(assistant is OfflineAssistant
+    ? "assistant: offline demo assistant (deterministic, no network). Set Assistant__Provider=OpenAI to use a real model."
+    : $"assistant: OpenAI-compatible endpoint {configuration["Assistant:Endpoint"]}");
+System.Console.WriteLine("type /help for commands");
+
+using var cts = new CancellationTokenSource();
+System.Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+var window = int.TryParse(configuration["Assistant:HistoryWindow"], out var w) && w is > 0 and <= ChatPersistenceLimits.MaxPageSize ? w : 20;
+try
+{
+    return await new ChatApp(store, assistant, user, assumeYes, window, System.Console.In, System.Console.Out).RunAsync(workflow, cts.Token);
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}
+catch (ArgumentException ex)
+{
+    System.Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
