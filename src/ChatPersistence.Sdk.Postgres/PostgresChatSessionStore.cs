@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using ChatPersistence.Sdk.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ChatPersistence.Sdk.Postgres;
+
+/// <summary>
+/// The PostgreSQL store: every operation is one call of the schema's SQL functions (the same functions the Supabase store
+/// calls over PostgREST). User ids must be UUIDs (Supabase Auth user ids). Thread-safe.
+/// </summary>
+/// <remarks>
+/// In service mode (the default) a call is one round trip. In user mode (<see cref="PostgresChatStoreOptions.ActAsAuthenticatedUser"/>)
+/// each call runs in a transaction as <c>authenticated</c> with <c>request.jwt.claims</c> set, as PostgREST does, so Row
+/// Level Security applies to the host's own calls too.
+/// </remarks>
+public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable
+{
+    private const string MessageColumns = "id, session_id, seq, role, content, metadata, created_at, is_favorite";
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly bool _actAsUser;
+
+    /// <summary>Creates a store in service mode over a data source the caller owns (and disposes).</summary>
+    /// <param name="dataSource">The data source.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="dataSource"/> is <see langword="null"/>.</exception>
+    public PostgresChatSessionStore(NpgsqlDataSource dataSource)
+        : this(dataSource, null, null)
+    {
+    }
+
+    /// <summary>Creates a store over a data source the caller owns (and disposes).</summary>
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="storeOptions">Service or user mode; <see langword="null"/> is service mode.</param>
+    /// <param name="options">The shared input limits; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="dataSource"/> is <see langword="null"/>.</exception>
+    public PostgresChatSessionStore(NpgsqlDataSource dataSource, PostgresChatStoreOptions? storeOptions, ChatPersistenceOptions? options)
+        : this(dataSource, ownsDataSource: false, storeOptions, options)
+    {
+    }
+
+    /// <summary>Creates a store in service mode over a connection string; the store owns the data source it builds.</summary>
+    /// <param name="connectionString">The Npgsql connection string.</param>
+    /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty or invalid.</exception>
+    public PostgresChatSessionStore(string connectionString)
+        : this(connectionString, null, null)
+    {
+    }
+
+    /// <summary>Creates a store over a connection string; the store owns the data source it builds.</summary>
+    /// <param name="connectionString">The Npgsql connection string.</param>
+    /// <param name="storeOptions">Service or user mode; <see langword="null"/> is service mode.</param>
+    /// <param name="options">The shared input limits; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty or invalid.</exception>
+    public PostgresChatSessionStore(string connectionString, PostgresChatStoreOptions? storeOptions, ChatPersistenceOptions? options)
+        : this(NpgsqlDataSource.Create(string.IsNullOrWhiteSpace(connectionString) ? throw new ArgumentException("A connection string is required.", nameof(connectionString)) : connectionString),
+               ownsDataSource: true, storeOptions, options)
+    {
+    }
+
+    private PostgresChatSessionStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgresChatStoreOptions? storeOptions, ChatPersistenceOptions? options)
+        : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _actAsUser = storeOptions?.ActAsAuthenticatedUser ?? false;
+    }
+
+    /// <summary>Disposes the data source when the store created it.</summary>
+    /// <returns>A task.</returns>
+    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, "select * from public.chat_get_or_create_session($1, $2, $3)",
+            p => { p.Add(Text(workflowId)); p.Add(Text(title)); p.Add(UserParameter(userId)); },
+            ReadSessions, NotFound.Session, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(userId, "select * from public.chat_get_session($1, $2)",
+            p => { p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); }, ReadSessions, NotFound.Session, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(userId, "select * from public.chat_list_sessions($1, $2, $3, $4)",
+            p =>
+            {
+                p.Add(Int(limit));
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = afterUpdatedAt is { } at ? at.UtcDateTime : DBNull.Value });
+                p.Add(Uuid(afterId));
+                p.Add(UserParameter(userId));
+            },
+            ReadSessions, NotFound.Session, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, "select * from public.chat_rename_session($1, $2, $3)",
+            p => { p.Add(Uuid(sessionId)); p.Add(Text(title)); p.Add(UserParameter(userId)); },
+            ReadSessions, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
+        QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
+            p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = MessagesJson(messages) }); p.Add(UserParameter(userId)); },
+            ReadMessages, NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select public.chat_read_messages($1, $2, $3, $4, $5)::text",
+            p =>
+            {
+                p.Add(Uuid(sessionId));
+                p.Add(Int(limit));
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = older });
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = boundary is { } b ? b : DBNull.Value });
+                p.Add(UserParameter(userId));
+            },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return ParseHistory(reader.GetString(0));
+            },
+            NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select public.chat_clear_session($1, $2)",
+            p => { p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return reader.GetInt64(0);
+            },
+            NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select public.chat_delete_session($1, $2)",
+            p => { p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return reader.GetBoolean(0);
+            },
+            NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken) =>
+        QueryAsync<IReadOnlyList<ChatSearchHit>>(userId, $"select {MessageColumns}, workflow_id, rank, headline from public.chat_search($1, $2, $3, $4, $5)",
+            p => { p.Add(Text(query)); p.Add(Int(limit)); p.Add(Int(offset)); p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                var hits = new List<ChatSearchHit>();
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(10));
+                    hits.Add(new ChatSearchHit
+                    {
+                        Message = ReadMessage(reader),
+                        WorkflowId = reader.GetString(8),
+                        Rank = reader.GetFloat(9),
+                        Snippet = snippet,
+                        Highlights = highlights,
+                    });
+                }
+
+                return hits;
+            },
+            NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override async Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, $"select {MessageColumns} from public.chat_set_favorite($1, $2, $3)",
+            p => { p.Add(Uuid(messageId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = isFavorite }); p.Add(UserParameter(userId)); },
+            ReadMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(userId, $"select {MessageColumns} from public.chat_list_favorites($1, $2, $3, $4)",
+            p =>
+            {
+                p.Add(Int(limit));
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = beforeSequence is { } b ? b : DBNull.Value });
+                p.Add(Uuid(sessionId));
+                p.Add(UserParameter(userId));
+            },
+            ReadMessages, NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>
+        QueryAsync(null, "select public.chat_delete_idle_sessions($1, $2)",
+            p => { p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = idleBefore.UtcDateTime }); p.Add(Int(maxSessions)); },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return reader.GetInt32(0);
+            },
+            NotFound.Session, cancellationToken);
+
+    internal enum NotFound
+    {
+        Session,
+        Message,
+    }
+
+    private async Task<T> QueryAsync<T>(
+        string? userId,
+        string sql,
+        Action<NpgsqlParameterCollection> parameters,
+        Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
+        NotFound notFound,
+        CancellationToken cancellationToken,
+        Guid? resourceId = null)
+    {
+        var userGuid = userId is null ? (Guid?)null : ParseUserId(userId);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                if (!_actAsUser)
+                {
+                    var command = new NpgsqlCommand(sql, connection);
+                    await using (command.ConfigureAwait(false))
+                    {
+                        parameters(command.Parameters);
+                        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            return await read(reader, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                // As PostgREST runs a signed-in user's request: one transaction, SET LOCAL ROLE, claims as a transaction-local GUC.
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    T result;
+                    var batch = new NpgsqlBatch(connection, transaction);
+                    await using (batch.ConfigureAwait(false))
+                    {
+                        var claims = new NpgsqlBatchCommand("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)");
+                        claims.Parameters.Add(Text(userGuid is { } g ? $$"""{"sub":"{{g}}","role":"authenticated","aud":"authenticated"}""" : """{"role":"authenticated"}"""));
+                        var call = new NpgsqlBatchCommand(sql);
+                        parameters(call.Parameters);
+                        batch.BatchCommands.Add(claims);
+                        batch.BatchCommands.Add(call);
+                        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                            result = await read(reader, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+            }
+        }
+        catch (PostgresException ex)
+        {
+            throw Translate(ex, notFound, resourceId);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new ChatPersistenceException($"The PostgreSQL chat store could not complete the call: {ex.Message}", ex) { IsTransient = ex.IsTransient };
+        }
+    }
+
+    private static Guid ParseUserId(string userId) =>
+        Guid.TryParse(userId, out var id) && id != Guid.Empty
+            ? id
+            : throw new ArgumentException($"The PostgreSQL and Supabase stores need user ids that are UUIDs (Supabase Auth user ids); '{userId}' is not one.", nameof(userId));
+
+    private static NpgsqlParameter UserParameter(string userId) => Uuid(ParseUserId(userId));
+
+    internal static ChatPersistenceException Translate(PostgresException ex, NotFound notFound, Guid? resourceId)
+    {
+        var state = ex.SqlState;
+        return state switch
+        {
+            "PT404" => new ChatNotFoundException(NotFoundMessage(notFound, resourceId, ex), ex)
+            {
+                ResourceKind = notFound == NotFound.Message ? "message" : "session",
+                ResourceId = resourceId,
+                ErrorCode = state,
+                Details = ex.Detail,
+                Hint = ex.Hint,
+            },
+            "PT409" => new ChatConflictException(ex.MessageText + "; a retried append must send the same message.", ex)
+            {
+                MessageId = ConflictId(ex.MessageText),
+                ErrorCode = state,
+                Details = ex.Detail,
+                Hint = ex.Hint,
+            },
+            "42501" => new ChatAccessDeniedException(ex.MessageText, ex) { ErrorCode = state, Details = ex.Detail, Hint = ex.Hint },
+            _ => new ChatPersistenceException($"PostgreSQL error {state}: {ex.MessageText}", ex)
+            {
+                IsTransient = IsTransient(ex),
+                ErrorCode = state,
+                Details = ex.Detail,
+                Hint = ex.Hint,
+            },
+        };
+    }
+
+    private static string NotFoundMessage(NotFound notFound, Guid? resourceId, PostgresException ex) => resourceId is { } id
+        ? (notFound == NotFound.Message ? ChatNotFoundException.ForMessage(id) : ChatNotFoundException.ForSession(id)).Message
+        : ex.MessageText;
+
+    private static bool IsTransient(PostgresException ex) =>
+        ex.IsTransient || ex.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" || ex.SqlState.StartsWith("08", StringComparison.Ordinal);
+
+    private static Guid? ConflictId(string text)
+    {
+        foreach (var word in text.Split(' '))
+        {
+            if (Guid.TryParse(word, out var id))
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Uuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter Int(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
+
+    private static string MessagesJson(IReadOnlyList<NewChatMessage> messages)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var message in messages)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", message.Id);
+                writer.WriteString("role", message.Role.ToStorageName());
+                writer.WriteString("content", message.Content);
+                writer.WritePropertyName("metadata");
+                if (message.Metadata is { } metadata)
+                {
+                    metadata.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+
+                if (message.CreatedAt is { } createdAt)
+                {
+                    writer.WriteString("created_at", createdAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static async Task<IReadOnlyList<ChatSession>> ReadSessions(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var sessions = new List<ChatSession>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            sessions.Add(new ChatSession
+            {
+                Id = reader.GetGuid(reader.GetOrdinal("id")),
+                UserId = reader.GetGuid(reader.GetOrdinal("user_id")).ToString(),
+                WorkflowId = reader.GetString(reader.GetOrdinal("workflow_id")),
+                Title = reader.IsDBNull(reader.GetOrdinal("title")) ? null : reader.GetString(reader.GetOrdinal("title")),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("created_at")),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("updated_at")),
+                MessageCount = reader.GetInt64(reader.GetOrdinal("message_count")),
+                LastMessageAt = reader.IsDBNull(reader.GetOrdinal("last_message_at")) ? null : reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("last_message_at")),
+            });
+        }
+
+        return sessions;
+    }
+
+    private static async Task<IReadOnlyList<StoredChatMessage>> ReadMessages(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var messages = new List<StoredChatMessage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(ReadMessage(reader));
+        }
+
+        return messages;
+    }
+
+    // Columns in MessageColumns order.
+    private static StoredChatMessage ReadMessage(NpgsqlDataReader reader)
+    {
+        _ = ChatMessageRoleExtensions.TryParseStorageName(reader.GetString(3), out var role);
+        using var metadata = JsonDocument.Parse(reader.GetString(5));
+        return new StoredChatMessage
+        {
+            Id = reader.GetGuid(0),
+            SessionId = reader.GetGuid(1),
+            Sequence = reader.GetInt64(2),
+            Role = role,
+            Content = reader.GetString(4),
+            Metadata = metadata.RootElement.Clone(),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+            IsFavorite = reader.GetBoolean(7),
+        };
+    }
+
+    private static ChatHistorySlice ParseHistory(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var rows = root.GetProperty("messages");
+        var messages = new List<StoredChatMessage>(rows.GetArrayLength());
+        foreach (var row in rows.EnumerateArray())
+        {
+            _ = ChatMessageRoleExtensions.TryParseStorageName(row.GetProperty("role").GetString(), out var role);
+            messages.Add(new StoredChatMessage
+            {
+                Id = row.GetProperty("id").GetGuid(),
+                SessionId = row.GetProperty("session_id").GetGuid(),
+                Sequence = row.GetProperty("seq").GetInt64(),
+                Role = role,
+                Content = row.GetProperty("content").GetString()!,
+                Metadata = row.GetProperty("metadata").Clone(),
+                CreatedAt = DateTimeOffset.Parse(row.GetProperty("created_at").GetString()!, CultureInfo.InvariantCulture).ToUniversalTime(),
+                IsFavorite = row.GetProperty("is_favorite").GetBoolean(),
+            });
+        }
+
+        return new ChatHistorySlice(messages, root.GetProperty("beyond").GetBoolean());
+    }
+}

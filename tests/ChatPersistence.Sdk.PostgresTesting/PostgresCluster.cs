@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ChatPersistence.Sdk.Postgres;
+using Npgsql;
+
+namespace ChatPersistence.Sdk.PostgresTesting;
+
+/// <summary>
+/// A PostgreSQL server for tests: a throwaway cluster started from the machine's PostgreSQL binaries (initdb into a temporary
+/// folder, as the <c>postgres</c> OS user when running as root, on a free loopback port, removed when the process exits), or
+/// the server named by the <c>CHATPERSISTENCE_TEST_POSTGRES</c> environment variable (a connection string of a superuser).
+/// Without either, <see cref="GetAsync"/> fails with a message that says what to install — tests never skip.
+/// </summary>
+public sealed class PostgresCluster
+{
+    /// <summary>The environment variable naming an existing server to use instead of a throwaway cluster.</summary>
+    public const string EnvironmentVariable = "CHATPERSISTENCE_TEST_POSTGRES";
+
+    private const string TemplateDatabase = "chat_template";
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static PostgresCluster? _shared;
+    private readonly string _adminConnectionString;
+
+    private PostgresCluster(string adminConnectionString, string? binDirectory, string? dataDirectory, int port)
+    {
+        _adminConnectionString = adminConnectionString;
+        BinDirectory = binDirectory;
+        DataDirectory = dataDirectory;
+        Port = port;
+    }
+
+    /// <summary>The folder of the server binaries (null for an external server).</summary>
+    public string? BinDirectory { get; }
+
+    /// <summary>The cluster's data folder (null for an external server).</summary>
+    public string? DataDirectory { get; }
+
+    /// <summary>The TCP port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary>Whether this is a throwaway cluster this process started (so it may be restarted by fault tests).</summary>
+    public bool IsThrowaway => DataDirectory is not null;
+
+    /// <summary>Returns the process-wide server, starting it on first use.</summary>
+    /// <returns>The cluster.</returns>
+    /// <exception cref="InvalidOperationException">No PostgreSQL binaries and no <see cref="EnvironmentVariable"/>.</exception>
+    public static async Task<PostgresCluster> GetAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return _shared ??= await StartAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>A superuser connection string to <paramref name="database"/>.</summary>
+    /// <param name="database">The database.</param>
+    /// <returns>The connection string.</returns>
+    public string ConnectionString(string database = "postgres") =>
+        new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = database, Pooling = true, MaxPoolSize = 100 }.ConnectionString;
+
+    /// <summary>
+    /// Creates a fresh database holding the Supabase auth shim and the chat migrations (cloned from a template built once)
+    /// and returns its name.
+    /// </summary>
+    /// <returns>The database name.</returns>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "chat_" + Guid.NewGuid().ToString("N");
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"create database {name} template {TemplateDatabase}", connection);
+        await command.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    /// <summary>Restarts the throwaway cluster (fault tests): <c>pg_ctl restart</c>, or an immediate-mode stop then start.</summary>
+    /// <param name="immediate">Whether to stop in immediate mode (like a crash) rather than fast mode.</param>
+    /// <returns>A task.</returns>
+    public async Task RestartAsync(bool immediate = false)
+    {
+        if (!IsThrowaway)
+        {
+            throw new InvalidOperationException("Only a throwaway cluster started by the tests can be restarted.");
+        }
+
+        await PgCtlAsync("stop", "-m", immediate ? "immediate" : "fast");
+        await PgCtlAsync("start", "-o", ServerOptions(Port, DataDirectory!), "-l", Path.Combine(DataDirectory!, "..", "server.log"));
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private static async Task<PostgresCluster> StartAsync()
+    {
+        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            var cluster = new PostgresCluster(external, null, null, new NpgsqlConnectionStringBuilder(external).Port);
+            await cluster.PrepareTemplateAsync();
+            return cluster;
+        }
+
+        var bin = FindBinDirectory() ?? throw new InvalidOperationException(
+            "PostgreSQL server binaries (initdb, pg_ctl) were not found, so the PostgreSQL tests cannot run. " +
+            "Install them (Debian/Ubuntu: `sudo apt-get install postgresql-15`; `bash .ci/run` does this), " +
+            $"or set {EnvironmentVariable} to the connection string of a superuser on a PostgreSQL 15+ server.");
+        var root = Path.Combine(Path.GetTempPath(), "chatpersistence-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(root);
+        var port = FreePort();
+        var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15;Command Timeout=120", bin, data, port);
+        if (Environment.UserName == "root")
+        {
+            await RunAsync("chown", ["-R", "postgres", root]);
+        }
+
+        await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+        await started.PgCtlAsync("start", "-o", ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Stop(root);
+        await started.PrepareTemplateAsync();
+        return started;
+    }
+
+    private static string ServerOptions(int port, string data) =>
+        $"-p {port} -k {Path.GetDirectoryName(data)} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+        "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+
+    private static string? FindBinDirectory()
+    {
+        var candidates = new List<string>();
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            candidates.AddRange(Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal).Select(d => Path.Combine(d, "bin")));
+        }
+
+        candidates.Add("/usr/local/pgsql/bin");
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task PrepareTemplateAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync();
+        await using (var drop = new NpgsqlCommand($"drop database if exists {TemplateDatabase}", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await using (var create = new NpgsqlCommand($"create database {TemplateDatabase}", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var template = NpgsqlDataSource.Create(ConnectionString(TemplateDatabase));
+        await using (var shim = template.CreateCommand(ReadShim()))
+        {
+            await shim.ExecuteNonQueryAsync();
+        }
+
+        await ChatPersistenceMigrations.ApplyAsync(template);
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private static string ReadShim()
+    {
+        using var stream = typeof(PostgresCluster).Assembly.GetManifestResourceStream("supabase_auth_shim.sql")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private Task PgCtlAsync(params string[] args) =>
+        RunPgAsync(Path.Combine(BinDirectory!, "pg_ctl"), ["-D", DataDirectory!, "-w", "-t", "60", .. args]);
+
+    private Task RunPgAsync(string program, string[] args) =>
+        Environment.UserName == "root" ? RunAsync("runuser", ["-u", "postgres", "--", program, .. args]) : RunAsync(program, args);
+
+    private static async Task RunAsync(string program, string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+
+    private void Stop(string root)
+    {
+        try
+        {
+            NpgsqlConnection.ClearAllPools();
+            RunAsync(
+                Environment.UserName == "root" ? "runuser" : Path.Combine(BinDirectory!, "pg_ctl"),
+                Environment.UserName == "root"
+                    ? ["-u", "postgres", "--", Path.Combine(BinDirectory!, "pg_ctl"), "-D", DataDirectory!, "stop", "-m", "immediate"]
+                    : ["-D", DataDirectory!, "stop", "-m", "immediate"]).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Best effort at process exit.
+        }
+
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
