@@ -19,6 +19,7 @@ namespace ChatPersistence.Sdk.Postgres;
 public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable
 {
     private const string MessageColumns = "id, session_id, seq, role, content, metadata, created_at, is_favorite";
+    private static readonly SemaphoreSlim[] AppendGates = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly bool _actAsUser;
@@ -106,10 +107,27 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             ReadSessions, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
-    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
-        QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
-            p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = MessagesJson(messages) }); p.Add(UserParameter(userId)); },
-            ReadMessages, NotFound.Session, cancellationToken, sessionId);
+    /// <remarks>
+    /// Appends to one session are serialised by the session's row lock in the database (so sequence order is commit order).
+    /// Within this process they also queue on a striped gate first, so many concurrent writers to one session wait here
+    /// instead of piling up on the row lock, where every commit would wake all of them.
+    /// </remarks>
+    protected override async Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
+    {
+        var json = MessagesJson(messages);
+        var gate = AppendGates[(sessionId.GetHashCode() & int.MaxValue) % AppendGates.Length];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
+                p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json }); p.Add(UserParameter(userId)); },
+                ReadMessages, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
     /// <inheritdoc />
     protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>

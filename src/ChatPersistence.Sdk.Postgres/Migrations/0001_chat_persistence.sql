@@ -273,6 +273,7 @@ as $$
 #variable_conflict use_column
 declare
   v_user uuid := public.chat_caller(p_user_id);
+  v_ids uuid[];
   v_count int;
   v_inserted bigint;
   v_bad record;
@@ -295,8 +296,9 @@ begin
     raise exception 'chat: message % is invalid (id uuid, role user|assistant|system|tool, content string, metadata object; empty content needs metadata)', v_bad.ord
       using errcode = '22023';
   end if;
-  select count(distinct e.m ->> 'id') into v_count from jsonb_array_elements(p_messages) e(m);
-  if v_count <> jsonb_array_length(p_messages) then
+  v_ids := array(select (e.m ->> 'id')::uuid from jsonb_array_elements(p_messages) with ordinality as e(m, ord) order by e.ord);
+  select count(distinct u) into v_count from unnest(v_ids) u;
+  if v_count <> cardinality(v_ids) then
     raise exception 'chat: message ids in one batch must be distinct' using errcode = '22023';
   end if;
 
@@ -317,10 +319,12 @@ begin
   get diagnostics v_inserted = row_count;
 
   -- Every id must now be stored, in this session, with exactly this data; anything else is a conflict (and rolls
-  -- the whole batch back). Rows of other users are invisible under RLS and count as conflicts too.
+  -- the whole batch back). Rows of other users are invisible under RLS and count as conflicts too. The stored rows are
+  -- fetched by primary key (= any(array)) so the plan stays an index scan whatever the table statistics say.
   select e.m ->> 'id' as id into v_bad
     from jsonb_array_elements(p_messages) e(m)
-    left join public.chat_messages c on c.id = (e.m ->> 'id')::uuid
+    left join (select c.id, c.session_id, c.role, c.content, c.metadata
+                 from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = (e.m ->> 'id')::uuid
    where c.id is null
       or c.session_id <> p_session_id
       or c.role <> e.m ->> 'role'
@@ -340,9 +344,9 @@ begin
 
   return query
     select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
-      from jsonb_array_elements(p_messages) with ordinality as e(m, ord)
-      join public.chat_messages c on c.id = (e.m ->> 'id')::uuid
-     order by e.ord;
+      from unnest(v_ids) with ordinality as u(id, ord)
+      join (select * from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = u.id
+     order by u.ord;
 end $$;
 
 -- One keyset page of history. p_older: messages below p_boundary (newest first) else above it (oldest first); no
