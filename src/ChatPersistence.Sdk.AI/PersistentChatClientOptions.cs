@@ -32,7 +32,7 @@ public sealed class PersistentChatClientOptions
     public int MaxHistoryMessages { get; set; } = DefaultMaxHistoryMessages;
 
     /// <summary>
-    /// An optional budget for the prepended history, in characters of content plus metadata JSON (a rough token budget: about four
+    /// An optional budget for the prepended history, in characters of text plus serialised contents (the <c>meai</c> metadata; a rough token budget: about four
     /// characters a token in English): the newest messages that fit are sent. <see langword="null"/> (default) sets no budget.
     /// </summary>
     public int? MaxHistoryCharacters { get; set; }

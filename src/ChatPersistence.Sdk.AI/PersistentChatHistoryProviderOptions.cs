@@ -19,7 +19,7 @@ public sealed class PersistentChatHistoryProviderOptions
     /// <summary>How many stored messages, at most, are provided to a run (the newest ones). Default 100.</summary>
     public int MaxHistoryMessages { get; set; } = PersistentChatClientOptions.DefaultMaxHistoryMessages;
 
-    /// <summary>An optional budget for the provided history in characters of content plus metadata JSON; <see langword="null"/> (default) sets none.</summary>
+    /// <summary>An optional budget for the provided history in characters of text plus serialised contents (the <c>meai</c> metadata); <see langword="null"/> (default) sets none.</summary>
     public int? MaxHistoryCharacters { get; set; }
 
     /// <summary>The options that serialise messages into metadata; <see langword="null"/> uses <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>

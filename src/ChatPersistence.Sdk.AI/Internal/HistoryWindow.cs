@@ -37,7 +37,7 @@ internal static class HistoryWindow
 
                 if (maxCharacters is { } budget)
                 {
-                    characters += message.Content.Length + message.Metadata.GetRawText().Length;
+                    characters += Cost(message);
                     if (characters > budget)
                     {
                         return Finish(newestFirst);
@@ -59,6 +59,13 @@ internal static class HistoryWindow
             request = request with { Cursor = page.OlderCursor };
         }
     }
+
+    /// <summary>What the message adds to a request: its text and its serialised contents (not the bookkeeping metadata).</summary>
+    private static long Cost(StoredChatMessage message) =>
+        message.Content.Length
+        + (message.Metadata.ValueKind == System.Text.Json.JsonValueKind.Object && message.Metadata.TryGetProperty(ChatMessageMetadataKeys.Message, out var meai)
+            ? meai.GetRawText().Length
+            : 0);
 
     private static List<StoredChatMessage> Finish(List<StoredChatMessage> newestFirst)
     {

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatPersistence.Sdk.AI.Tests;
+
+/// <summary>A host: its own service provider over a durable store that outlives it.</summary>
+internal static class TestHost
+{
+    public static ServiceProvider Start(Func<IServiceProvider, IChatSessionStore> durableStore, FakeChatClient model, Action<PersistentChatClientOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddChatPersistence().UseStore(durableStore).AddAgentChatHistory();
+        services.AddChatClient(model).UseChatPersistence(configure: configure);
+        return services.BuildServiceProvider();
+    }
+
+    public static ChatOptions Conversation(string userId, string workflowId) => new ChatOptions().WithChatConversation(userId, workflowId);
+}
