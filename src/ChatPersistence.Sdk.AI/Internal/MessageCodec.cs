@@ -1,7 +1,7 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 
 namespace ChatPersistence.Sdk.AI.Internal;
@@ -72,7 +72,7 @@ internal static class MessageCodec
             }
         }
 
-        return new NewChatMessage(role, content.ToString(), metadata.Count == 0 ? null : JsonSerializer.SerializeToElement(metadata, JsonNodeTypeInfo))
+        return new NewChatMessage(role, content.ToString(), metadata.Count == 0 ? null : ToCompactElement(metadata))
         {
             Id = id,
             CreatedAt = message.CreatedAt,
@@ -89,7 +89,7 @@ internal static class MessageCodec
             && envelope.TryGetProperty("message", out var stored)
             && stored.ValueKind == JsonValueKind.Object)
         {
-            var node = (JsonObject)JsonSerializer.SerializeToNode(stored, JsonElementTypeInfo)!;
+            var node = JsonNode.Parse(stored.GetRawText())!.AsObject();
             var position = 0;
             if (node["contents"] is JsonArray contents)
             {
@@ -173,9 +173,14 @@ internal static class MessageCodec
         return string.Equals(role.Value, "developer", StringComparison.OrdinalIgnoreCase) ? ChatMessageRole.System : ChatMessageRole.User;
     }
 
-    private static JsonTypeInfo<JsonNode> JsonNodeTypeInfo => (JsonTypeInfo<JsonNode>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonNode));
+    /// <summary>Compact JSON that keeps non-ASCII text readable (AIJsonUtilities.DefaultOptions indents, which would waste storage).</summary>
+    private static readonly JsonSerializerOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = false };
 
-    private static JsonTypeInfo<JsonElement> JsonElementTypeInfo => (JsonTypeInfo<JsonElement>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonElement));
+    private static JsonElement ToCompactElement(JsonObject metadata)
+    {
+        using var document = JsonDocument.Parse(metadata.ToJsonString(WriterOptions));
+        return document.RootElement.Clone();
+    }
 
     private static bool IsText(JsonObject obj) =>
         obj[TypeProperty] is JsonValue type && type.TryGetValue(out string? discriminator) && discriminator == "text";
