@@ -15,6 +15,12 @@ internal sealed class FakeChatClient : IChatClient
 
     public List<ChatOptions?> Options { get; } = [];
 
+    /// <summary>Every streaming update produced, in order (the very objects yielded).</summary>
+    public List<ChatResponseUpdate> Yielded { get; } = [];
+
+    /// <summary>When set, every response message carries this (non-GUID) provider message id.</summary>
+    public string? FixedMessageId { get; set; }
+
     /// <summary>Throw this instead of answering (before any update when streaming).</summary>
     public Exception? FailWith { get; set; }
 
@@ -31,7 +37,7 @@ internal sealed class FakeChatClient : IChatClient
             throw FailWith;
         }
 
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text) { AuthorName = "fake" })
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text) { AuthorName = "fake", MessageId = FixedMessageId })
         {
             ModelId = "fake-model",
             ResponseId = $"resp-{call}",
@@ -60,15 +66,17 @@ internal sealed class FakeChatClient : IChatClient
 
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield();
-            yield return new ChatResponseUpdate(ChatRole.Assistant, i == 0 ? words[i] : " " + words[i])
+            var update = new ChatResponseUpdate(ChatRole.Assistant, i == 0 ? words[i] : " " + words[i])
             {
                 MessageId = $"msg-{call}",
                 ResponseId = $"resp-{call}",
                 ModelId = "fake-model",
             };
+            Yielded.Add(update);
+            yield return update;
         }
 
-        yield return new ChatResponseUpdate
+        var last = new ChatResponseUpdate
         {
             Role = ChatRole.Assistant,
             MessageId = $"msg-{call}",
@@ -76,6 +84,8 @@ internal sealed class FakeChatClient : IChatClient
             FinishReason = ChatFinishReason.Stop,
             Contents = [new UsageContent(Usage(received, text))],
         };
+        Yielded.Add(last);
+        yield return last;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;

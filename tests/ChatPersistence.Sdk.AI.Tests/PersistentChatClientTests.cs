@@ -199,6 +199,8 @@ public sealed class PersistentChatClientTests
         var updates = await chat.GetStreamingResponseAsync("hello world", TestHost.Conversation("alice", "wf-1")).ToListAsync();
 
         updates.Select(Describe).Should().Equal(expected.Select(Describe));
+        updates.Should().HaveCount(_model.Yielded.Count);
+        updates.Zip(_model.Yielded).Should().OnlyContain(pair => ReferenceEquals(pair.First, pair.Second), "the very update objects are passed through");
         var stored = await StoredAsync("alice", "wf-1");
         stored.Should().HaveCount(2);
         stored[1].Content.Should().Be(string.Concat(updates.Select(u => u.Text)));
@@ -258,6 +260,51 @@ public sealed class PersistentChatClientTests
 
         chat.GetService<IChatSessionStore>().Should().BeSameAs(_durable);
         chat.GetService<FakeChatClient>().Should().BeSameAs(_model);
+    }
+
+    [Fact]
+    public async Task Provider_message_ids_are_stable_per_session_and_never_collide_across_sessions()
+    {
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        _model.FixedMessageId = "chatcmpl-same";
+
+        var first = await chat.GetResponseAsync("a", TestHost.Conversation("alice", "wf-1"));
+        await chat.GetResponseAsync("b", TestHost.Conversation("alice", "wf-2"));
+        await chat.GetResponseAsync("c", TestHost.Conversation("bob", "wf-1"));
+
+        first.Messages[0].MessageId.Should().Be("chatcmpl-same", "the response is returned unchanged");
+        var stored = await StoredAsync("alice", "wf-1");
+        stored[1].ToChatMessage().MessageId.Should().Be("chatcmpl-same");
+        (await StoredAsync("alice", "wf-2")).Should().HaveCount(2);
+        (await StoredAsync("bob", "wf-1")).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public void Building_without_a_registered_store_fails_clearly()
+    {
+        var services = new ServiceCollection().BuildServiceProvider();
+
+        var act = () => new ChatClientBuilder(_model).UseChatPersistence().Build(services);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*IChatSessionStore*");
+    }
+
+    [Fact]
+    public async Task Accents_and_emoji_survive_in_text_and_metadata()
+    {
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        var question = new ChatMessage(ChatRole.User, [new TextContent("Olá, ação! "), new TextContent("🎉 coração")])
+        {
+            AdditionalProperties = new() { ["nota"] = "pão de açúcar 🍞" },
+        };
+
+        await chat.GetResponseAsync([question], TestHost.Conversation("alice", "wf-1"));
+        await chat.GetResponseAsync("next", TestHost.Conversation("alice", "wf-1"));
+
+        var replayed = _model.Requests[1][0];
+        replayed.Contents.OfType<TextContent>().Select(t => t.Text).Should().Equal("Olá, ação! ", "🎉 coração");
+        replayed.AdditionalProperties!["nota"]!.ToString().Should().Be("pão de açúcar 🍞");
+        (await StoredAsync("alice", "wf-1"))[0].Metadata.GetRawText().Should().Contain("pão de açúcar", "metadata keeps accented text readable (System.Text.Json escapes emoji)");
     }
 
     private static string Describe(ChatResponseUpdate u) =>
