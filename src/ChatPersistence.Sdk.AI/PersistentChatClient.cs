@@ -19,8 +19,9 @@ namespace ChatPersistence.Sdk.AI;
 /// <see cref="WorkflowIdPropertyName"/>; these are removed from the options passed to the inner client.
 /// </para>
 /// <para>
-/// Order of one call: get or create the session; read the history window (excluding messages of this request already stored, so a
-/// retried call never sends them twice); append the request's messages in one call; call the inner client with the leading system
+/// Order of one call: get or create the session; read the history window, leaving out messages of this request (by id); append,
+/// in one call, the request's messages that the window did not already hold (so a retried call, or a caller resending stored
+/// messages, neither stores nor sends them twice); call the inner client with the leading system
 /// messages of the request, then the history, then the rest of the request; append the response's messages in one call. The
 /// response's messages carry <see cref="ChatMessageMetadataKeys.ModelId"/> and <see cref="ChatMessageMetadataKeys.ResponseId"/>;
 /// its last message also <see cref="ChatMessageMetadataKeys.Usage"/> and <see cref="ChatMessageMetadataKeys.FinishReason"/>.
@@ -37,7 +38,8 @@ namespace ChatPersistence.Sdk.AI;
 /// </para>
 /// <para>
 /// Place it outermost (first <c>Use…</c> call), before <c>UseFunctionInvocation()</c>, so that one user turn is one load and one save
-/// and the stored response holds the tool calls and results. Thread-safe when the store is.
+/// and the stored response holds the tool calls and results (inside a function-invocation loop it also works, with one load and
+/// save per model call). Thread-safe when the store is.
 /// </para>
 /// </remarks>
 public sealed class PersistentChatClient : DelegatingChatClient
@@ -135,9 +137,13 @@ public sealed class PersistentChatClient : DelegatingChatClient
 
         var newMessages = StoreWriter.Convert(toStore, session.Id, _options.SerializerOptions);
         var requestIds = newMessages.Select(m => m.Id).ToHashSet();
+        var alreadyStored = new HashSet<Guid>();
         var history = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, requestIds, cancellationToken).ConfigureAwait(false);
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, requestIds, alreadyStored, cancellationToken).ConfigureAwait(false);
 
+        // Messages of the request already in the window (a retry, or a function-invocation loop outside this client) are
+        // neither stored again nor sent twice.
+        newMessages.RemoveAll(m => alreadyStored.Contains(m.Id));
         if (newMessages.Count > 0)
         {
             await StoreWriter.AppendAsync(_store, key.UserId, session.Id, newMessages, cancellationToken).ConfigureAwait(false);

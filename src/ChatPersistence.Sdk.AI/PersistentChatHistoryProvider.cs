@@ -81,7 +81,7 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
         var history = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, null, cancellationToken).ConfigureAwait(false);
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, null, null, cancellationToken).ConfigureAwait(false);
         return history.ToChatMessages(_options.SerializerOptions);
     }
 

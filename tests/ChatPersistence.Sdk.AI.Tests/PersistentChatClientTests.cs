@@ -190,6 +190,36 @@ public sealed class PersistentChatClientTests
     }
 
     [Fact]
+    public async Task A_function_invocation_loop_outside_the_decorator_stores_each_message_once()
+    {
+        var model = new ToolCallingChatClient();
+        var chat = new ChatClientBuilder(model).UseFunctionInvocation().UseChatPersistence(_durable).Build();
+        var options = TestHost.Conversation("alice", "wf-1");
+        options.Tools = [AIFunctionFactory.Create((string city) => $"sunny in {city}", "weather")];
+
+        (await chat.GetResponseAsync("weather in Paris?", options)).Text.Should().Be("It is sunny in Paris");
+        await chat.GetResponseAsync("thanks", TestHost.Conversation("alice", "wf-1"));
+
+        (await StoredAsync("alice", "wf-1")).Select(m => m.Role).Should().Equal(
+            ChatMessageRole.User, ChatMessageRole.Assistant, ChatMessageRole.Tool, ChatMessageRole.Assistant, ChatMessageRole.User, ChatMessageRole.Assistant);
+        model.Requests[1].Select(m => m.Role.Value).Should().Equal("user", "assistant", "tool");
+        model.Requests[2].Select(m => m.Role.Value).Should().Equal("user", "assistant", "tool", "assistant", "user");
+    }
+
+    [Fact]
+    public async Task A_caller_that_resends_stored_messages_does_not_duplicate_them()
+    {
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        var first = new ChatMessage(ChatRole.User, "first");
+        var reply = await chat.GetResponseAsync([first], TestHost.Conversation("alice", "wf-1"));
+
+        await chat.GetResponseAsync([first, .. reply.Messages, new ChatMessage(ChatRole.User, "second")], TestHost.Conversation("alice", "wf-1"));
+
+        _model.Requests[1].Select(m => m.Text).Should().Equal("first", FakeChatClient.ReplyText(1, "first"), "second");
+        (await StoredAsync("alice", "wf-1")).Should().HaveCount(4);
+    }
+
+    [Fact]
     public async Task Streaming_passes_updates_through_unchanged_and_stores_the_reply_once_complete()
     {
         var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();

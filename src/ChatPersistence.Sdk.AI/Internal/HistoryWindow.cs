@@ -1,6 +1,9 @@
 namespace ChatPersistence.Sdk.AI.Internal;
 
-/// <summary>Reads the newest part of a session's history that fits a message count and a character budget.</summary>
+/// <summary>
+/// Reads the newest part of a session's history that fits a message count and a character budget, leaving out the excluded ids
+/// (the messages of the current request) and reporting which of them it met (they are already stored).
+/// </summary>
 internal static class HistoryWindow
 {
     public static async Task<List<StoredChatMessage>> LoadAsync(
@@ -10,6 +13,7 @@ internal static class HistoryWindow
         int maxMessages,
         int? maxCharacters,
         IReadOnlySet<Guid>? exclude,
+        ISet<Guid>? excludedFound,
         CancellationToken cancellationToken)
     {
         var newestFirst = new List<StoredChatMessage>();
@@ -32,6 +36,7 @@ internal static class HistoryWindow
                 var message = page.Messages[i];
                 if (exclude is not null && exclude.Contains(message.Id))
                 {
+                    excludedFound?.Add(message.Id);
                     continue;
                 }
 
