@@ -153,6 +153,25 @@ public sealed class PersistentChatClientTests
     }
 
     [Fact]
+    public async Task A_window_larger_than_a_store_page_is_read_across_pages()
+    {
+        var session = await _durable.GetOrCreateSessionAsync("alice", "wf-1");
+        for (var batch = 0; batch < 7; batch++)
+        {
+            await _durable.AppendMessagesAsync("alice", session.Id, [.. Enumerable.Range(batch * 100, 100).Select(i => NewChatMessage.User($"old {i}"))]);
+        }
+
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable, o => o.MaxHistoryMessages = 650).Build();
+        await chat.GetResponseAsync("now", TestHost.Conversation("alice", "wf-1"));
+
+        var sent = _model.Requests[0].Select(m => m.Text).ToList();
+        sent.Should().HaveCount(651);
+        sent[0].Should().Be("old 50");
+        sent[^2].Should().Be("old 699");
+        sent[^1].Should().Be("now");
+    }
+
+    [Fact]
     public async Task A_window_never_starts_with_orphaned_tool_results()
     {
         var session = await _durable.GetOrCreateSessionAsync("alice", "wf-1");
