@@ -6,10 +6,15 @@ namespace ChatPersistence.Sdk.AI.Tests;
 /// <summary>A host: its own service provider over a durable store that outlives it.</summary>
 internal static class TestHost
 {
-    public static ServiceProvider Start(Func<IServiceProvider, IChatSessionStore> durableStore, FakeChatClient model, Action<PersistentChatClientOptions>? configure = null)
+    public static ServiceProvider Start(Func<IServiceProvider, IChatSessionStore> durableStore, FakeChatClient model, Action<PersistentChatClientOptions>? configure = null) =>
+        Start(persistence => persistence.UseStore(durableStore), model, configure);
+
+    public static ServiceProvider Start(Action<ChatPersistenceBuilder> chooseStore, FakeChatClient model, Action<PersistentChatClientOptions>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddChatPersistence().UseStore(durableStore).AddAgentChatHistory();
+        var persistence = services.AddChatPersistence();
+        chooseStore(persistence);
+        persistence.AddAgentChatHistory();
         services.AddChatClient(model).UseChatPersistence(configure: configure);
         return services.BuildServiceProvider();
     }
