@@ -1,0 +1,279 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatPersistence.Sdk.AI.Internal;
+using Microsoft.Extensions.AI;
+
+namespace ChatPersistence.Sdk.AI;
+
+/// <summary>
+/// A chat client that keeps each conversation in an <see cref="IChatSessionStore"/>: it loads the stored history of the
+/// (user, workflow) conversation, prepends it to the request, stores the new messages before calling the inner client and the
+/// response after it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Callers send only the new message(s) of a turn (plus, if they like, their system prompt): the history comes from the store.
+/// The conversation is chosen per request (see <see cref="PersistentChatClientOptions.ConversationResolver"/>), usually with
+/// <see cref="ChatOptionsConversationExtensions.WithChatConversation(ChatOptions, string, string)"/>, which sets <see cref="UserIdPropertyName"/> and
+/// <see cref="WorkflowIdPropertyName"/>; these are removed from the options passed to the inner client.
+/// </para>
+/// <para>
+/// Order of one call: get or create the session; read the history window, leaving out messages of this request (by id); append,
+/// in one call, the request's messages that the window did not already hold (so a retried call, or a caller resending stored
+/// messages, neither stores nor sends them twice); call the inner client with the leading system
+/// messages of the request, then the history, then the rest of the request; append the response's messages in one call. The
+/// response's messages carry <see cref="ChatMessageMetadataKeys.ModelId"/> and <see cref="ChatMessageMetadataKeys.ResponseId"/>;
+/// its last message also <see cref="ChatMessageMetadataKeys.Usage"/> and <see cref="ChatMessageMetadataKeys.FinishReason"/>.
+/// </para>
+/// <para>
+/// Ids: a message's GUID <see cref="ChatMessage.MessageId"/> is its stored id; a non-GUID one is mapped to a stable GUID per session;
+/// a message without one gets a new version 7 GUID written into its <see cref="ChatMessage.MessageId"/>, so retrying with the same
+/// message objects stores nothing twice (appends are idempotent by id).
+/// </para>
+/// <para>
+/// Failures: when the inner client fails, the request's messages stay stored and no response is stored. Streaming: updates are
+/// passed through unchanged; the reply is stored once, after the last update, as <c>ToChatResponse()</c> of all updates. A stream
+/// that fails, is cancelled or is not read to the end stores no reply (a partial reply is never stored).
+/// </para>
+/// <para>
+/// Place it outermost (first <c>Use…</c> call), before <c>UseFunctionInvocation()</c>, so that one user turn is one load and one save
+/// and the stored response holds the tool calls and results (inside a function-invocation loop it also works, with one load and
+/// save per model call). Thread-safe when the store is.
+/// </para>
+/// </remarks>
+public sealed class PersistentChatClient : DelegatingChatClient
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the user id: <c>chat.user_id</c>.</summary>
+    public const string UserIdPropertyName = "chat.user_id";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the workflow id: <c>chat.workflow_id</c>.</summary>
+    public const string WorkflowIdPropertyName = "chat.workflow_id";
+
+    private readonly IChatSessionStore _store;
+    private readonly PersistentChatClientOptions _options;
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="innerClient">The client that produces responses.</param>
+    /// <param name="store">The store that keeps the conversations.</param>
+    /// <param name="options">The options; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> or <paramref name="store"/> is <see langword="null"/>.</exception>
+    public PersistentChatClient(IChatClient innerClient, IChatSessionStore store, PersistentChatClientOptions? options = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _options = options ?? new PersistentChatClientOptions();
+    }
+
+    /// <summary>The store that keeps the conversations.</summary>
+    public IChatSessionStore Store => _store;
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">No conversation could be determined for the request.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turn = await PrepareAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var response = await base.GetResponseAsync(turn.Messages, turn.Options, cancellationToken).ConfigureAwait(false);
+        await SaveResponseAsync(turn, response, cancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">No conversation could be determined for the request.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turn = await PrepareAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            yield return update;
+        }
+
+        // Reached only when the inner stream completed and the caller read it to the end.
+        await SaveResponseAsync(turn, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is null && serviceType == typeof(IChatSessionStore))
+        {
+            return _store;
+        }
+
+        return base.GetService(serviceType, serviceKey);
+    }
+
+    private async Task<Turn> PrepareAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var (key, innerOptions) = ResolveConversation(messages, options);
+        var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
+
+        var request = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var leadingSystem = 0;
+        while (leadingSystem < request.Count && request[leadingSystem].Role == ChatRole.System)
+        {
+            leadingSystem++;
+        }
+
+        var toStore = new List<ChatMessage>(request.Count);
+        foreach (var message in request)
+        {
+            if (_options.StoreSystemMessages || message.Role != ChatRole.System)
+            {
+                toStore.Add(message);
+            }
+        }
+
+        var newMessages = StoreWriter.Convert(toStore, session.Id, _options.SerializerOptions);
+        var requestIds = newMessages.Select(m => m.Id).ToHashSet();
+        var alreadyStored = new HashSet<Guid>();
+        var history = await HistoryWindow.LoadAsync(
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, requestIds, alreadyStored, cancellationToken).ConfigureAwait(false);
+
+        // Messages of the request already in the window (a retry, or a function-invocation loop outside this client) are
+        // neither stored again nor sent twice.
+        newMessages.RemoveAll(m => alreadyStored.Contains(m.Id));
+        if (newMessages.Count > 0)
+        {
+            await StoreWriter.AppendAsync(_store, key.UserId, session.Id, newMessages, cancellationToken).ConfigureAwait(false);
+        }
+
+        var all = new List<ChatMessage>(request.Count + history.Count);
+        var prefix = _options.StoreSystemMessages ? 0 : leadingSystem;
+        for (var i = 0; i < prefix; i++)
+        {
+            all.Add(request[i]);
+        }
+
+        all.AddRange(history.ToChatMessages(_options.SerializerOptions));
+        for (var i = prefix; i < request.Count; i++)
+        {
+            all.Add(request[i]);
+        }
+
+        return new Turn(key.UserId, session.Id, all, innerOptions);
+    }
+
+    private async Task SaveResponseAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken)
+    {
+        var messages = response.Messages;
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var last = messages.Count - 1;
+        var converted = StoreWriter.Convert([.. messages], turn.SessionId, _options.SerializerOptions, i => ResponseMetadata(response, i == last));
+        await StoreWriter.AppendAsync(_store, turn.UserId, turn.SessionId, converted, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<KeyValuePair<string, JsonNode?>> ResponseMetadata(ChatResponse response, bool isLast)
+    {
+        var metadata = new List<KeyValuePair<string, JsonNode?>>(4);
+        if (response.ModelId is { } model)
+        {
+            metadata.Add(new(ChatMessageMetadataKeys.ModelId, JsonValue.Create(model)));
+        }
+
+        if (response.ResponseId is { } responseId)
+        {
+            metadata.Add(new(ChatMessageMetadataKeys.ResponseId, JsonValue.Create(responseId)));
+        }
+
+        if (isLast && response.Usage is { } usage)
+        {
+            metadata.Add(new(ChatMessageMetadataKeys.Usage, JsonSerializer.SerializeToNode(usage, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(UsageDetails)))));
+        }
+
+        if (isLast && response.FinishReason is { } finish)
+        {
+            metadata.Add(new(ChatMessageMetadataKeys.FinishReason, JsonValue.Create(finish.Value)));
+        }
+
+        return metadata;
+    }
+
+    private (ChatConversationKey Key, ChatOptions? InnerOptions) ResolveConversation(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var properties = options?.AdditionalProperties;
+        var hasOwnProperties = properties is not null && (properties.ContainsKey(UserIdPropertyName) || properties.ContainsKey(WorkflowIdPropertyName));
+        var usedConversationId = false;
+
+        ChatConversationKey key;
+        if (_options.ConversationResolver?.Invoke(messages, options) is { } resolved)
+        {
+            key = resolved;
+        }
+        else
+        {
+            var userId = ReadString(properties, UserIdPropertyName) ?? _options.DefaultUserId;
+            var workflowId = ReadString(properties, WorkflowIdPropertyName);
+            if (workflowId is null && _options.UseConversationIdAsWorkflowId && !string.IsNullOrEmpty(options?.ConversationId))
+            {
+                workflowId = options.ConversationId;
+                usedConversationId = true;
+            }
+
+            if (userId is null || workflowId is null)
+            {
+                throw new InvalidOperationException(
+                    "PersistentChatClient could not tell which conversation this request belongs to. Pass the ids with " +
+                    "chatOptions.WithChatConversation(userId, workflowId) (ChatOptions.AdditionalProperties \"" + UserIdPropertyName + "\" and \"" +
+                    WorkflowIdPropertyName + "\"), or set ChatOptions.ConversationId and PersistentChatClientOptions.DefaultUserId, " +
+                    "or set PersistentChatClientOptions.ConversationResolver.");
+            }
+
+            key = new ChatConversationKey(userId, workflowId);
+        }
+
+        if (!hasOwnProperties && !usedConversationId)
+        {
+            return (key, options);
+        }
+
+        var inner = options!.Clone();
+        if (hasOwnProperties)
+        {
+            var copy = new AdditionalPropertiesDictionary(properties!);
+            _ = copy.Remove(UserIdPropertyName);
+            _ = copy.Remove(WorkflowIdPropertyName);
+            inner.AdditionalProperties = copy.Count == 0 ? null : copy;
+        }
+
+        if (usedConversationId)
+        {
+            inner.ConversationId = null;
+        }
+
+        return (key, inner);
+    }
+
+    private static string? ReadString(AdditionalPropertiesDictionary? properties, string name)
+    {
+        if (properties is null || !properties.TryGetValue(name, out var value))
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            null => null,
+            string s => s,
+            JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    private sealed record Turn(string UserId, Guid SessionId, List<ChatMessage> Messages, ChatOptions? Options);
+}

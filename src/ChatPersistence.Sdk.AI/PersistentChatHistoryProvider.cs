@@ -1,0 +1,119 @@
+using ChatPersistence.Sdk.AI.Internal;
+using Microsoft.Agents.AI;
+using Microsoft.Extensions.AI;
+
+namespace ChatPersistence.Sdk.AI;
+
+/// <summary>
+/// An Agent Framework <see cref="ChatHistoryProvider"/> that keeps each agent session's messages in an
+/// <see cref="IChatSessionStore"/>. Plug it in with <c>new ChatClientAgentOptions { ChatHistoryProvider = provider }</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A session's state (in <see cref="AgentSession.StateBag"/> under <see cref="StateKeys"/>, and so in
+/// <c>AIAgent.SerializeSessionAsync</c> output) is only its conversation key, <c>{"userId":…,"workflowId":…}</c>: the messages live in
+/// the store, so a session deserialised in another process, or after a restart, continues from the store. Bind a new session with
+/// <see cref="SetConversation"/> or set <see cref="PersistentChatHistoryProviderOptions.ConversationInitializer"/>.
+/// </para>
+/// <para>
+/// Before a run, the newest stored messages (see <see cref="PersistentChatHistoryProviderOptions.MaxHistoryMessages"/>) are provided,
+/// oldest first. After a successful run, the run's new request messages and its response messages are appended in one call (ids
+/// as <see cref="PersistentChatClient"/> chooses them). A failed run stores nothing. One instance serves any number of sessions
+/// and is thread-safe when the store is.
+/// </para>
+/// </remarks>
+public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
+{
+    /// <summary>The default key of the provider's state in the session's state bag: <c>ChatPersistence</c>.</summary>
+    public const string DefaultStateKey = "ChatPersistence";
+
+    private readonly IChatSessionStore _store;
+    private readonly PersistentChatHistoryProviderOptions _options;
+    private readonly ProviderSessionState<ConversationState> _state;
+    private readonly string[] _stateKeys;
+
+    /// <summary>Creates the provider.</summary>
+    /// <param name="store">The store that keeps the conversations.</param>
+    /// <param name="options">The options; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    public PersistentChatHistoryProvider(IChatSessionStore store, PersistentChatHistoryProviderOptions? options = null)
+        : base(options?.ProvideOutputMessageFilter, options?.StoreInputRequestMessageFilter, options?.StoreInputResponseMessageFilter)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _options = options ?? new PersistentChatHistoryProviderOptions();
+        _state = new ProviderSessionState<ConversationState>(InitializeState, _options.StateKey ?? DefaultStateKey, PersistenceJsonContext.Default.Options);
+        _stateKeys = [_state.StateKey];
+    }
+
+    /// <summary>The store that keeps the conversations.</summary>
+    public IChatSessionStore Store => _store;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> StateKeys => _stateKeys;
+
+    /// <summary>Binds a session to a conversation; later runs of the session load and store that conversation's messages.</summary>
+    /// <param name="session">The agent session.</param>
+    /// <param name="conversation">The conversation.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="session"/> or a key part is <see langword="null"/>.</exception>
+    public void SetConversation(AgentSession session, ChatConversationKey conversation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(conversation.UserId);
+        ArgumentNullException.ThrowIfNull(conversation.WorkflowId);
+        _state.SaveState(session, new ConversationState { UserId = conversation.UserId, WorkflowId = conversation.WorkflowId });
+    }
+
+    /// <summary>Returns the conversation a session is bound to, binding it with the initializer first when needed.</summary>
+    /// <param name="session">The agent session.</param>
+    /// <returns>The conversation.</returns>
+    /// <exception cref="InvalidOperationException">The session is not bound and no initializer is set.</exception>
+    public ChatConversationKey GetConversation(AgentSession? session)
+    {
+        var state = _state.GetOrInitializeState(session);
+        return new ChatConversationKey(state.UserId, state.WorkflowId);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<IEnumerable<ChatMessage>> ProvideChatHistoryAsync(InvokingContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var key = GetConversation(context.Session);
+        var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
+        var history = await HistoryWindow.LoadAsync(
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, null, null, cancellationToken).ConfigureAwait(false);
+        return history.ToChatMessages(_options.SerializerOptions);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask StoreChatHistoryAsync(InvokedContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.InvokeException is not null)
+        {
+            return;
+        }
+
+        List<ChatMessage> messages = [.. context.RequestMessages, .. context.ResponseMessages ?? []];
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var key = GetConversation(context.Session);
+        var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
+        var converted = StoreWriter.Convert(messages, session.Id, _options.SerializerOptions);
+        await StoreWriter.AppendAsync(_store, key.UserId, session.Id, converted, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ConversationState InitializeState(AgentSession? session)
+    {
+        var initializer = _options.ConversationInitializer ?? throw new InvalidOperationException(
+            "This agent session is not bound to a persistent conversation. Call PersistentChatHistoryProvider.SetConversation(session, " +
+            "new ChatConversationKey(userId, workflowId)) after creating the session, or set PersistentChatHistoryProviderOptions.ConversationInitializer.");
+        var key = initializer(session);
+        ArgumentNullException.ThrowIfNull(key.UserId, "ConversationInitializer().UserId");
+        ArgumentNullException.ThrowIfNull(key.WorkflowId, "ConversationInitializer().WorkflowId");
+        return new ConversationState { UserId = key.UserId, WorkflowId = key.WorkflowId };
+    }
+}
