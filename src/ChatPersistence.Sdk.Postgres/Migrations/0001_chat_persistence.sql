@@ -374,7 +374,8 @@ begin
              where c.session_id = p_session_id and (p_boundary is null or c.seq < p_boundary)
              order by c.seq desc limit p_limit) r;
     if p_boundary is not null then
-      v_beyond := exists (select 1 from public.chat_messages c where c.session_id = p_session_id and c.seq >= p_boundary);
+      -- max()/min() on (session_id, seq) read one index entry, whatever the session's size.
+      v_beyond := coalesce((select max(c.seq) from public.chat_messages c where c.session_id = p_session_id) >= p_boundary, false);
     end if;
   else
     select coalesce(jsonb_agg(to_jsonb(r) order by r.seq), '[]'::jsonb) into v_messages
@@ -383,7 +384,7 @@ begin
              where c.session_id = p_session_id and (p_boundary is null or c.seq > p_boundary)
              order by c.seq limit p_limit) r;
     if p_boundary is not null then
-      v_beyond := exists (select 1 from public.chat_messages c where c.session_id = p_session_id and c.seq <= p_boundary);
+      v_beyond := coalesce((select min(c.seq) from public.chat_messages c where c.session_id = p_session_id) <= p_boundary, false);
     end if;
   end if;
   return jsonb_build_object('messages', v_messages, 'beyond', v_beyond);
