@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.AI;
 using Microsoft.Extensions.AI;
 
 namespace ChatPersistence.Samples.Console;
 
 /// <summary>The interactive chat loop: one persistent chat per (user, workflow), slash commands, an assistant.</summary>
-internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, string userId, bool assumeYes, int historyWindow, TextReader input, TextWriter output)
+internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, string userId, bool assumeYes, TextReader input, TextWriter output)
 {
     private const int PageSize = 20;
     private readonly Dictionary<string, WorkflowView> _cache = new(StringComparer.Ordinal);
@@ -76,27 +76,27 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
             return;
         }
 
+        // The assistant is wrapped by ChatPersistence.Sdk.AI's decorator: it loads this workflow's stored history as the
+        // model's context, saves the question before calling the model and the reply (with model, usage, duration) after.
         var view = _current;
-        var stored = await store.AppendMessageAsync(userId, view.Session.Id, NewChatMessage.User(text), cancellationToken);
-        view.Messages.Add(stored);
-        output.WriteLine($"  #{stored.Sequence} you: {text}  ✓ saved");
-
-        // The assistant sees the stored history of this workflow (the last messages, oldest first) as its context.
-        var history = await store.GetMessagesAsync(userId, view.Session.Id, new ChatHistoryRequest { PageSize = historyWindow }, cancellationToken);
-        var context = history.Messages.Select(m => new ChatMessage(ToRole(m.Role), m.Content)).ToList();
         var watch = Stopwatch.StartNew();
-        var response = await assistant.GetResponseAsync(context, cancellationToken: cancellationToken);
+        await assistant.GetResponseAsync(text, new ChatOptions().WithChatConversation(userId, view.Session.WorkflowId), cancellationToken);
         watch.Stop();
-        var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+
+        // Show what the store acknowledged: everything newer than the last message shown.
+        var page = await store.GetMessagesAsync(
+            userId,
+            view.Session.Id,
+            view.NewerCursor is null ? new ChatHistoryRequest { Start = ChatHistoryStart.Oldest, PageSize = ChatPersistenceLimits.MaxPageSize } : new ChatHistoryRequest { Cursor = view.NewerCursor, PageSize = ChatPersistenceLimits.MaxPageSize },
+            cancellationToken);
+        view.NewerCursor = page.NewerCursor ?? view.NewerCursor;
+        foreach (var m in page.Messages)
         {
-            ["model"] = response.ModelId,
-            ["input_tokens"] = response.Usage?.InputTokenCount,
-            ["output_tokens"] = response.Usage?.OutputTokenCount,
-            ["duration_ms"] = watch.ElapsedMilliseconds,
-        });
-        var reply = await store.AppendMessageAsync(userId, view.Session.Id, NewChatMessage.Assistant(response.Text, metadata), cancellationToken);
-        view.Messages.Add(reply);
-        output.WriteLine($"  #{reply.Sequence} assistant: {reply.Content}  ✓ saved");
+            view.Messages.Add(m);
+            output.WriteLine($"  #{m.Sequence} {(m.Role == ChatMessageRole.User ? "you" : m.Role.ToStorageName())}: {m.Content}  ✓ saved");
+        }
+
+        output.WriteLine($"  ({watch.ElapsedMilliseconds} ms)");
     }
 
     private async Task<bool> CommandAsync(string line, CancellationToken cancellationToken)
@@ -175,7 +175,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
         output.WriteLine($"== workflow {workflowId}: loading history…");
         var session = await store.GetOrCreateSessionAsync(userId, workflowId, cancellationToken: cancellationToken);
         var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = PageSize }, cancellationToken);
-        var view = new WorkflowView(session) { OlderCursor = page.OlderCursor, HasOlder = page.HasOlder };
+        var view = new WorkflowView(session) { OlderCursor = page.OlderCursor, HasOlder = page.HasOlder, NewerCursor = page.NewerCursor };
         view.Messages.AddRange(page.Messages);
         _cache[workflowId] = view;
         _current = view;
@@ -259,6 +259,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
         _current.Messages.Clear();
         _current.HasOlder = false;
         _current.OlderCursor = null;
+        _current.NewerCursor = null;
         output.WriteLine($"  cleared {deleted} message(s) of workflow {_current.Session.WorkflowId}");
     }
 
@@ -289,14 +290,6 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
 
         return builder.Append(hit.Snippet, at, hit.Snippet.Length - at).ToString();
     }
-
-    private static ChatRole ToRole(ChatMessageRole role) => role switch
-    {
-        ChatMessageRole.Assistant => ChatRole.Assistant,
-        ChatMessageRole.System => ChatRole.System,
-        ChatMessageRole.Tool => ChatRole.Tool,
-        _ => ChatRole.User,
-    };
 
     private static string FirstLine(string text) => text.Split('\n')[0];
 

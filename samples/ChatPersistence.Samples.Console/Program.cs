@@ -55,18 +55,18 @@ switch (storeName.ToLowerInvariant())
 
 await using var provider = services.BuildServiceProvider();
 var store = provider.GetRequiredService<IChatSessionStore>();
-IChatClient assistant = configuration["Assistant:Provider"]?.ToLowerInvariant() switch
+IChatClient model = configuration["Assistant:Provider"]?.ToLowerInvariant() switch
 {
     "openai" => new OpenAICompatibleAssistant(
         new HttpClient { Timeout = TimeSpan.FromMinutes(2) },
         new Uri(configuration["Assistant:Endpoint"] is { Length: > 0 } endpoint ? endpoint : "https://api.openai.com/v1"),
-        configuration["Assistant:Model"] is { Length: > 0 } model ? model : "gpt-4o-mini",
+        configuration["Assistant:Model"] is { Length: > 0 } modelName ? modelName : "gpt-4o-mini",
         configuration["Assistant:ApiKey"]),
     _ => new OfflineAssistant(),
 };
 
 System.Console.WriteLine($"ChatPersistence console — user '{user}', store {storeName}{(store is SqliteChatSessionStore sqlite ? $" at {sqlite.DatabasePath}" : string.Empty)}");
-System.Console.WriteLine(assistant is OfflineAssistant
+System.Console.WriteLine(model is OfflineAssistant
     ? "assistant: offline demo assistant (deterministic, no network). Set Assistant__Provider=OpenAI to use a real model."
     : $"assistant: OpenAI-compatible endpoint {configuration["Assistant:Endpoint"]}");
 System.Console.WriteLine("type /help for commands");
@@ -78,9 +78,12 @@ System.Console.CancelKeyPress += (_, e) =>
     cts.Cancel();
 };
 var window = int.TryParse(configuration["Assistant:HistoryWindow"], out var w) && w is > 0 and <= ChatPersistenceLimits.MaxPageSize ? w : 20;
+
+// Persistence in one line: the decorator loads each workflow's history into the request and saves every turn.
+using var assistant = new ChatClientBuilder(model).UseChatPersistence(store, o => o.MaxHistoryMessages = window).Build();
 try
 {
-    return await new ChatApp(store, assistant, user, assumeYes, window, System.Console.In, System.Console.Out).RunAsync(workflow, cts.Token);
+    return await new ChatApp(store, assistant, user, assumeYes, System.Console.In, System.Console.Out).RunAsync(workflow, cts.Token);
 }
 catch (OperationCanceledException)
 {

@@ -12,4 +12,7 @@ internal sealed class WorkflowView(ChatSession session)
     public string? OlderCursor { get; set; }
 
     public bool HasOlder { get; set; }
+
+    /// <summary>Where the next "what is new" read starts (after the last message shown).</summary>
+    public string? NewerCursor { get; set; }
 }
