@@ -151,22 +151,14 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         QueryAsync(userId, "select public.chat_clear_session($1, $2)",
             p => { p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
-            async (reader, ct) =>
-            {
-                await reader.ReadAsync(ct).ConfigureAwait(false);
-                return reader.GetInt64(0);
-            },
+            Scalar<long>,
             NotFound.Session, cancellationToken, sessionId);
 
     /// <inheritdoc />
     protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         QueryAsync(userId, "select public.chat_delete_session($1, $2)",
             p => { p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
-            async (reader, ct) =>
-            {
-                await reader.ReadAsync(ct).ConfigureAwait(false);
-                return reader.GetBoolean(0);
-            },
+            Scalar<bool>,
             NotFound.Session, cancellationToken, sessionId);
 
     /// <inheritdoc />
@@ -215,11 +207,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>
         QueryAsync(null, "select public.chat_delete_idle_sessions($1, $2)",
             p => { p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = idleBefore.UtcDateTime }); p.Add(Int(maxSessions)); },
-            async (reader, ct) =>
-            {
-                await reader.ReadAsync(ct).ConfigureAwait(false);
-                return reader.GetInt32(0);
-            },
+            Scalar<int>,
             NotFound.Session, cancellationToken);
 
     internal enum NotFound
@@ -393,6 +381,12 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static async Task<T> Scalar<T>(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.GetFieldValue<T>(0);
     }
 
     private static async Task<IReadOnlyList<ChatSession>> ReadSessions(NpgsqlDataReader reader, CancellationToken cancellationToken)

@@ -204,6 +204,17 @@ begin
   end if;
 end $$;
 
+create or replace function public.chat_require_session(p_session_id uuid, p_user uuid)
+returns void
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = p_user;
+  if not found then
+    raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
+  end if;
+end $$;
+
 create or replace function public.chat_get_or_create_session(p_workflow_id text, p_title text default null, p_user_id uuid default null)
 returns setof public.chat_sessions
 language plpgsql volatile security invoker set search_path = ''
@@ -363,10 +374,7 @@ declare
   v_beyond boolean := false;
 begin
   perform public.chat_check_limit(p_limit, 1000);
-  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user;
-  if not found then
-    raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
-  end if;
+  perform public.chat_require_session(p_session_id, v_user);
   if p_older then
     select coalesce(jsonb_agg(to_jsonb(r) order by r.seq desc), '[]'::jsonb) into v_messages
       from (select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
@@ -456,10 +464,7 @@ begin
     raise exception 'chat: p_offset must not be negative' using errcode = '22023';
   end if;
   if p_session_id is not null then
-    perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user;
-    if not found then
-      raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
-    end if;
+    perform public.chat_require_session(p_session_id, v_user);
   end if;
   if v_query is null or pg_catalog.numnode(v_query) = 0 then
     return;
@@ -509,10 +514,7 @@ declare
 begin
   perform public.chat_check_limit(p_limit, 1000);
   if p_session_id is not null then
-    perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user;
-    if not found then
-      raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
-    end if;
+    perform public.chat_require_session(p_session_id, v_user);
   end if;
   return query
     select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
@@ -552,6 +554,7 @@ end $$;
 -- PostgreSQL grants EXECUTE to PUBLIC by default: take it back, then grant what each role may call.
 revoke all on function
   public.chat_caller(uuid), public.chat_check_text(text, text, int, boolean), public.chat_check_limit(int, int),
+  public.chat_require_session(uuid, uuid),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),
@@ -561,6 +564,7 @@ revoke all on function
   from public, anon;
 grant execute on function
   public.chat_caller(uuid), public.chat_check_text(text, text, int, boolean), public.chat_check_limit(int, int),
+  public.chat_require_session(uuid, uuid),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),
