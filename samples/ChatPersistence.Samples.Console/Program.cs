@@ -48,8 +48,12 @@ switch (storeName.ToLowerInvariant())
     case "inmemory":
         persistence.UseInMemory();
         break;
+    case "postgres":
+        // ChatPersistence__Postgres__ConnectionString; user ids must then be UUIDs (e.g. --user <your Supabase user id>).
+        persistence.UsePostgres();
+        break;
     default:
-        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample build (use Sqlite or InMemory).");
+        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample (use Sqlite, InMemory or Postgres).");
         return 2;
 }
 
@@ -93,4 +97,9 @@ catch (ArgumentException ex)
 {
     System.Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
+}
+catch (ChatPersistenceException ex)
+{
+    System.Console.Error.WriteLine($"store error{(ex.IsTransient ? " (transient: try again)" : string.Empty)}: {ex.Message}");
+    return 1;
 }

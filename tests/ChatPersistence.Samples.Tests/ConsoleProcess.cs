@@ -22,7 +22,9 @@ internal static class ConsoleProcess
         }
     }
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string stdin, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(string stdin, params string[] args) => RunAsync(stdin, new Dictionary<string, string>(), args);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string stdin, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,6 +42,11 @@ internal static class ConsoleProcess
         }
 
         start.Environment["Assistant__Provider"] = "Offline";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the sample.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
