@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.AI;
+using ChatPersistence.Sdk.Export;
 using Microsoft.Extensions.AI;
 
 namespace ChatPersistence.Samples.Console;
@@ -145,7 +146,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
                 output.WriteLine(argument.Length == 0 ? "  title removed" : $"  renamed to \"{argument}\"");
                 break;
             case "/export":
-                output.WriteLine("  ! export is not available in this build yet (formats txt, md, json and pdf arrive with the export feature)");
+                await ExportAsync(argument, cancellationToken);
                 break;
             case "/clear":
                 await ClearAsync(argument, cancellationToken);
@@ -238,6 +239,34 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
         }
 
         output.WriteLine(favorite ? $"  ★ #{sequence} is a favourite" : $"  #{sequence} is no longer a favourite");
+    }
+
+    private async Task ExportAsync(string argument, CancellationToken cancellationToken)
+    {
+        var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        ChatExportFormat? format = parts.Length == 2 ? parts[0].ToLowerInvariant() switch
+        {
+            "txt" => ChatExportFormat.Text,
+            "md" => ChatExportFormat.Markdown,
+            "json" => ChatExportFormat.Json,
+            _ => null,
+        } : null;
+        if (parts.Length == 2 && parts[0].Equals("pdf", StringComparison.OrdinalIgnoreCase))
+        {
+            output.WriteLine("  ! PDF export is not available yet (it comes with the ChatPersistence.Sdk.Export.Pdf package); use txt, md or json");
+            return;
+        }
+
+        if (format is null)
+        {
+            output.WriteLine("! usage: /export <txt|md|json> <file>");
+            return;
+        }
+
+        var path = Path.GetFullPath(parts[1]);
+        await using var file = File.Create(path);
+        var count = await store.ExportAsync(userId, _current.Session.Id, format.Value, file, new ChatExportOptions { TimeZone = TimeZoneInfo.Local }, cancellationToken);
+        output.WriteLine($"  exported {count} message(s) to {path}");
     }
 
     private async Task ClearAsync(string argument, CancellationToken cancellationToken)

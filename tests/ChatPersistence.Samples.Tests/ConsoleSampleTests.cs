@@ -40,6 +40,21 @@ public sealed class ConsoleSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_writes_txt_md_and_json_files()
+    {
+        Directory.CreateDirectory(_folder);
+        var txt = Path.Combine(_folder, "chat.txt");
+        var md = Path.Combine(_folder, "chat.md");
+        var json = Path.Combine(_folder, "chat.json");
+        var run = await ConsoleProcess.RunAsync($"Persistência de Chat por Workflow\n/export txt {txt}\n/export md {md}\n/export json {json}\n/export pdf x.pdf\n/quit\n", "--db", Db, "--user", "ana");
+
+        run.Output.Should().Contain("exported 2 message(s)").And.Contain("PDF export is not available yet");
+        (await File.ReadAllTextAsync(txt)).Should().Contain("Persistência de Chat por Workflow");
+        (await File.ReadAllTextAsync(md)).Should().Contain("### User");
+        (await File.ReadAllTextAsync(json)).Should().Contain("\"format\": \"chatpersistence.export\"");
+    }
+
+    [Fact]
     public async Task Clear_with_yes_empties_only_the_current_workflow()
     {
         await ConsoleProcess.RunAsync("keep me\n/workflow wipe\nwipe me\n/quit\n", "--db", Db, "--user", "ana");

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ChatPersistence.Sdk.Export;
+
+/// <summary>
+/// Exports a session's history to a stream as TXT, Markdown or JSON. The history is streamed page by page
+/// (<see cref="ChatSessionStoreExtensions.StreamMessagesAsync"/>) and written as it is read, so memory stays bounded by one
+/// page whatever the session's length. Works with every store. Thread-safe (stateless).
+/// </summary>
+public static class ChatExporter
+{
+    /// <summary>The <c>format</c> value of the JSON export.</summary>
+    public const string JsonFormatName = "chatpersistence.export";
+
+    /// <summary>The version of the JSON export format this library writes.</summary>
+    public const int JsonFormatVersion = 1;
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Writes the session's whole history to <paramref name="destination"/> (UTF-8, no BOM), oldest first.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="format">The format.</param>
+    /// <param name="destination">A writable stream; it is flushed, not closed.</param>
+    /// <param name="options">Rendering options; <see langword="null"/> uses the defaults.</param>
+    /// <param name="cancellationToken">Cancels the export.</param>
+    /// <returns>How many messages were written.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not defined.</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    public static async Task<long> ExportAsync(
+        this IChatSessionStore store,
+        string userId,
+        Guid sessionId,
+        ChatExportFormat format,
+        Stream destination,
+        ChatExportOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(destination);
+        options ??= new ChatExportOptions();
+        var session = await store.GetSessionAsync(userId, sessionId, cancellationToken).ConfigureAwait(false)
+            ?? throw ChatNotFoundException.ForSession(sessionId);
+        var exportedAt = (options.TimeProvider ?? TimeProvider.System).GetUtcNow();
+        var messages = store.StreamMessagesAsync(userId, sessionId, ChatHistoryStart.Oldest, options.PageSize, cancellationToken);
+        return format switch
+        {
+            ChatExportFormat.Json => await WriteJsonAsync(session, messages, exportedAt, destination, options.PageSize, cancellationToken).ConfigureAwait(false),
+            ChatExportFormat.Text or ChatExportFormat.Markdown => await WriteTextAsync(session, messages, exportedAt, format == ChatExportFormat.Markdown, destination, options, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format."),
+        };
+    }
+
+    private static async Task<long> WriteJsonAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, Stream destination, int flushEvery, CancellationToken cancellationToken)
+    {
+        var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = true });
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("format", JsonFormatName);
+            writer.WriteNumber("version", JsonFormatVersion);
+            writer.WriteString("exportedAt", exportedAt.ToUniversalTime());
+            writer.WriteStartObject("session");
+            writer.WriteString("id", session.Id);
+            writer.WriteString("userId", session.UserId);
+            writer.WriteString("workflowId", session.WorkflowId);
+            writer.WriteString("title", session.Title);
+            writer.WriteString("createdAt", session.CreatedAt);
+            writer.WriteString("updatedAt", session.UpdatedAt);
+            writer.WriteEndObject();
+            writer.WriteStartArray("messages");
+            long count = 0;
+            await foreach (var m in messages.ConfigureAwait(false))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", m.Id);
+                writer.WriteNumber("sequence", m.Sequence);
+                writer.WriteString("role", m.Role.ToStorageName());
+                writer.WriteString("content", m.Content);
+                writer.WritePropertyName("metadata");
+                m.Metadata.WriteTo(writer);
+                writer.WriteString("createdAt", m.CreatedAt);
+                writer.WriteBoolean("isFavorite", m.IsFavorite);
+                writer.WriteEndObject();
+                if (++count % flushEvery == 0)
+                {
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("messageCount", count);
+            writer.WriteEndObject();
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return count;
+        }
+    }
+
+    private static async Task<long> WriteTextAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, bool markdown, Stream destination, ChatExportOptions options, CancellationToken cancellationToken)
+    {
+        var writer = new StreamWriter(destination, Utf8, bufferSize: 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        await using (writer.ConfigureAwait(false))
+        {
+            var title = session.Title ?? $"Chat — {session.WorkflowId}";
+            if (markdown)
+            {
+                await writer.WriteLineAsync($"# {EscapeMarkdownLine(title)}\n").ConfigureAwait(false);
+                await writer.WriteLineAsync("| | |\n|---|---|").ConfigureAwait(false);
+                await writer.WriteLineAsync($"| Workflow | {EscapeMarkdownCell(session.WorkflowId)} |").ConfigureAwait(false);
+                await writer.WriteLineAsync($"| User | {EscapeMarkdownCell(session.UserId)} |").ConfigureAwait(false);
+                await writer.WriteLineAsync($"| Exported | {Time(exportedAt, options.TimeZone)} |").ConfigureAwait(false);
+                await writer.WriteLineAsync($"| Messages | {session.MessageCount} |\n").ConfigureAwait(false);
+            }
+            else
+            {
+                await writer.WriteLineAsync(title).ConfigureAwait(false);
+                await writer.WriteLineAsync(new string('=', Math.Min(title.Length, 80))).ConfigureAwait(false);
+                await writer.WriteLineAsync($"Workflow: {session.WorkflowId}").ConfigureAwait(false);
+                await writer.WriteLineAsync($"User:     {session.UserId}").ConfigureAwait(false);
+                await writer.WriteLineAsync($"Exported: {Time(exportedAt, options.TimeZone)}").ConfigureAwait(false);
+                await writer.WriteLineAsync($"Messages: {session.MessageCount}\n").ConfigureAwait(false);
+            }
+
+            long count = 0;
+            await foreach (var m in messages.ConfigureAwait(false))
+            {
+                var label = Label(m.Role) + (m.IsFavorite ? " ★" : string.Empty);
+                if (markdown)
+                {
+                    await writer.WriteLineAsync($"### {label} · {Time(m.CreatedAt, options.TimeZone)}\n").ConfigureAwait(false);
+                    await WriteFencedAsync(writer, m.Content, "text").ConfigureAwait(false);
+                    if (options.IncludeMetadata && m.Metadata.EnumerateObject().Any())
+                    {
+                        await WriteFencedAsync(writer, m.Metadata.GetRawText(), "json").ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await writer.WriteLineAsync($"[{Time(m.CreatedAt, options.TimeZone)}] {label}:").ConfigureAwait(false);
+                    foreach (var line in m.Content.Split('\n'))
+                    {
+                        await writer.WriteLineAsync("  " + line.TrimEnd('\r')).ConfigureAwait(false);
+                    }
+
+                    if (options.IncludeMetadata && m.Metadata.EnumerateObject().Any())
+                    {
+                        await writer.WriteLineAsync("  metadata: " + m.Metadata.GetRawText()).ConfigureAwait(false);
+                    }
+
+                    await writer.WriteLineAsync().ConfigureAwait(false);
+                }
+
+                if (++count % options.PageSize == 0)
+                {
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return count;
+        }
+    }
+
+    // A fence longer than any backtick run in the text, so the text can never close it (CommonMark fenced code blocks).
+    private static async Task WriteFencedAsync(StreamWriter writer, string text, string info)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        var fence = new string('`', Math.Max(3, longest + 1));
+        await writer.WriteLineAsync($"{fence}{info}\n{text}\n{fence}\n").ConfigureAwait(false);
+    }
+
+    private static string Label(ChatMessageRole role) => role switch
+    {
+        ChatMessageRole.User => "User",
+        ChatMessageRole.Assistant => "Assistant",
+        ChatMessageRole.System => "System",
+        _ => "Tool",
+    };
+
+    private static string Time(DateTimeOffset value, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(value, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+
+    private static string EscapeMarkdownLine(string text) =>
+        new StringBuilder(text.Length).AppendJoin(string.Empty, text.Select(c => "\\`*_{}[]<>()#+-.!|".Contains(c, StringComparison.Ordinal) ? "\\" + c : c.ToString())).ToString().ReplaceLineEndings(" ");
+
+    private static string EscapeMarkdownCell(string text) => EscapeMarkdownLine(text);
+}
