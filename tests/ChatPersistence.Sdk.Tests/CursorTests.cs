@@ -29,6 +29,18 @@ public sealed class CursorTests
     }
 
     [Fact]
+    public void Characters_outside_base64url_and_white_space_are_rejected_as_malformed()
+    {
+        var scope = ChatCursor.Scope("history", "user", "session");
+        var cursor = ChatCursor.Encode(ChatCursor.Kind.History, scope, new byte[9]);
+        foreach (var bad in new[] { cursor[..10] + "+" + cursor[11..], cursor[..10] + "/" + cursor[11..], cursor[..10] + " " + cursor[10..], "!" + cursor[1..] })
+        {
+            var act = () => ChatCursor.Decode(bad, ChatCursor.Kind.History, scope, 9, "p");
+            act.Should().Throw<ArgumentException>().WithMessage("*malformed*");
+        }
+    }
+
+    [Fact]
     public void Scopes_separate_users_sessions_and_kinds()
     {
         var scope = ChatCursor.Scope("history", "user", "session");

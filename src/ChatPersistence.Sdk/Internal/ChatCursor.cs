@@ -48,6 +48,12 @@ internal static class ChatCursor
             throw new ArgumentException("The cursor is malformed." + Hint, paramName);
         }
 
+        // Base64Url.TryDecodeFromChars throws (rather than returning false) on characters outside the alphabet, and skips white space.
+        if (!Base64Url.IsValid(cursor) || cursor.AsSpan().ContainsAny(" \t\r\n"))
+        {
+            throw new ArgumentException("The cursor is malformed." + Hint, paramName);
+        }
+
         var buffer = new byte[Base64Url.GetMaxDecodedLength(cursor.Length)];
         if (!Base64Url.TryDecodeFromChars(cursor, buffer, out var written) || written != expected)
         {
