@@ -9,6 +9,8 @@ public sealed class PersistentChatClientTests
     private readonly InMemoryChatSessionStore _durable = new();
     private readonly FakeChatClient _model = new();
 
+    // The durable store is one InMemoryChatSessionStore shared by two service providers. When ChatPersistence.Sdk.Sqlite is
+    // merged, start both hosts with `p => p.UseSqlite(...)` over one temp file instead (TestHost.Start takes a store choice).
     [Fact]
     public async Task Third_turn_after_a_host_restart_sees_the_first_two_turns()
     {
