@@ -119,15 +119,22 @@ public sealed class PostgresCluster
         }
 
         await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
-        await started.PgCtlAsync("start", "-o", ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
+        await started.PgCtlAsync("start", "-o", started.ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Stop(root);
         await started.PrepareTemplateAsync();
         return started;
     }
 
-    private static string ServerOptions(int port, string data) =>
-        $"-p {port} -k {Path.GetDirectoryName(data)} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-        "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+    /// <summary>Whether the server loads pg_cron (so the retention scheduling snippet can be checked for real).</summary>
+    public bool HasPgCron { get; private set; }
+
+    private string ServerOptions(int port, string data)
+    {
+        var options = $"-p {port} -k {Path.GetDirectoryName(data)} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+        HasPgCron = File.Exists(Path.Combine(BinDirectory!, "..", "lib", "pg_cron.so"));
+        return HasPgCron ? options + " -c shared_preload_libraries=pg_cron -c cron.database_name=postgres -c cron.host=127.0.0.1" : options;
+    }
 
     private static string? FindBinDirectory()
     {
