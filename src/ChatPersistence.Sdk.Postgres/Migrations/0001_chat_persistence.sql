@@ -168,7 +168,9 @@ begin
     end if;
     return v_uid;
   end if;
-  if current_user in ('anon', 'authenticated') then
+  -- The request's role (SET [LOCAL] ROLE, as PostgREST sets it), read from the GUC so that it is also right inside the
+  -- SECURITY DEFINER search function, where current_user is the owner.
+  if current_setting('role', true) in ('anon', 'authenticated') or current_user in ('anon', 'authenticated') then
     raise exception 'chat: sign in first' using errcode = '42501';
   end if;
   if p_user_id is null then
@@ -452,7 +454,11 @@ create or replace function public.chat_search(
   p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
                is_favorite boolean, workflow_id text, rank real, headline text)
-language plpgsql stable security invoker set search_path = ''
+-- SECURITY DEFINER, the one exception: under RLS the planner may not evaluate the (non-leakproof) @@ operator before the
+-- policy, so a signed-in user's search would scan every message instead of using the GIN index. The function applies the
+-- same rule itself: chat_caller() resolves the caller from the JWT claims and the request role exactly as for the
+-- invoker functions, and every row is filtered by that user id. anon has no EXECUTE on it.
+language plpgsql stable security definer set search_path = ''
 as $$
 #variable_conflict use_column
 declare
