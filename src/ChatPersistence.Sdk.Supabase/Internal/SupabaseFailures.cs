@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.Json;
+
+namespace ChatPersistence.Sdk.Supabase.Internal;
+
+/// <summary>
+/// Which answers from Supabase are worth retrying, and what exception each failure becomes. One rule set, used both by the
+/// resilience handler's retry and by the store's error translation, so "transient" means the same thing in both.
+/// </summary>
+internal static class SupabaseFailures
+{
+    /// <summary>
+    /// Whether an HTTP answer is transient. PostgREST "Errors" reference: 08* (connection) and 53* (resources) become 503,
+    /// 40* (serialization failure, deadlock) become 500; gateways add 502/504, Supabase's rate limits 429, and 408 is a
+    /// request timeout. Any other 4xx, and a 500 carrying a non-transient SQLSTATE, is final.
+    /// </summary>
+    public static bool IsTransient(int status, string? code)
+    {
+        if (status is 408 or 429 or 502 or 503 or 504)
+        {
+            return true;
+        }
+
+        if (status < 500)
+        {
+            return false;
+        }
+
+        // A 5xx without a PostgREST body comes from something in front of PostgREST (gateway, proxy, load balancer).
+        return code is null
+            || code.StartsWith("08", StringComparison.Ordinal)
+            || code.StartsWith("53", StringComparison.Ordinal)
+            || code is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "PGRST000" or "PGRST001" or "PGRST003";
+    }
+
+    /// <summary>Whether a response should be retried (the resilience handler's predicate); reads the body only for a 500.</summary>
+    public static async ValueTask<bool> ShouldRetryAsync(HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        if (status != (int)HttpStatusCode.InternalServerError)
+        {
+            return IsTransient(status, null);
+        }
+
+        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+        var error = TryParse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+        return IsTransient(status, error?.Code);
+    }
+
+    /// <summary>Parses PostgREST's (or the gateway's) error body, or returns <see langword="null"/> when it is not one.</summary>
+    public static PostgrestError? TryParse(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body) || body.TrimStart()[0] != '{')
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, SupabaseJsonContext.Default.PostgrestError);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Turns a failed answer into the contract's typed exception.</summary>
+    public static ChatPersistenceException Translate(int status, PostgrestError? error, string function, NotFoundKind notFound, Guid? resourceId)
+    {
+        var code = error?.Code;
+        var text = error?.Message ?? $"HTTP {status}";
+        switch (code)
+        {
+            case "PT404":
+                return new ChatNotFoundException(
+                    resourceId is { } id
+                        ? (notFound == NotFoundKind.Message ? ChatNotFoundException.ForMessage(id) : ChatNotFoundException.ForSession(id)).Message
+                        : text)
+                {
+                    ResourceKind = notFound == NotFoundKind.Message ? "message" : "session",
+                    ResourceId = resourceId,
+                    ErrorCode = code,
+                    HttpStatusCode = status,
+                    Details = error?.Details,
+                    Hint = error?.Hint,
+                };
+            case "PT409":
+                return new ChatConflictException(text + "; a retried append must send the same message.")
+                {
+                    MessageId = FirstGuid(text),
+                    ErrorCode = code,
+                    HttpStatusCode = status,
+                    Details = error?.Details,
+                    Hint = error?.Hint,
+                };
+            case "PGRST202":
+                return new ChatPersistenceException(
+                    $"The Supabase project has no usable public.{function} function ({text}). Apply the ChatPersistence migrations (docs/supabase-setup.md) and reload PostgREST's schema cache.")
+                {
+                    ErrorCode = code,
+                    HttpStatusCode = status,
+                    Details = error?.Details,
+                    Hint = error?.Hint,
+                };
+        }
+
+        if (code == "42501" || status is 401 or 403 || (code?.StartsWith("PGRST30", StringComparison.Ordinal) ?? false))
+        {
+            return new ChatAccessDeniedException($"Supabase refused {function} (HTTP {status}{(code is null ? "" : " " + code)}): {text}")
+            {
+                ErrorCode = code,
+                HttpStatusCode = status,
+                Details = error?.Details,
+                Hint = error?.Hint,
+            };
+        }
+
+        return new ChatPersistenceException($"Supabase could not complete {function} (HTTP {status}{(code is null ? "" : " " + code)}): {text}")
+        {
+            IsTransient = IsTransient(status, code),
+            ErrorCode = code,
+            HttpStatusCode = status,
+            Details = error?.Details,
+            Hint = error?.Hint,
+        };
+    }
+
+    private static Guid? FirstGuid(string text)
+    {
+        foreach (var word in text.Split(' ', '"', '\'', ',', ';', '(', ')'))
+        {
+            if (Guid.TryParse(word, out var id))
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+}

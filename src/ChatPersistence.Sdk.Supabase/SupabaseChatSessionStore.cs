@@ -1,0 +1,409 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ChatPersistence.Sdk.Internal;
+using ChatPersistence.Sdk.Supabase.Internal;
+using Polly;
+
+namespace ChatPersistence.Sdk.Supabase;
+
+/// <summary>
+/// The Supabase store: every operation is one <c>POST {url}/rest/v1/rpc/&lt;function&gt;</c> to the project's PostgREST API,
+/// calling the SQL functions the ChatPersistence migrations install (the same functions the PostgreSQL store calls).
+/// User ids must be UUIDs (Supabase Auth user ids). Thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The store speaks PostgREST's HTTP API directly (no Supabase client package): System.Text.Json source generation, no
+/// reflection, trimming- and AOT-safe. Registered with <c>UseSupabase()</c> it gets its <see cref="HttpClient"/> from
+/// <c>IHttpClientFactory</c> with the standard resilience handler (retries of transient failures only, honouring
+/// <c>Retry-After</c>; per-attempt and total timeouts). Every call is safe to retry: appends are idempotent by message id.
+/// </para>
+/// <para>Keys and access tokens go only into request headers, never into exceptions, logs or <see cref="object.ToString"/>.</para>
+/// </remarks>
+public sealed class SupabaseChatSessionStore : ChatSessionStore
+{
+    private const string JsonMediaType = "application/json";
+    private static readonly string ClientInfo = "chatpersistence-sdk/" +
+        (typeof(SupabaseChatSessionStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new(JsonMediaType);
+    private readonly Func<HttpClient> _client;
+    private readonly Uri _rpc;
+    private readonly SupabaseAuthMode _mode;
+    private readonly string _apiKey;
+    private readonly string? _serviceAuthorization;
+    private readonly SupabaseAccessTokenProvider? _tokens;
+
+    /// <summary>Creates a store that sends its requests through <paramref name="httpClient"/> (which the caller owns).</summary>
+    /// <param name="httpClient">The client. It is used as given: add a resilience handler to it for retries.</param>
+    /// <param name="storeOptions">The project URL and keys.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="storeOptions"/> are incomplete or inconsistent.</exception>
+    public SupabaseChatSessionStore(HttpClient httpClient, SupabaseChatStoreOptions storeOptions)
+        : this(httpClient, storeOptions, null)
+    {
+    }
+
+    /// <summary>Creates a store that sends its requests through <paramref name="httpClient"/> (which the caller owns).</summary>
+    /// <param name="httpClient">The client. It is used as given: add a resilience handler to it for retries.</param>
+    /// <param name="storeOptions">The project URL and keys.</param>
+    /// <param name="options">The shared input limits; <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="storeOptions"/> are incomplete or inconsistent.</exception>
+    public SupabaseChatSessionStore(HttpClient httpClient, SupabaseChatStoreOptions storeOptions, ChatPersistenceOptions? options)
+        : this(CheckClient(httpClient), storeOptions, options)
+    {
+    }
+
+    internal SupabaseChatSessionStore(Func<HttpClient> client, SupabaseChatStoreOptions storeOptions, ChatPersistenceOptions? options)
+        : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(storeOptions);
+        if (storeOptions.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(storeOptions));
+        }
+
+        _client = client;
+        var root = storeOptions.Url!.ToString().TrimEnd('/');
+        _rpc = new Uri(root + "/rest/v1/rpc/", UriKind.Absolute);
+        _mode = storeOptions.Mode;
+        if (_mode == SupabaseAuthMode.Service)
+        {
+            _apiKey = storeOptions.ServiceRoleKey!;
+            _serviceAuthorization = storeOptions.ServiceRoleKey;
+        }
+        else
+        {
+            _apiKey = storeOptions.AnonKey!;
+            _tokens = storeOptions.AccessTokenProvider;
+        }
+    }
+
+    /// <summary>The authentication mode the store runs in.</summary>
+    public SupabaseAuthMode Mode => _mode;
+
+    /// <summary>Describes the store without any key.</summary>
+    /// <returns>The REST endpoint and the mode.</returns>
+    public override string ToString() => $"Supabase chat store ({_rpc.GetLeftPart(UriPartial.Authority)}, {_mode} mode)";
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_get_or_create_session",
+            w => { w.WriteString("p_workflow_id", workflowId); WriteNullable(w, "p_title", title); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, null, cancellationToken).ConfigureAwait(false);
+        return Single(rows, "chat_get_or_create_session").ToSession();
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_get_session",
+            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0].ToSession();
+    }
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_list_sessions",
+            w =>
+            {
+                w.WriteNumber("p_limit", limit);
+                if (afterUpdatedAt is { } at)
+                {
+                    w.WriteString("p_after_updated_at", Timestamp(at));
+                }
+
+                if (afterId is { } id)
+                {
+                    w.WriteString("p_after_id", id);
+                }
+
+                WriteUser(w, userId);
+            },
+            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, null, cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => r.ToSession());
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_rename_session",
+            w => { w.WriteString("p_session_id", sessionId); WriteNullable(w, "p_title", title); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return Single(rows, "chat_rename_session").ToSession();
+    }
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_append_messages",
+            w =>
+            {
+                w.WriteString("p_session_id", sessionId);
+                w.WriteStartArray("p_messages");
+                foreach (var message in messages)
+                {
+                    WriteMessage(w, message);
+                }
+
+                w.WriteEndArray();
+                WriteUser(w, userId);
+            },
+            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => r.ToMessage());
+    }
+
+    /// <inheritdoc />
+    protected override async Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
+    {
+        var result = await CallAsync(userId, "chat_read_messages",
+            w =>
+            {
+                w.WriteString("p_session_id", sessionId);
+                w.WriteNumber("p_limit", limit);
+                w.WriteBoolean("p_older", older);
+                if (boundary is { } b)
+                {
+                    w.WriteNumber("p_boundary", b);
+                }
+
+                WriteUser(w, userId);
+            },
+            SupabaseJsonContext.Default.HistoryResult, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return new ChatHistorySlice(result.Messages.ConvertAll(r => r.ToMessage()), result.Beyond);
+    }
+
+    /// <inheritdoc />
+    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        CallAsync(userId, "chat_clear_session",
+            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.Int64, NotFoundKind.Session, sessionId, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
+        CallAsync(userId, "chat_delete_session",
+            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.Boolean, NotFoundKind.Session, sessionId, cancellationToken);
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_search",
+            w =>
+            {
+                w.WriteString("p_query", query);
+                w.WriteNumber("p_limit", limit);
+                w.WriteNumber("p_offset", offset);
+                if (sessionId is { } id)
+                {
+                    w.WriteString("p_session_id", id);
+                }
+
+                WriteUser(w, userId);
+            },
+            SupabaseJsonContext.Default.ListSearchRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r =>
+        {
+            var (snippet, highlights) = HighlightMarkers.Parse(r.Headline);
+            return new ChatSearchHit { Message = r.ToMessage(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
+        });
+    }
+
+    /// <inheritdoc />
+    protected override async Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_set_favorite",
+            w => { w.WriteString("p_message_id", messageId); w.WriteBoolean("p_is_favorite", isFavorite); WriteUser(w, userId); },
+            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Message, messageId, cancellationToken).ConfigureAwait(false);
+        return Single(rows, "chat_set_favorite").ToMessage();
+    }
+
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await CallAsync(userId, "chat_list_favorites",
+            w =>
+            {
+                w.WriteNumber("p_limit", limit);
+                if (beforeSequence is { } before)
+                {
+                    w.WriteNumber("p_before_seq", before);
+                }
+
+                if (sessionId is { } id)
+                {
+                    w.WriteString("p_session_id", id);
+                }
+
+                WriteUser(w, userId);
+            },
+            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => r.ToMessage());
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Needs service mode: Supabase refuses retention to signed-in users (the function is granted to the service role only).</remarks>
+    protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken)
+    {
+        if (_mode != SupabaseAuthMode.Service)
+        {
+            throw new ChatAccessDeniedException("Deleting idle sessions needs the Supabase store in service mode (the service-role key); signed-in users may not run retention.");
+        }
+
+        return CallAsync(null, "chat_delete_idle_sessions",
+            w => { w.WriteString("p_idle_before", Timestamp(idleBefore)); w.WriteNumber("p_max_sessions", maxSessions); },
+            SupabaseJsonContext.Default.Int32, NotFoundKind.Session, null, cancellationToken);
+    }
+
+    private static Func<HttpClient> CheckClient(HttpClient httpClient)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        return () => httpClient;
+    }
+
+    private static T Single<T>(List<T> rows, string function) => rows.Count == 1
+        ? rows[0]
+        : throw new ChatPersistenceException($"Supabase returned {rows.Count} rows from {function}; exactly one was expected.");
+
+    private static string Timestamp(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, NewChatMessage message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", message.Id);
+        writer.WriteString("role", message.Role.ToStorageName());
+        writer.WriteString("content", message.Content);
+        writer.WritePropertyName("metadata");
+        if (message.Metadata is { } metadata)
+        {
+            metadata.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+
+        if (message.CreatedAt is { } createdAt)
+        {
+            writer.WriteString("created_at", Timestamp(createdAt));
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static Guid ParseUserId(string userId) =>
+        Guid.TryParse(userId, out var id) && id != Guid.Empty
+            ? id
+            : throw new ArgumentException($"The PostgreSQL and Supabase stores need user ids that are UUIDs (Supabase Auth user ids); '{userId}' is not one.", nameof(userId));
+
+    private static void WriteUser(Utf8JsonWriter writer, string userId) => writer.WriteString("p_user_id", ParseUserId(userId));
+
+    private async Task<T> CallAsync<T>(
+        string? userId,
+        string function,
+        Action<Utf8JsonWriter> arguments,
+        JsonTypeInfo<T> resultType,
+        NotFoundKind notFound,
+        Guid? resourceId,
+        CancellationToken cancellationToken)
+    {
+        // Everything that can be wrong with the input is found before a byte is sent.
+        if (userId is not null)
+        {
+            _ = ParseUserId(userId);
+        }
+
+        var body = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            arguments(writer);
+            writer.WriteEndObject();
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_rpc, function));
+        request.Content = new ReadOnlyMemoryContent(body.WrittenMemory);
+        request.Content.Headers.ContentType = JsonContentType;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
+        request.Headers.TryAddWithoutValidation("apikey", _apiKey);
+        request.Headers.TryAddWithoutValidation("X-Client-Info", ClientInfo);
+        var token = _serviceAuthorization ?? await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        try
+        {
+            using var response = await _client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                throw SupabaseFailures.Translate((int)response.StatusCode, SupabaseFailures.TryParse(text), function, notFound, resourceId);
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await JsonSerializer.DeserializeAsync(stream, resultType, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ChatPersistenceException($"Supabase returned null from {function}.");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ChatPersistenceException($"The Supabase API could not be reached for {function}: {ex.Message}", ex)
+            {
+                IsTransient = true,
+                HttpStatusCode = ex.StatusCode is { } status ? (int)status : null,
+            };
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new ChatPersistenceException($"The Supabase API did not answer {function} in time.", ex) { IsTransient = true };
+        }
+        catch (ExecutionRejectedException ex)
+        {
+            // The resilience pipeline gave up (total timeout, open circuit): the call may succeed later.
+            throw new ChatPersistenceException($"The Supabase API did not answer {function} in time: {ex.Message}", ex) { IsTransient = true };
+        }
+        catch (JsonException ex)
+        {
+            throw new ChatPersistenceException($"Supabase answered {function} with JSON the store did not expect: {ex.Message}. Are the ChatPersistence migrations up to date?", ex);
+        }
+    }
+
+    private async ValueTask<string> UserTokenAsync(string? userId, CancellationToken cancellationToken)
+    {
+        var token = userId is null ? null : await _tokens!(userId, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new ChatAccessDeniedException("No access token: the Supabase store in user mode acts only for a signed-in user (the AccessTokenProvider returned none).");
+        }
+
+        return token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? token[7..] : token;
+    }
+}
