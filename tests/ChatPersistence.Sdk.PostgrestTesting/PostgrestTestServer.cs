@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using ChatPersistence.Sdk.PostgrestTesting.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ChatPersistence.Sdk.PostgrestTesting;
+
+/// <summary>
+/// A small PostgREST-compatible HTTP server on loopback, in front of a real PostgreSQL database, for testing clients of
+/// Supabase's Data API without PostgREST (which cannot be installed here). It does what PostgREST and Supabase's API
+/// gateway document for the requests it supports — RPC calls, simple table reads and writes, JWT authentication with
+/// roles, one transaction per request, PostgREST's error bodies and status codes, the max-rows cap — and rejects what they
+/// would reject. Each emulated behaviour cites the document it follows. Anything it does not emulate answers 501, never a
+/// guess.
+/// </summary>
+public sealed class PostgrestTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly List<(string Function, PostgrestFault Fault)> _faults = [];
+
+    private PostgrestTestServer(WebApplication app, NpgsqlDataSource dataSource, PostgrestTestServerOptions options, Uri url)
+    {
+        _app = app;
+        _dataSource = dataSource;
+        Options = options;
+        Url = url;
+        AnonKey = TestJwt.ApiKey(options.JwtSecret, "anon");
+        ServiceRoleKey = TestJwt.ApiKey(options.JwtSecret, "service_role");
+    }
+
+    /// <summary>The project URL (the REST API is under <c>/rest/v1</c>, as on Supabase).</summary>
+    public Uri Url { get; }
+
+    /// <summary>The server's options.</summary>
+    public PostgrestTestServerOptions Options { get; }
+
+    /// <summary>The anon key (a JWT with <c>role: anon</c>), accepted by the gateway check.</summary>
+    public string AnonKey { get; }
+
+    /// <summary>The service-role key (a JWT with <c>role: service_role</c>), accepted by the gateway check.</summary>
+    public string ServiceRoleKey { get; }
+
+    /// <summary>The requests received so far when <see cref="PostgrestTestServerOptions.RecordRequests"/> is on.</summary>
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>How many requests reached the database (committed or not) per function or table name.</summary>
+    public ConcurrentDictionary<string, int> Executions { get; } = new(StringComparer.Ordinal);
+
+    internal SchemaCache Schema { get; private set; } = null!;
+
+    internal NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Starts a server on a free loopback port.</summary>
+    /// <param name="options">The database and settings.</param>
+    /// <returns>The running server.</returns>
+    public static async Task<PostgrestTestServer> StartAsync(PostgrestTestServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        // As PostgREST: connect as the login role; timestamps rendered in UTC as on Supabase.
+        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            Username = options.LoginRole,
+            Password = options.LoginRole,
+            Timezone = "UTC",
+            Pooling = true,
+            MaxPoolSize = 30,
+        };
+        var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        var app = builder.Build();
+        PostgrestTestServer? server = null;
+        app.Run(context => new PostgrestHandler(server!).HandleAsync(context));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server = new PostgrestTestServer(app, dataSource, options, new Uri(address));
+        await server.ReloadSchemaCacheAsync();
+        return server;
+    }
+
+    /// <summary>Reloads the schema cache (PostgREST: <c>NOTIFY pgrst, 'reload schema'</c>).</summary>
+    /// <returns>A task.</returns>
+    public async Task ReloadSchemaCacheAsync() => Schema = await SchemaCache.LoadAsync(_dataSource, "public");
+
+    /// <summary>Makes the next request to <paramref name="function"/> (an RPC function or a table name) fail as described.</summary>
+    /// <param name="function">The function or table name.</param>
+    /// <param name="fault">The failure.</param>
+    /// <param name="times">How many consecutive requests it applies to.</param>
+    public void InjectFault(string function, PostgrestFault fault, int times = 1)
+    {
+        lock (_faults)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _faults.Add((function, fault));
+            }
+        }
+    }
+
+    /// <summary>A Supabase-style access token for a user.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="lifetime">Time to expiry (negative: already expired). Default one hour.</param>
+    /// <returns>The token.</returns>
+    public string CreateUserToken(Guid userId, TimeSpan? lifetime = null) => TestJwt.UserToken(Options.JwtSecret, userId, lifetime ?? TimeSpan.FromHours(1));
+
+    /// <summary>Stops the server.</summary>
+    /// <returns>A task.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
+
+    internal PostgrestFault? TakeFault(string function)
+    {
+        lock (_faults)
+        {
+            var index = _faults.FindIndex(f => f.Function == function);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var fault = _faults[index].Fault;
+            _faults.RemoveAt(index);
+            return fault;
+        }
+    }
+}

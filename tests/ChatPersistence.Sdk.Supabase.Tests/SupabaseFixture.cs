@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using ChatPersistence.Sdk.ConformanceTests;
+
+namespace ChatPersistence.Sdk.Supabase.Tests;
+
+/// <summary>
+/// The Supabase store over HTTP through the PostgREST-compatible test server on a real PostgreSQL. Subclasses choose
+/// service mode (the service-role key, explicit user ids) or user mode (one access token per user; RLS decides).
+/// </summary>
+public abstract class SupabaseFixture : ChatStoreFixture
+{
+    private readonly ConcurrentDictionary<string, SupabaseChatSessionStore> _userStores = new();
+    private SupabaseChatSessionStore? _service;
+
+    public SupabaseEnvironment Environment { get; private set; } = null!;
+
+    protected abstract bool UserMode { get; }
+
+    public override bool StoresAreUserScoped => UserMode;
+
+    public override IChatSessionStore AdminStore => _service!;
+
+    public override async Task InitializeAsync()
+    {
+        Environment = await SupabaseEnvironment.StartAsync();
+        _service = new SupabaseChatSessionStore(Environment.Http, Environment.ServiceOptions());
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (Environment is not null)
+        {
+            await Environment.DisposeAsync();
+        }
+    }
+
+    public override async Task<string> CreateUserAsync() => (await Environment.CreateUserAsync()).ToString();
+
+    public override IChatSessionStore StoreFor(string userId) =>
+        UserMode ? _userStores.GetOrAdd(userId, id => new SupabaseChatSessionStore(Environment.Http, Environment.UserOptions(Guid.Parse(id)))) : _service!;
+
+    public override IChatSessionStore CreateStoreWithOptions(string userId, ChatPersistenceOptions options) =>
+        new SupabaseChatSessionStore(Environment.Http, UserMode ? Environment.UserOptions(Guid.Parse(userId)) : Environment.ServiceOptions(), options);
+}

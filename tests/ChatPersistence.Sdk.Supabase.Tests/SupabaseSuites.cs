@@ -1,0 +1,47 @@
+using ChatPersistence.Sdk.ConformanceTests;
+
+namespace ChatPersistence.Sdk.Supabase.Tests;
+
+public sealed class SupabaseServiceModeSessionTests(SupabaseServiceModeFixture fixture) : SessionSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeAppendTests(SupabaseServiceModeFixture fixture) : AppendSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeHistoryTests(SupabaseServiceModeFixture fixture) : HistorySuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeContentTests(SupabaseServiceModeFixture fixture) : ContentSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeValidationTests(SupabaseServiceModeFixture fixture) : ValidationSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeConcurrencyTests(SupabaseServiceModeFixture fixture) : ConcurrencySuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeIsolationTests(SupabaseServiceModeFixture fixture) : IsolationSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeSearchTests(SupabaseServiceModeFixture fixture) : SearchSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeFavoritesTests(SupabaseServiceModeFixture fixture) : FavoritesSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeLifecycleTests(SupabaseServiceModeFixture fixture) : LifecycleSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseServiceModeRetentionTests(SupabaseServiceModeFixture fixture) : RetentionSuite<SupabaseServiceModeFixture>(fixture);
+
+public sealed class SupabaseUserModeSessionTests(SupabaseUserModeFixture fixture) : SessionSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeAppendTests(SupabaseUserModeFixture fixture) : AppendSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeHistoryTests(SupabaseUserModeFixture fixture) : HistorySuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeContentTests(SupabaseUserModeFixture fixture) : ContentSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeValidationTests(SupabaseUserModeFixture fixture) : ValidationSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeConcurrencyTests(SupabaseUserModeFixture fixture) : ConcurrencySuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeIsolationTests(SupabaseUserModeFixture fixture) : IsolationSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeSearchTests(SupabaseUserModeFixture fixture) : SearchSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeFavoritesTests(SupabaseUserModeFixture fixture) : FavoritesSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeLifecycleTests(SupabaseUserModeFixture fixture) : LifecycleSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeRetentionTests(SupabaseUserModeFixture fixture) : RetentionSuite<SupabaseUserModeFixture>(fixture);
