@@ -52,8 +52,20 @@ switch (storeName.ToLowerInvariant())
         // ChatPersistence__Postgres__ConnectionString; user ids must then be UUIDs (e.g. --user <your Supabase user id>).
         persistence.UsePostgres();
         break;
+    case "supabase":
+        // ChatPersistence__Supabase__Url plus either ChatPersistence__Supabase__ServiceRoleKey (service mode) or
+        // ChatPersistence__Supabase__AnonKey and ChatPersistence__Supabase__AccessToken (a signed-in user's token: user mode,
+        // Row Level Security decides). User ids are Supabase Auth user ids (--user <uuid>).
+        persistence.UseSupabase(o =>
+        {
+            if (configuration["ChatPersistence:Supabase:AccessToken"] is { Length: > 0 } token)
+            {
+                o.AccessTokenProvider = (_, _) => ValueTask.FromResult(token);
+            }
+        });
+        break;
     default:
-        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample (use Sqlite, InMemory or Postgres).");
+        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample (use Sqlite, InMemory, Postgres or Supabase).");
         return 2;
 }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.PostgresTesting;
+using ChatPersistence.Sdk.PostgrestTesting;
 using ChatPersistence.Sdk.Sqlite;
 using FluentAssertions;
 using Xunit;
@@ -32,6 +33,35 @@ public sealed class StoreSwitchingTests
         first.ExitCode.Should().Be(0, first.Output);
         first.Output.Should().Contain("store Postgres").And.Contain("you: guardado no PostgreSQL  ✓ saved");
         second.Output.Should().Contain("2 message(s) stored").And.Contain("you: guardado no PostgreSQL");
+    }
+
+    [Fact]
+    public async Task The_console_switches_to_supabase_in_user_mode_by_configuration_alone()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        var database = await cluster.CreateDatabaseAsync();
+        await using var server = await PostgrestTestServer.StartAsync(new PostgrestTestServerOptions { ConnectionString = cluster.ConnectionString(database) });
+        var user = Guid.NewGuid();
+        await using (var admin = Npgsql.NpgsqlDataSource.Create(cluster.ConnectionString(database)))
+        await using (var insert = admin.CreateCommand($"insert into auth.users (id) values ('{user}')"))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["ChatPersistence__Store"] = "Supabase",
+            ["ChatPersistence__Supabase__Url"] = server.Url.ToString(),
+            ["ChatPersistence__Supabase__AnonKey"] = server.AnonKey,
+            ["ChatPersistence__Supabase__AccessToken"] = server.CreateUserToken(user),
+        };
+
+        var first = await ConsoleProcess.RunAsync("guardado no Supabase\n/quit\n", environment, "--user", user.ToString());
+        var second = await ConsoleProcess.RunAsync("/quit\n", environment, "--user", user.ToString());
+
+        first.ExitCode.Should().Be(0, first.Output);
+        first.Output.Should().Contain("store Supabase").And.Contain("you: guardado no Supabase  ✓ saved");
+        second.Output.Should().Contain("2 message(s) stored").And.Contain("you: guardado no Supabase");
     }
 
     [Fact]
