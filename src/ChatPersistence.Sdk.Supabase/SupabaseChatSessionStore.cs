@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -30,9 +28,16 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     private static readonly string ClientInfo = "chatpersistence-sdk/" +
         (typeof(SupabaseChatSessionStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
-    private static readonly MediaTypeHeaderValue JsonContentType = new(JsonMediaType);
+    private static readonly string[] Functions =
+    [
+        "chat_get_or_create_session", "chat_get_session", "chat_list_sessions", "chat_rename_session", "chat_append_messages",
+        "chat_read_messages", "chat_clear_session", "chat_delete_session", "chat_search", "chat_set_favorite",
+        "chat_list_favorites", "chat_delete_idle_sessions",
+    ];
+
     private readonly Func<HttpClient> _client;
     private readonly Uri _rpc;
+    private readonly Dictionary<string, Uri> _endpoints;
     private readonly SupabaseAuthMode _mode;
     private readonly string _apiKey;
     private readonly string? _serviceAuthorization;
@@ -72,11 +77,12 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         _client = client;
         var root = storeOptions.Url!.ToString().TrimEnd('/');
         _rpc = new Uri(root + "/rest/v1/rpc/", UriKind.Absolute);
+        _endpoints = Functions.ToDictionary(f => f, f => new Uri(_rpc, f), StringComparer.Ordinal);
         _mode = storeOptions.Mode;
         if (_mode == SupabaseAuthMode.Service)
         {
             _apiKey = storeOptions.ServiceRoleKey!;
-            _serviceAuthorization = storeOptions.ServiceRoleKey;
+            _serviceAuthorization = "Bearer " + storeOptions.ServiceRoleKey;
         }
         else
         {
@@ -336,7 +342,8 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             _ = ParseUserId(userId);
         }
 
-        var body = new ArrayBufferWriter<byte>(256);
+        // The body lives in a pooled buffer until the call (retries included) is over.
+        using var body = new PooledBufferWriter(1024);
         using (var writer = new Utf8JsonWriter(body))
         {
             writer.WriteStartObject();
@@ -344,14 +351,13 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             writer.WriteEndObject();
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_rpc, function));
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoints[function]);
         request.Content = new ReadOnlyMemoryContent(body.WrittenMemory);
-        request.Content.Headers.ContentType = JsonContentType;
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonMediaType);
+        request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
         request.Headers.TryAddWithoutValidation("apikey", _apiKey);
         request.Headers.TryAddWithoutValidation("X-Client-Info", ClientInfo);
-        var token = _serviceAuthorization ?? await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.TryAddWithoutValidation("Authorization", _serviceAuthorization ?? "Bearer " + await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false));
 
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ChatPersistence.Sdk.Supabase.Internal;
 
@@ -15,6 +16,7 @@ internal class MessageRow
 
     public string Content { get; set; } = "";
 
+    [JsonConverter(typeof(MetadataConverter))]
     public JsonElement Metadata { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
