@@ -1,0 +1,85 @@
+using System.Diagnostics.Metrics;
+using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.Caching;
+using ChatPersistence.Sdk.Diagnostics;
+using ChatPersistence.Sdk.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// The decorators <c>AddChatPersistence()</c> offers: caching, telemetry and logging. They compose in the order added —
+/// the first added is the outermost, as in Microsoft.Extensions.AI's <c>ChatClientBuilder</c> — so
+/// <c>.UseLogging().UseTelemetry().UseCaching()</c> logs and traces every call, including cache hits.
+/// </summary>
+public static class ChatPersistenceBuilderDecoratorExtensions
+{
+    /// <summary>Caches sessions and newest history pages with the <c>ChatPersistence:Caching</c> settings.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatPersistenceBuilder UseCaching(this ChatPersistenceBuilder builder) => builder.UseCaching(null);
+
+    /// <summary>
+    /// Caches the session of each (user, workflow), each session by id, and the newest history page of each session, so
+    /// reopening a workflow costs no round trip. This host's own writes (append, clear, delete, rename, favourite,
+    /// retention) invalidate at once; other hosts' writes are seen after <see cref="ChatCachingOptions.Expiration"/>.
+    /// The cache is private to the store (bounded by <see cref="ChatCachingOptions.SizeLimit"/>) and uses the registered
+    /// <see cref="TimeProvider"/> when there is one.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Adjusts the options after configuration binding, or <see langword="null"/>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatPersistenceBuilder UseCaching(this ChatPersistenceBuilder builder, Action<ChatCachingOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ChatCachingOptions>()
+            .Configure<IServiceProvider>((options, services) =>
+            {
+                services.GetService<IConfiguration>()?.GetSection(ChatCachingOptions.SectionName).Bind(options);
+                configure?.Invoke(options);
+            })
+            .Validate(o => o.Expiration > TimeSpan.Zero, "ChatPersistence:Caching:Expiration must be positive.")
+            .Validate(o => o.SizeLimit >= 1, "ChatPersistence:Caching:SizeLimit must be at least 1.")
+            .ValidateOnStart();
+        return builder.Use((inner, services) => new CachingChatSessionStore(
+            inner, services.GetRequiredService<IOptions<ChatCachingOptions>>().Value, services.GetService<TimeProvider>() ?? TimeProvider.System));
+    }
+
+    /// <summary>
+    /// Adds OpenTelemetry-style tracing and metrics: a client span per operation from the
+    /// <see cref="ChatPersistenceDiagnostics.ActivitySourceName"/> source, and the <c>db.client.operation.duration</c>
+    /// histogram plus append and error counters on the <see cref="ChatPersistenceDiagnostics.MeterName"/> meter (created through
+    /// the registered <see cref="IMeterFactory"/> when there is one).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatPersistenceBuilder UseTelemetry(this ChatPersistenceBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Use((inner, services) => new TelemetryChatSessionStore(
+            inner,
+            services.GetService<IMeterFactory>()?.Create(ChatPersistenceDiagnostics.MeterName) ?? SharedMeter.Instance));
+    }
+
+    /// <summary>
+    /// Logs every operation (category <see cref="ChatPersistenceDiagnostics.LoggerCategory"/>) with stable event ids: completion
+    /// and appends at Debug, not-found at Information, rejected input and transient failures at Warning, other failures at
+    /// Error; message text and metadata only at Trace.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ChatPersistenceBuilder UseLogging(this ChatPersistenceBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Use((inner, services) => new LoggingChatSessionStore(
+            inner,
+            services.GetService<ILoggerFactory>()?.CreateLogger(ChatPersistenceDiagnostics.LoggerCategory) ?? NullLogger.Instance));
+    }
+}
