@@ -3,6 +3,7 @@ using System.Text;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.AI;
 using ChatPersistence.Sdk.Export;
+using ChatPersistence.Sdk.Export.Pdf;
 using Microsoft.Extensions.AI;
 
 namespace ChatPersistence.Samples.Console;
@@ -244,28 +245,26 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
     private async Task ExportAsync(string argument, CancellationToken cancellationToken)
     {
         var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        ChatExportFormat? format = parts.Length == 2 ? parts[0].ToLowerInvariant() switch
+        var kind = parts.Length == 2 ? parts[0].ToLowerInvariant() : string.Empty;
+        ChatExportFormat? format = kind switch
         {
             "txt" => ChatExportFormat.Text,
             "md" => ChatExportFormat.Markdown,
             "json" => ChatExportFormat.Json,
             _ => null,
-        } : null;
-        if (parts.Length == 2 && parts[0].Equals("pdf", StringComparison.OrdinalIgnoreCase))
+        };
+        if (format is null && kind != "pdf")
         {
-            output.WriteLine("  ! PDF export is not available yet (it comes with the ChatPersistence.Sdk.Export.Pdf package); use txt, md or json");
-            return;
-        }
-
-        if (format is null)
-        {
-            output.WriteLine("! usage: /export <txt|md|json> <file>");
+            output.WriteLine("! usage: /export <txt|md|json|pdf> <file>");
             return;
         }
 
         var path = Path.GetFullPath(parts[1]);
+        var options = new ChatExportOptions { TimeZone = TimeZoneInfo.Local };
         await using var file = File.Create(path);
-        var count = await store.ExportAsync(userId, _current.Session.Id, format.Value, file, new ChatExportOptions { TimeZone = TimeZoneInfo.Local }, cancellationToken);
+        var count = format is { } textual
+            ? await store.ExportAsync(userId, _current.Session.Id, textual, file, options, cancellationToken)
+            : await store.ExportPdfAsync(userId, _current.Session.Id, file, options, cancellationToken);
         output.WriteLine($"  exported {count} message(s) to {path}");
     }
 

@@ -40,15 +40,17 @@ public sealed class ConsoleSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task Export_writes_txt_md_and_json_files()
+    public async Task Export_writes_txt_md_json_and_pdf_files()
     {
         Directory.CreateDirectory(_folder);
         var txt = Path.Combine(_folder, "chat.txt");
         var md = Path.Combine(_folder, "chat.md");
         var json = Path.Combine(_folder, "chat.json");
-        var run = await ConsoleProcess.RunAsync($"Persistência de Chat por Workflow\n/export txt {txt}\n/export md {md}\n/export json {json}\n/export pdf x.pdf\n/quit\n", "--db", Db, "--user", "ana");
+        var pdf = Path.Combine(_folder, "chat.pdf");
+        var run = await ConsoleProcess.RunAsync($"Persistência de Chat por Workflow\n/export txt {txt}\n/export md {md}\n/export json {json}\n/export pdf {pdf}\n/export doc x.doc\n/quit\n", "--db", Db, "--user", "ana");
 
-        run.Output.Should().Contain("exported 2 message(s)").And.Contain("PDF export is not available yet");
+        run.Output.Should().Contain($"exported 2 message(s) to {pdf}").And.Contain("usage: /export <txt|md|json|pdf> <file>");
+        (await File.ReadAllBytesAsync(pdf)).Take(5).Should().Equal("%PDF-"u8.ToArray());
         (await File.ReadAllTextAsync(txt)).Should().Contain("Persistência de Chat por Workflow");
         (await File.ReadAllTextAsync(md)).Should().Contain("### User");
         (await File.ReadAllTextAsync(json)).Should().Contain("\"format\": \"chatpersistence.export\"");
