@@ -325,7 +325,8 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
         : ex.MessageText;
 
     private static bool IsTransient(PostgresException ex) =>
-        ex.IsTransient || ex.SqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "53300" || ex.SqlState.StartsWith("08", StringComparison.Ordinal);
+        // 57014: canceled by statement_timeout (or a command timeout): the same call may well succeed later.
+        ex.IsTransient || ex.SqlState is "40001" or "40P01" or "57014" or "57P01" or "57P02" or "57P03" or "53300" || ex.SqlState.StartsWith("08", StringComparison.Ordinal);
 
     private static Guid? ConflictId(string text)
     {

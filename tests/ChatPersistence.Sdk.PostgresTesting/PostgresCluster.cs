@@ -22,8 +22,11 @@ public sealed class PostgresCluster
     private static PostgresCluster? _shared;
     private readonly string _adminConnectionString;
 
-    private PostgresCluster(string adminConnectionString, string? binDirectory, string? dataDirectory, int port)
+    private readonly bool _durable;
+
+    private PostgresCluster(string adminConnectionString, string? binDirectory, string? dataDirectory, int port, bool durable = false)
     {
+        _durable = durable;
         _adminConnectionString = adminConnectionString;
         BinDirectory = binDirectory;
         DataDirectory = dataDirectory;
@@ -57,6 +60,16 @@ public sealed class PostgresCluster
             Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Starts a throwaway cluster of this caller's own — never the shared one and never the server of
+    /// <see cref="EnvironmentVariable"/> — for tests that stop or restart the server while other test projects run. It runs
+    /// with PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), so an acknowledged commit
+    /// survives an immediate-mode stop, as on a production server; the shared cluster turns them off for speed.
+    /// </summary>
+    /// <returns>The cluster; it is stopped and removed when the process exits.</returns>
+    /// <exception cref="InvalidOperationException">No PostgreSQL binaries on this machine.</exception>
+    public static Task<PostgresCluster> StartPrivateAsync() => StartThrowawayAsync(durable: true);
 
     /// <summary>A superuser connection string to <paramref name="database"/>.</summary>
     /// <param name="database">The database.</param>
@@ -104,6 +117,11 @@ public sealed class PostgresCluster
             return cluster;
         }
 
+        return await StartThrowawayAsync();
+    }
+
+    private static async Task<PostgresCluster> StartThrowawayAsync(bool durable = false)
+    {
         var bin = FindBinDirectory() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found, so the PostgreSQL tests cannot run. " +
             "Install them (Debian/Ubuntu: `sudo apt-get install postgresql-15`; `bash .ci/run` does this), " +
@@ -112,7 +130,7 @@ public sealed class PostgresCluster
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         var port = FreePort();
-        var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15;Command Timeout=120", bin, data, port);
+        var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15;Command Timeout=120", bin, data, port, durable);
         if (Environment.UserName == "root")
         {
             await RunAsync("chown", ["-R", "postgres", root]);
@@ -130,8 +148,8 @@ public sealed class PostgresCluster
 
     private string ServerOptions(int port, string data)
     {
-        var options = $"-p {port} -k {Path.GetDirectoryName(data)} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+        var options = $"-p {port} -k {Path.GetDirectoryName(data)} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB" +
+            (_durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         HasPgCron = File.Exists(Path.Combine(BinDirectory!, "..", "lib", "pg_cron.so"));
         return HasPgCron ? options + " -c shared_preload_libraries=pg_cron -c cron.database_name=postgres -c cron.host=127.0.0.1" : options;
     }
