@@ -1,0 +1,60 @@
+using BenchmarkDotNet.Attributes;
+using ChatPersistence.Sdk.Postgres;
+using Npgsql;
+
+namespace ChatPersistence.Sdk.Benchmarks;
+
+/// <summary>
+/// Reading the newest 50 messages of a session of 1k, 100k and 1M messages on PostgreSQL: the raw keyset SELECT (baseline),
+/// the store (chat_read_messages: ownership check + keyset page + "more beyond?"), OFFSET paging to the oldest page, and
+/// the original plan's <c>order by created_at asc limit 50</c> (which returns the oldest 50 and cannot page back).
+/// </summary>
+public class HistoryBenchmarks
+{
+    private NpgsqlDataSource _admin = null!;
+    private PostgresChatSessionStore _store = null!;
+    private Guid _user;
+    private Guid _session;
+
+    [Params(1_000, 100_000, 1_000_000)]
+    public int Messages { get; set; }
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        (_, _, _admin) = await BenchEnvironment.DatabaseAsync();
+        _store = new PostgresChatSessionStore(_admin);
+        _user = await BenchEnvironment.UserAsync(_admin);
+        _session = (await _store.GetOrCreateSessionAsync(_user.ToString(), "history")).Id;
+        await BenchEnvironment.SeedAsync(_admin, _user, _session, Messages);
+    }
+
+    [GlobalCleanup]
+    public ValueTask CleanupAsync() => _admin.DisposeAsync();
+
+    [Benchmark(Baseline = true, Description = "raw keyset SELECT newest 50")]
+    public Task<int> RawKeyset() => CountAsync("select id, seq, role, content, metadata, created_at from public.chat_messages where session_id = $1 order by seq desc limit 50", _session);
+
+    [Benchmark(Description = "store: newest 50")]
+    public async Task<int> Store() => (await _store.GetMessagesAsync(_user.ToString(), _session, new ChatHistoryRequest { PageSize = 50 })).Messages.Count;
+
+    [Benchmark(Description = "OFFSET paging: oldest page")]
+    public Task<int> OffsetOldest() => CountAsync($"select id, seq, role, content, metadata, created_at from public.chat_messages where session_id = $1 order by seq desc limit 50 offset {Math.Max(0, Messages - 50)}", _session);
+
+    [Benchmark(Description = "original plan: order by created_at asc limit 50")]
+    public Task<int> OriginalPlan() => CountAsync("select id, role, content, metadata, created_at from public.chat_messages where session_id = $1 order by created_at asc limit 50", _session);
+
+    private async Task<int> CountAsync(string sql, Guid session)
+    {
+        await using var command = _admin.CreateCommand(sql);
+        command.Parameters.AddWithValue(session);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            rows++;
+        }
+
+        return rows;
+    }
+}
