@@ -27,7 +27,12 @@ public class AppendBenchmarks
     private List<NewChatMessage> _batch = null!;
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         var (cluster, database, admin) = await BenchEnvironment.DatabaseAsync();
         _admin = admin;
@@ -41,8 +46,7 @@ public class AppendBenchmarks
         _batch = Enumerable.Range(0, 100).Select(i => NewChatMessage.User($"batch message {i} with typical length text")).ToList();
     }
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private async Task CleanupAsync()
     {
         _http.Dispose();
         await _server.DisposeAsync();

@@ -20,7 +20,12 @@ public class HistoryBenchmarks
     public int Messages { get; set; }
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         (_, _, _admin) = await BenchEnvironment.DatabaseAsync();
         _store = new PostgresChatSessionStore(_admin);
@@ -29,8 +34,7 @@ public class HistoryBenchmarks
         await BenchEnvironment.SeedAsync(_admin, _user, _session, Messages);
     }
 
-    [GlobalCleanup]
-    public ValueTask CleanupAsync() => _admin.DisposeAsync();
+    private async Task CleanupAsync() => await _admin.DisposeAsync();
 
     [Benchmark(Baseline = true, Description = "raw keyset SELECT newest 50")]
     public Task<int> RawKeyset() => CountAsync("select id, seq, role, content, metadata, created_at from public.chat_messages where session_id = $1 order by seq desc limit 50", _session);

@@ -12,7 +12,12 @@ public class QueryBenchmarks
     private string _user = null!;
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         (_, _, _admin) = await BenchEnvironment.DatabaseAsync();
         _store = new PostgresChatSessionStore(_admin);
@@ -28,8 +33,7 @@ public class QueryBenchmarks
         }
     }
 
-    [GlobalCleanup]
-    public ValueTask CleanupAsync() => _admin.DisposeAsync();
+    private async Task CleanupAsync() => await _admin.DisposeAsync();
 
     [Benchmark(Description = "search a user's 100k messages (rare word)")]
     public async Task<int> SearchRare() => (await _store.SearchAsync(_user, new ChatSearchRequest("zanzibar") { PageSize = 20 })).Items.Count;

@@ -13,7 +13,12 @@ public class SqliteAppendBenchmarks
     private Guid _session;
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         Directory.CreateDirectory(_folder);
         var path = Path.Combine(_folder, "chat.db");
@@ -26,8 +31,7 @@ public class SqliteAppendBenchmarks
         await raw.ExecuteNonQueryAsync();
     }
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private async Task CleanupAsync()
     {
         await _raw.DisposeAsync();
         SqliteConnection.ClearAllPools();
