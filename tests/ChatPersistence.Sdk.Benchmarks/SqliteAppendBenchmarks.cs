@@ -27,7 +27,7 @@ public class SqliteAppendBenchmarks
         _raw = new SqliteConnection($"Data Source={path}");
         await _raw.OpenAsync();
         await using var raw = _raw.CreateCommand();
-        raw.CommandText = "create table if not exists raw_messages (id blob primary key, session_id blob not null, seq integer not null, role text not null, content text not null, metadata text not null, created_at integer not null)";
+        raw.CommandText = "create table if not exists raw_messages (seq integer primary key autoincrement, id blob not null unique, session_id blob not null, role text not null, content text not null, metadata text not null, created_at integer not null)";
         await raw.ExecuteNonQueryAsync();
     }
 
@@ -42,7 +42,7 @@ public class SqliteAppendBenchmarks
     public async Task<int> RawInsert()
     {
         await using var command = _raw.CreateCommand();
-        command.CommandText = "insert into raw_messages values ($id, $session, (select coalesce(max(seq), 0) + 1 from raw_messages), 'user', $content, '{}', $at)";
+        command.CommandText = "insert into raw_messages (id, session_id, role, content, metadata, created_at) values ($id, $session, 'user', $content, '{}', $at)";
         command.Parameters.AddWithValue("$id", Guid.CreateVersion7().ToByteArray());
         command.Parameters.AddWithValue("$session", _session.ToByteArray());
         command.Parameters.AddWithValue("$content", "Hello, this is a typical user message of moderate length.");

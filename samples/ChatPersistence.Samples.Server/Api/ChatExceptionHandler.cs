@@ -1,0 +1,40 @@
+using ChatPersistence.Sdk;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatPersistence.Samples.Server.Api;
+
+/// <summary>Turns the SDK's typed errors into RFC 9457 Problem Details with the matching status code.</summary>
+internal sealed class ChatExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title) = exception switch
+        {
+            ArgumentException => (StatusCodes.Status400BadRequest, "Invalid request"),
+            ChatNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
+            ChatConflictException => (StatusCodes.Status409Conflict, "Conflict"),
+            ChatAccessDeniedException => (StatusCodes.Status403Forbidden, "Forbidden"),
+            ChatPersistenceException { IsTransient: true } => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable"),
+            _ => (0, string.Empty),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = title,
+                Detail = exception.Message,
+                Type = $"https://httpstatuses.io/{status}",
+            },
+        });
+    }
+}

@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using ChatPersistence.Samples.Server.Api;
+using ChatPersistence.Samples.Server.Auth;
+using ChatPersistence.Samples.Server.Chat;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace ChatPersistence.Samples.Server;
+
+/// <summary>Builds the chat server: the store by configuration (<c>AddChatPersistence</c>), auth, the WebSocket, the API and the page.</summary>
+public static class ChatServer
+{
+    /// <summary>Builds the application (used by <c>Program</c> and by the browser tests).</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var configuration = builder.Configuration;
+
+        // The one call a host makes; the store comes from configuration (SQLite by default).
+        var persistence = builder.Services.AddChatPersistence();
+        switch ((configuration["ChatPersistence:Store"] ?? "Sqlite").ToLowerInvariant())
+        {
+            case "postgres":
+                persistence.UsePostgres();
+                break;
+            case "supabase":
+                persistence.UseSupabase();
+                break;
+            case "inmemory":
+                persistence.UseInMemory();
+                break;
+            default:
+                persistence.UseSqlite(configuration["ChatPersistence:Sqlite:Path"] is { Length: > 0 } path ? path : Path.Combine(builder.Environment.ContentRootPath, "data", "chat-server.db"));
+                break;
+        }
+
+        var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        var secret = string.IsNullOrEmpty(auth.JwtSecret) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(auth.JwtSecret);
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(new Hs256Tokens(secret, auth.Audience, string.IsNullOrEmpty(auth.Issuer) ? null : auth.Issuer));
+        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ChatExceptionHandler>();
+        builder.Services.Configure<ChatSocketOptions>(configuration.GetSection("Chat"));
+        builder.Services.AddSingleton<IChatClient>(services =>
+            configuration["Assistant:Provider"]?.ToLowerInvariant() == "openai"
+                ? new ChatPersistence.Samples.Console.OpenAICompatibleAssistant(
+                    new HttpClient { Timeout = TimeSpan.FromMinutes(2) },
+                    new Uri(configuration["Assistant:Endpoint"] is { Length: > 0 } endpoint ? endpoint : "https://api.openai.com/v1"),
+                    configuration["Assistant:Model"] is { Length: > 0 } model ? model : "gpt-4o-mini",
+                    configuration["Assistant:ApiKey"])
+                : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
+        builder.Services.AddSingleton<ChatSocketHandler>();
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+
+        if (auth.DevTokensEnabled)
+        {
+            ServerLog.DevTokensEnabled(app.Logger);
+            app.MapPost("/dev/token", (DevTokenRequest request, Hs256Tokens tokens) =>
+            {
+                var name = request.Name?.Trim();
+                if (string.IsNullOrEmpty(name) || name.Length > 64)
+                {
+                    return Results.Problem(statusCode: 400, title: "Invalid name", detail: "name is required (1-64 characters).");
+                }
+
+                var user = Hs256Tokens.DevUserId(name);
+                return Results.Ok(new { token = tokens.Issue(user, name, TimeSpan.FromHours(12)), userId = user, name });
+            }).WithSummary("Development only: a local access token for a user name.");
+        }
+
+        app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = user.FindFirstValue(ClaimTypes.NameIdentifier), name = user.Identity?.Name }))
+            .RequireAuthorization();
+        app.MapChatApi();
+        app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context)).RequireAuthorization();
+        return app;
+    }
+}

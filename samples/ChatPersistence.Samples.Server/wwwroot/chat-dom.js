@@ -1,0 +1,74 @@
+// Renders chat-state snapshots into the page. Every piece of user or assistant text goes through textContent (never
+// innerHTML), so a message such as "<script>…" shows as text.
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+const statusText = { pending: "sending…", saved: "saved ✓", failed: "failed", streaming: "typing…" };
+
+export function renderMessages(container, state, actions) {
+  const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
+  if (container.dataset.workflow !== (state.workflowId ?? "")) {
+    // What the first paint after a workflow switch showed: "cache:<n>" means the history appeared at once.
+    container.dataset.firstPaint = `${state.source}:${state.messages.length}`;
+  }
+  container.replaceChildren();
+  container.dataset.source = state.source;
+  container.dataset.workflow = state.workflowId ?? "";
+  if (state.hasOlder) {
+    container.append(el("button", { class: "older", id: "load-older", text: "Load older messages", onclick: actions.loadOlder }));
+  }
+  if (state.loaded && state.messages.length === 0) {
+    container.append(el("p", { class: "empty", id: "empty", text: "No messages yet in this workflow." }));
+  }
+  for (const m of state.messages) {
+    const status = el("span", { class: "status", text: statusText[m.status] ?? m.status });
+    const item = el("article", { class: `message ${m.role}`, "data-id": m.id, "data-role": m.role, "data-status": m.status },
+      el("header", {},
+        el("span", { class: "role", text: m.role === "user" ? "You" : "Assistant" }),
+        m.createdAt ? el("time", { datetime: m.createdAt, text: new Date(m.createdAt).toLocaleTimeString() }) : null,
+        status,
+        m.status === "saved"
+          ? el("button", { class: `star${m.isFavorite ? " on" : ""}`, title: "Favourite", "aria-pressed": m.isFavorite ? "true" : "false", text: m.isFavorite ? "★" : "☆", onclick: () => actions.toggleFavorite(m.id) })
+          : null,
+        m.status === "failed" ? el("button", { class: "retry", text: "Retry", onclick: () => actions.retry(m.id) }) : null),
+      el("div", { class: "content", text: m.content }),
+      m.error ? el("div", { class: "error", text: m.error }) : null);
+    container.append(item);
+  }
+  if (atBottom || state.source !== "server") container.scrollTop = container.scrollHeight;
+}
+
+// Builds a highlighted snippet from the hit's character spans, as DOM nodes (text + <mark>), never as an HTML string.
+export function highlighted(snippet, highlights) {
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const { start, length } of highlights) {
+    if (start > at) fragment.append(document.createTextNode(snippet.slice(at, start)));
+    fragment.append(el("mark", { text: snippet.slice(start, start + length) }));
+    at = start + length;
+  }
+  if (at < snippet.length) fragment.append(document.createTextNode(snippet.slice(at)));
+  return fragment;
+}
+
+export function renderSearch(container, hits) {
+  container.replaceChildren();
+  if (hits.length === 0) {
+    container.append(el("li", { text: "No matches." }));
+    return;
+  }
+  for (const hit of hits) {
+    const text = el("span", { class: "snippet" });
+    text.append(highlighted(hit.snippet, hit.highlights));
+    container.append(el("li", { "data-id": hit.message.id }, el("span", { class: "where", text: `${hit.workflowId} · ` }), text));
+  }
+}

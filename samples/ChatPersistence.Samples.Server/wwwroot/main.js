@@ -1,0 +1,71 @@
+import { createChatClient } from "./chat-state.js";
+import { createApi, createSocketConnector } from "./transport.js";
+import { renderMessages, renderSearch } from "./chat-dom.js";
+
+const $ = id => document.getElementById(id);
+let token = sessionStorage.getItem("chat-token");
+
+async function signIn(name) {
+  const response = await fetch("/dev/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+  if (!response.ok) throw new Error("Sign-in failed: this server does not issue development tokens (configure Supabase auth).");
+  token = (await response.json()).token;
+  sessionStorage.setItem("chat-token", token);
+}
+
+async function start() {
+  if (!token) {
+    const name = new URLSearchParams(location.search).get("user") || "demo";
+    await signIn(name);
+  }
+  const api = createApi(() => token);
+  const chat = createChatClient({ api, connect: createSocketConnector(() => token) });
+  const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError) };
+  chat.subscribe(state => {
+    renderMessages($("messages"), state, actions);
+    $("loading").hidden = !(state.loading && !state.loaded);
+    $("connection").textContent = state.connected ? "connected" : "reconnecting…";
+    $("connection").dataset.connected = state.connected;
+  });
+
+  const select = $("workflow");
+  const choose = () => {
+    const workflowId = select.value;
+    history.replaceState(null, "", `?workflow=${encodeURIComponent(workflowId)}`);
+    $("export").querySelectorAll("a").forEach(a => { a.href = api.exportUrl(workflowId, a.dataset.format); });
+    chat.selectWorkflow(workflowId);
+  };
+  select.addEventListener("change", choose);
+  const initial = new URLSearchParams(location.search).get("workflow");
+  if (initial && [...select.options].some(o => o.value === initial)) select.value = initial;
+  choose();
+
+  $("composer").addEventListener("submit", event => {
+    event.preventDefault();
+    if (chat.send($("text").value)) $("text").value = "";
+  });
+  $("clear").addEventListener("click", async () => {
+    if (confirm(`Clear the chat of workflow "${select.value}"? This deletes its messages.`)) await chat.clear().catch(showError);
+  });
+  $("messages").addEventListener("scroll", () => { if ($("messages").scrollTop === 0) chat.loadOlder().catch(showError); });
+  $("search").addEventListener("submit", async event => {
+    event.preventDefault();
+    const query = $("query").value.trim();
+    if (query) renderSearch($("results"), (await chat.search(query).catch(showError))?.items ?? []);
+  });
+  // Export links need the token: download with fetch, then save the blob.
+  $("export").addEventListener("click", async event => {
+    const link = event.target.closest("a");
+    if (!link) return;
+    event.preventDefault();
+    const response = await fetch(link.href, { headers: { Authorization: `Bearer ${token}` } });
+    const url = URL.createObjectURL(await response.blob());
+    Object.assign(document.createElement("a"), { href: url, download: `${select.value}.${link.dataset.format}` }).click();
+    URL.revokeObjectURL(url);
+  });
+}
+
+function showError(error) {
+  $("error").textContent = error?.message ?? String(error);
+}
+
+start().catch(showError);

@@ -1,0 +1,163 @@
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Data.Sqlite;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+using Xunit;
+
+namespace ChatPersistence.Samples.Server.Tests;
+
+/// <summary>
+/// The page in real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium) against the server on a real
+/// loopback port: send → saved, reload → history, switch workflow and back (instant, from the cache), clear after
+/// confirmation, and markup shown as text. Fails loudly, with the install command, when the browser is missing.
+/// </summary>
+public sealed class BrowserTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "chat-server-browser-" + Guid.NewGuid().ToString("N"));
+    private WebApplication _app = null!;
+    private ChromeDriver _driver = null!;
+    private string _url = null!;
+
+    public async Task InitializeAsync()
+    {
+        const string Chromium = "/usr/bin/chromium";
+        const string Driver = "/usr/bin/chromedriver";
+        if (!File.Exists(Chromium) || !File.Exists(Driver))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need Debian's Chromium and its driver ({Chromium}, {Driver}). Install them: apt-get install -y chromium chromium-driver (bash .ci/run does).");
+        }
+
+        Directory.CreateDirectory(_folder);
+        _app = ChatServer.Build(["--urls", "http://127.0.0.1:0", "--ChatPersistence:Sqlite:Path", Path.Combine(_folder, "chat.db"), "--Chat:OfflineWordDelay", "00:00:00.005"],
+            builder => builder.WebHost.UseContentRoot(AppContext.BaseDirectory).UseWebRoot(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
+        await _app.StartAsync();
+        _url = _app.Urls.First();
+
+        var options = new ChromeOptions { BinaryLocation = Chromium };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900");
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(Driver)!, Path.GetFileName(Driver));
+        service.HideCommandPromptWindow = true;
+        _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    public void Dispose() => _driver?.Dispose();
+
+    public async Task DisposeAsync()
+    {
+        _driver?.Quit();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public void A_conversation_persists_per_workflow_in_a_real_browser()
+    {
+        _driver.Navigate().GoToUrl($"{_url}/?user=browser-user&workflow=onboarding");
+        WaitFor(() => _driver.FindElement(By.Id("connection")).GetAttribute("data-connected") == "true");
+
+        // Send: pending → saved, and the assistant's streamed reply lands.
+        Send("Olá! Isto fica guardado?");
+        WaitFor(() => Message("Olá! Isto fica guardado?")?.GetAttribute("data-status") == "saved");
+        WaitFor(() => _driver.FindElements(By.CssSelector(".message.assistant[data-status='saved']")).Count == 1);
+
+        // Markup is text, never HTML.
+        Send("<script>window.hacked = true</script><b>bold?</b>");
+        WaitFor(() => Message("<script>window.hacked = true</script><b>bold?</b>")?.GetAttribute("data-status") == "saved");
+        _driver.FindElements(By.CssSelector(".message .content b")).Should().BeEmpty();
+        ((IJavaScriptExecutor)_driver).ExecuteScript("return window.hacked === true").Should().Be(false);
+
+        // Reload: the history comes back from the server.
+        _driver.Navigate().Refresh();
+        WaitFor(() => Message("Olá! Isto fica guardado?") is not null && _driver.FindElements(By.CssSelector(".message")).Count == 4);
+
+        // Switch workflow: the other history (empty), then back: shown at once from the cache, then refreshed.
+        Choose("invoices");
+        WaitFor(() => _driver.FindElement(By.Id("messages")).GetAttribute("data-workflow") == "invoices" && _driver.FindElements(By.Id("empty")).Count == 1);
+        Send("Fatura 42");
+        WaitFor(() => Message("Fatura 42")?.GetAttribute("data-status") == "saved");
+        Choose("onboarding");
+        var list = _driver.FindElement(By.Id("messages"));
+        list.GetAttribute("data-first-paint").Should().Be("cache:4", "switching back paints the cached history at once, before the server answers");
+        Message("Olá! Isto fica guardado?").Should().NotBeNull();
+        Message("Fatura 42").Should().BeNull();
+        WaitFor(() => _driver.FindElement(By.Id("messages")).GetAttribute("data-source") == "server");
+
+        Screenshot("server-sample");
+
+        // Clear (after confirming) empties this workflow only, and stays empty after a reload.
+        _driver.FindElement(By.Id("clear")).Click();
+        WaitFor(() => IsAlertPresent());
+        _driver.SwitchTo().Alert().Accept();
+        WaitFor(() => _driver.FindElements(By.Id("empty")).Count == 1);
+        _driver.Navigate().Refresh();
+        WaitFor(() => _driver.FindElement(By.Id("messages")).GetAttribute("data-source") == "server");
+        _driver.FindElements(By.CssSelector(".message")).Should().BeEmpty();
+        Choose("invoices");
+        WaitFor(() => Message("Fatura 42") is not null);
+    }
+
+    private void Send(string text)
+    {
+        var box = _driver.FindElement(By.Id("text"));
+        box.Clear();
+        box.SendKeys(text);
+        _driver.FindElement(By.Id("send")).Click();
+    }
+
+    private void Choose(string workflow) =>
+        ((IJavaScriptExecutor)_driver).ExecuteScript(
+            "const s = document.getElementById('workflow'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", workflow);
+
+    private IWebElement? Message(string text) =>
+        _driver.FindElements(By.CssSelector(".message")).FirstOrDefault(m => m.FindElement(By.CssSelector(".content")).Text == text);
+
+    private bool IsAlertPresent()
+    {
+        try
+        {
+            _ = _driver.SwitchTo().Alert();
+            return true;
+        }
+        catch (NoAlertPresentException)
+        {
+            return false;
+        }
+    }
+
+    private void WaitFor(Func<bool> condition) =>
+        new WebDriverWait(_driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(50) }
+            .Until(_ =>
+            {
+                try
+                {
+                    return condition();
+                }
+                catch (StaleElementReferenceException)
+                {
+                    return false;
+                }
+            });
+
+    private void Screenshot(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(folder);
+        _driver.GetScreenshot().SaveAsFile(Path.Combine(folder, name + ".png"));
+    }
+}
