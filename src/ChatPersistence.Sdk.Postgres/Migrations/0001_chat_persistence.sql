@@ -315,9 +315,10 @@ begin
     raise exception 'chat: message ids in one batch must be distinct' using errcode = '22023';
   end if;
 
-  -- Lock and touch the session first: appends to one session run one at a time, so sequence order is commit order.
-  update public.chat_sessions s set updated_at = greatest(now(), s.updated_at + interval '1 microsecond')
-   where s.id = p_session_id and s.user_id = v_user;
+  -- Lock the session first: appends to one session run one at a time, so sequence order is commit order. A row lock
+  -- writes no new row version; the session is updated once, at the end (each update of an indexed column is a new
+  -- row version plus new entries in every index, so one update per append instead of two halves that churn).
+  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
   end if;
@@ -334,26 +335,30 @@ begin
   -- Every id must now be stored, in this session, with exactly this data; anything else is a conflict (and rolls
   -- the whole batch back). Rows of other users are invisible under RLS and count as conflicts too. The stored rows are
   -- fetched by primary key (= any(array)) so the plan stays an index scan whatever the table statistics say.
-  select e.m ->> 'id' as id into v_bad
-    from jsonb_array_elements(p_messages) e(m)
-    left join (select c.id, c.session_id, c.role, c.content, c.metadata
-                 from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = (e.m ->> 'id')::uuid
-   where c.id is null
-      or c.session_id <> p_session_id
-      or c.role <> e.m ->> 'role'
-      or c.content <> e.m ->> 'content'
-      or c.metadata <> coalesce(nullif(e.m -> 'metadata', 'null'::jsonb), '{}'::jsonb)
-   limit 1;
-  if found then
-    raise exception 'chat: message % is already stored with different data', v_bad.id using errcode = 'PT409';
+  -- When every id was new, every row holds exactly the input and there is nothing to compare.
+  if v_inserted < cardinality(v_ids) then
+    select e.m ->> 'id' as id into v_bad
+      from jsonb_array_elements(p_messages) e(m)
+      left join (select c.id, c.session_id, c.role, c.content, c.metadata
+                   from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = (e.m ->> 'id')::uuid
+     where c.id is null
+        or c.session_id <> p_session_id
+        or c.role <> e.m ->> 'role'
+        or c.content <> e.m ->> 'content'
+        or c.metadata <> coalesce(nullif(e.m -> 'metadata', 'null'::jsonb), '{}'::jsonb)
+     limit 1;
+    if found then
+      raise exception 'chat: message % is already stored with different data', v_bad.id using errcode = 'PT409';
+    end if;
   end if;
 
-  if v_inserted > 0 then
-    update public.chat_sessions s
-       set message_count = s.message_count + v_inserted,
-           last_message_at = (select c.created_at from public.chat_messages c where c.session_id = p_session_id order by c.seq desc limit 1)
-     where s.id = p_session_id;
-  end if;
+  update public.chat_sessions s
+     set updated_at = greatest(now(), s.updated_at + interval '1 microsecond'),
+         message_count = s.message_count + v_inserted,
+         last_message_at = case when v_inserted > 0
+                                then (select c.created_at from public.chat_messages c where c.session_id = p_session_id order by c.seq desc limit 1)
+                                else s.last_message_at end
+   where s.id = p_session_id;
 
   return query
     select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
