@@ -355,27 +355,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             writer.WriteStartArray();
             foreach (var message in messages)
             {
-                writer.WriteStartObject();
-                writer.WriteString("id", message.Id);
-                writer.WriteString("role", message.Role.ToStorageName());
-                writer.WriteString("content", message.Content);
-                writer.WritePropertyName("metadata");
-                if (message.Metadata is { } metadata)
-                {
-                    metadata.WriteTo(writer);
-                }
-                else
-                {
-                    writer.WriteStartObject();
-                    writer.WriteEndObject();
-                }
-
-                if (message.CreatedAt is { } createdAt)
-                {
-                    writer.WriteString("created_at", createdAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
-                }
-
-                writer.WriteEndObject();
+                SqlMessageJson.WriteMessage(writer, message);
             }
 
             writer.WriteEndArray();

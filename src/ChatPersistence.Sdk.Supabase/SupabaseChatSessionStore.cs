@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -125,7 +124,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
                 w.WriteNumber("p_limit", limit);
                 if (afterUpdatedAt is { } at)
                 {
-                    w.WriteString("p_after_updated_at", Timestamp(at));
+                    w.WriteString("p_after_updated_at", SqlMessageJson.Timestamp(at));
                 }
 
                 if (afterId is { } id)
@@ -158,7 +157,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
                 w.WriteStartArray("p_messages");
                 foreach (var message in messages)
                 {
-                    WriteMessage(w, message);
+                    SqlMessageJson.WriteMessage(w, message);
                 }
 
                 w.WriteEndArray();
@@ -266,7 +265,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         }
 
         return CallAsync(null, "chat_delete_idle_sessions",
-            w => { w.WriteString("p_idle_before", Timestamp(idleBefore)); w.WriteNumber("p_max_sessions", maxSessions); },
+            w => { w.WriteString("p_idle_before", SqlMessageJson.Timestamp(idleBefore)); w.WriteNumber("p_max_sessions", maxSessions); },
             SupabaseJsonContext.Default.Int32, NotFoundKind.Session, null, cancellationToken);
     }
 
@@ -280,9 +279,6 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         ? rows[0]
         : throw new ChatPersistenceException($"Supabase returned {rows.Count} rows from {function}; exactly one was expected.");
 
-    private static string Timestamp(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
     {
         if (value is null)
@@ -293,31 +289,6 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         {
             writer.WriteString(name, value);
         }
-    }
-
-    private static void WriteMessage(Utf8JsonWriter writer, NewChatMessage message)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("id", message.Id);
-        writer.WriteString("role", message.Role.ToStorageName());
-        writer.WriteString("content", message.Content);
-        writer.WritePropertyName("metadata");
-        if (message.Metadata is { } metadata)
-        {
-            metadata.WriteTo(writer);
-        }
-        else
-        {
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-        }
-
-        if (message.CreatedAt is { } createdAt)
-        {
-            writer.WriteString("created_at", Timestamp(createdAt));
-        }
-
-        writer.WriteEndObject();
     }
 
     private static Guid ParseUserId(string userId) =>
