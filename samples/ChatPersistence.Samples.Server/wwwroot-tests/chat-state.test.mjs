@@ -1,0 +1,126 @@
+// Tests of the framework-agnostic chat state (wwwroot/chat-state.js) with Node's built-in test runner and fakes for the
+// two boundaries it takes (api, connect). Run: node --test samples/ChatPersistence.Samples.Server/wwwroot-tests/
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createChatClient } from "../wwwroot/chat-state.js";
+
+function fakeServer() {
+  const sockets = [];
+  const stored = new Map(); // workflowId -> messages
+  const api = {
+    async history(workflowId) { return { messages: stored.get(workflowId) ?? [], hasOlder: false, olderCursor: null }; },
+    async clear(workflowId) { stored.set(workflowId, []); return { deleted: 1 }; },
+    async search() { return { items: [] }; },
+    async favorite(id, on) { return { id, isFavorite: on }; },
+  };
+  const connect = (workflowId, handlers) => {
+    const socket = { workflowId, handlers, sent: [], open: false, closed: false,
+      send(frame) { if (!this.open) return false; this.sent.push(frame); return true; },
+      close() { this.closed = true; } };
+    sockets.push(socket);
+    return socket;
+  };
+  const accept = socket => {
+    socket.open = true;
+    socket.handlers.onOpen();
+    socket.handlers.onFrame({ type: "history", workflowId: socket.workflowId, messages: stored.get(socket.workflowId) ?? [], hasOlder: false, olderCursor: null });
+  };
+  const save = (socket, frame) => {
+    const list = stored.get(socket.workflowId) ?? [];
+    if (!list.some(m => m.id === frame.id)) list.push({ id: frame.id, role: "user", content: frame.content, sequence: list.length + 1 });
+    stored.set(socket.workflowId, list);
+    socket.handlers.onFrame({ type: "saved", id: frame.id, sequence: list.length });
+  };
+  return { api, connect, sockets, accept, save, stored };
+}
+
+let counter = 0;
+const newId = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
+
+test("a message is pending until the server acknowledges it, then saved", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const id = chat.send("Olá");
+  assert.equal(chat.getState().messages.find(m => m.id === id).status, "pending");
+  assert.deepEqual(server.sockets[0].sent, [{ type: "send", id, content: "Olá" }]);
+  server.save(server.sockets[0], server.sockets[0].sent[0]);
+  assert.equal(chat.getState().messages.find(m => m.id === id).status, "saved");
+});
+
+test("messages written while disconnected are sent after reconnecting, with the same ids, once", async () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId, reconnectDelayMs: 1 });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const first = chat.send("before the drop");
+  server.sockets[0].handlers.onClose();                 // dropped before the acknowledgement
+  const second = chat.send("while offline");
+  assert.equal(chat.getState().connected, false);
+  await new Promise(resolve => setTimeout(resolve, 20));
+  assert.equal(server.sockets.length, 2, "it reconnected");
+  server.accept(server.sockets[1]);
+  assert.deepEqual(server.sockets[1].sent.map(f => f.id), [first, second], "both re-sent, same ids, in order");
+  server.sockets[1].sent.forEach(frame => server.save(server.sockets[1], frame));
+  assert.deepEqual(chat.getState().messages.map(m => [m.id, m.status]), [[first, "saved"], [second, "saved"]]);
+});
+
+test("switching back to a workflow shows its cached history at once, then refreshes it", () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [{ id: "a1", role: "user", content: "in alpha", sequence: 1 }]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  assert.equal(chat.getState().loading, true);
+  server.accept(server.sockets[0]);
+  chat.selectWorkflow("beta");
+  server.accept(server.sockets[1]);
+  assert.deepEqual(chat.getState().messages, []);
+  chat.selectWorkflow("alpha");
+  const state = chat.getState();
+  assert.equal(state.source, "cache");
+  assert.deepEqual(state.messages.map(m => m.content), ["in alpha"], "shown before the server answers");
+  server.accept(server.sockets[2]);
+  assert.equal(chat.getState().source, "server");
+});
+
+test("switching workflows never clears a chat; clear does, when asked", async () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [{ id: "a1", role: "user", content: "keep me", sequence: 1 }]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  chat.selectWorkflow("beta");
+  chat.selectWorkflow("alpha");
+  assert.equal(chat.getState().messages.length, 1);
+  await chat.clear();
+  assert.deepEqual(chat.getState().messages, []);
+  assert.deepEqual(server.stored.get("alpha"), []);
+});
+
+test("a failed message is retried with the same id", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const id = chat.send("flaky");
+  server.sockets[0].handlers.onFrame({ type: "error", code: "unavailable", message: "retry it", id });
+  assert.equal(chat.getState().messages[0].status, "failed");
+  chat.retry(id);
+  assert.deepEqual(server.sockets[0].sent.map(f => f.id), [id, id]);
+  assert.equal(chat.getState().messages[0].status, "pending");
+});
+
+test("the streamed reply grows with each delta and is replaced by the saved message", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "assistant.start", id: "r1" });
+  on({ type: "assistant.delta", id: "r1", text: "Olá" });
+  on({ type: "assistant.delta", id: "r1", text: " mundo" });
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "streaming"]]);
+  on({ type: "assistant.saved", message: { id: "r1", role: "assistant", content: "Olá mundo", sequence: 2 } });
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "saved"]]);
+});
