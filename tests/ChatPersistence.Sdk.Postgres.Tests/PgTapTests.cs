@@ -22,7 +22,8 @@ public sealed class PgTapTests
 
         var script = await File.ReadAllTextAsync(Path.Combine(root, "supabase", "tests", "chat_persistence_rls.test.sql"));
         var cluster = await PostgresCluster.GetAsync();
-        await using var db = NpgsqlDataSource.Create(cluster.ConnectionString(await cluster.CreateDatabaseAsync()));
+        // As `supabase test db` runs them: as the database owner, postgres, which is not a superuser.
+        await using var db = NpgsqlDataSource.Create(cluster.OwnerConnectionString(await cluster.CreateDatabaseAsync()));
         await using (var check = db.CreateCommand("select count(*) from pg_available_extensions where name = 'pgtap'"))
         {
             ((long)(await check.ExecuteScalarAsync())!).Should().Be(1,

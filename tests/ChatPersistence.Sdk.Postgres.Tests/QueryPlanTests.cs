@@ -26,7 +26,7 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
         { "append: stored rows by id", $"select c.id from public.chat_messages c where c.id = any (array['{Guid.NewGuid()}'::uuid, '{Guid.NewGuid()}'::uuid])" },
         { "append: last message time", $"select c.created_at from public.chat_messages c where c.session_id = '{SessionA}' order by c.seq desc limit 1" },
         { "favourites", $"select c.id from public.chat_messages c where c.user_id = '{UserA}' and c.is_favorite and c.seq < 900000 order by c.seq desc limit 51" },
-        { "search", $"select c.id, ts_rank(c.search, q) r from public.chat_messages c, public.chat_search_query('needle42') q where c.search @@ q and c.user_id = '{UserA}' order by r desc, c.seq desc limit 21" },
+        { "search", $"select c.id, ts_rank(c.search, q) r from public.chat_messages c, chat_private.chat_search_query('needle42') q where c.search @@ q and c.user_id = '{UserA}' order by r desc, c.seq desc limit 21" },
         { "sessions: get-or-create lookup", $"select s.id from public.chat_sessions s where s.user_id = '{UserA}' and s.workflow_id = 'big'" },
         { "sessions: list page", $"select s.id from public.chat_sessions s where s.user_id = '{UserA}' and (s.updated_at, s.id) < (now(), '{Guid.Empty}') order by s.updated_at desc, s.id desc limit 51" },
         { "retention", "select s.id from public.chat_sessions s where s.updated_at < now() - interval '30 days' order by s.updated_at, s.id limit 1000" },

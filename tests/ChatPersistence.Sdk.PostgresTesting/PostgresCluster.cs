@@ -12,6 +12,11 @@ namespace ChatPersistence.Sdk.PostgresTesting;
 /// the server named by the <c>CHATPERSISTENCE_TEST_POSTGRES</c> environment variable (a connection string of a superuser).
 /// Without either, <see cref="GetAsync"/> fails with a message that says what to install — tests never skip.
 /// </summary>
+/// <remarks>
+/// Databases are prepared like a hosted Supabase project's: the throwaway cluster's superuser is <c>supabase_admin</c>;
+/// the database belongs to <c>postgres</c>, which is not a superuser and runs the migrations (<see cref="OwnerRole"/>);
+/// Supabase's roles, <c>auth</c> schema, default privileges and per-role timeouts are in place (supabase_auth_shim.sql).
+/// </remarks>
 public sealed class PostgresCluster
 {
     /// <summary>The environment variable naming an existing server to use instead of a throwaway cluster.</summary>
@@ -71,6 +76,18 @@ public sealed class PostgresCluster
     /// <exception cref="InvalidOperationException">No PostgreSQL binaries on this machine.</exception>
     public static Task<PostgresCluster> StartPrivateAsync() => StartThrowawayAsync(durable: true);
 
+    /// <summary>The role that owns the chat databases and runs the migrations, as on Supabase: <c>postgres</c>, not a superuser.</summary>
+    public const string OwnerRole = "postgres";
+
+    /// <summary>The throwaway cluster's bootstrap superuser (Supabase: <c>supabase_admin</c>).</summary>
+    public const string SuperuserRole = "supabase_admin";
+
+    /// <summary>A connection string to <paramref name="database"/> as <see cref="OwnerRole"/> (the non-superuser owner).</summary>
+    /// <param name="database">The database.</param>
+    /// <returns>The connection string.</returns>
+    public string OwnerConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Username = OwnerRole, Password = OwnerRole }.ConnectionString;
+
     /// <summary>A superuser connection string to <paramref name="database"/>.</summary>
     /// <param name="database">The database.</param>
     /// <returns>The connection string.</returns>
@@ -87,7 +104,7 @@ public sealed class PostgresCluster
         var name = "chat_" + Guid.NewGuid().ToString("N");
         await using var connection = new NpgsqlConnection(ConnectionString());
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"create database {name} template {TemplateDatabase}", connection);
+        await using var command = new NpgsqlCommand($"create database {name} template {TemplateDatabase} owner {OwnerRole}", connection);
         await command.ExecuteNonQueryAsync();
         return name;
     }
@@ -130,13 +147,13 @@ public sealed class PostgresCluster
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         var port = FreePort();
-        var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15;Command Timeout=120", bin, data, port, durable);
+        var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username={SuperuserRole};Database=postgres;Timeout=15;Command Timeout=120", bin, data, port, durable);
         if (Environment.UserName == "root")
         {
             await RunAsync("chown", ["-R", "postgres", root]);
         }
 
-        await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+        await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", SuperuserRole, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
         await started.PgCtlAsync("start", "-o", started.ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Stop(root);
         await started.PrepareTemplateAsync();
@@ -187,13 +204,28 @@ public sealed class PostgresCluster
             await create.ExecuteNonQueryAsync();
         }
 
-        await using var template = NpgsqlDataSource.Create(ConnectionString(TemplateDatabase));
-        await using (var shim = template.CreateCommand(ReadShim()))
+        await using (var template = NpgsqlDataSource.Create(ConnectionString(TemplateDatabase)))
         {
-            await shim.ExecuteNonQueryAsync();
+            await using (var shim = template.CreateCommand(ReadShim()))
+            {
+                await shim.ExecuteNonQueryAsync();
+            }
+
+            // As on Supabase, the database (and so its public schema) belongs to postgres; pgTAP is there for `supabase test db`.
+            await using (var owner = template.CreateCommand(
+                $"alter database {TemplateDatabase} owner to {OwnerRole}; " +
+                "do $$ begin if exists (select 1 from pg_available_extensions where name = 'pgtap') then create extension if not exists pgtap with schema extensions; end if; end $$"))
+            {
+                await owner.ExecuteNonQueryAsync();
+            }
         }
 
-        await ChatPersistenceMigrations.ApplyAsync(template);
+        // The migrations run as the non-superuser owner, like `supabase db push`.
+        await using (var asOwner = NpgsqlDataSource.Create(OwnerConnectionString(TemplateDatabase)))
+        {
+            await ChatPersistenceMigrations.ApplyAsync(asOwner);
+        }
+
         NpgsqlConnection.ClearAllPools();
     }
 
