@@ -18,8 +18,8 @@ public static class SupabaseChatPersistenceBuilderExtensions
     public static ChatPersistenceBuilder UseSupabase(this ChatPersistenceBuilder builder) => builder.UseSupabase(null);
 
     /// <summary>
-    /// Uses Supabase: the <c>ChatPersistence:Supabase</c> configuration section (<c>Url</c>, <c>AnonKey</c> or
-    /// <c>ServiceRoleKey</c>, timeouts), then <paramref name="configure"/> (e.g. to set the access token provider for user
+    /// Uses Supabase: the <c>ChatPersistence:Supabase</c> configuration section (<c>Url</c>, <c>PublishableKey</c> or
+    /// <c>SecretKey</c> — legacy names <c>AnonKey</c> / <c>ServiceRoleKey</c> —, <c>Schema</c>, timeouts), then <paramref name="configure"/> (e.g. to set the access token provider for user
     /// mode). The options are validated when the host starts. Requests go through the named <see cref="HttpClient"/>
     /// <see cref="SupabaseChatStoreOptions.HttpClientName"/> from <c>IHttpClientFactory</c>, with the standard resilience
     /// handler: transient failures only (connection errors, 408, 429, 502–504, and 5xx carrying a transient SQLSTATE) are
@@ -99,8 +99,10 @@ public static class SupabaseChatPersistenceBuilderExtensions
                 : throw new OptionsValidationException(SupabaseChatStoreOptions.SectionName, typeof(SupabaseChatStoreOptions), [$"{SupabaseChatStoreOptions.SectionName}:Url is not an absolute URL."]);
         }
 
-        options.AnonKey = section[nameof(SupabaseChatStoreOptions.AnonKey)] ?? options.AnonKey;
-        options.ServiceRoleKey = section[nameof(SupabaseChatStoreOptions.ServiceRoleKey)] ?? options.ServiceRoleKey;
+        // The new names win over the legacy ones when a section has both.
+        options.PublishableKey = section[nameof(SupabaseChatStoreOptions.PublishableKey)] ?? section[nameof(SupabaseChatStoreOptions.AnonKey)] ?? options.PublishableKey;
+        options.SecretKey = section[nameof(SupabaseChatStoreOptions.SecretKey)] ?? section[nameof(SupabaseChatStoreOptions.ServiceRoleKey)] ?? options.SecretKey;
+        options.Schema = section[nameof(SupabaseChatStoreOptions.Schema)] is { Length: > 0 } schema ? schema : options.Schema;
         options.AttemptTimeout = Time(section, nameof(SupabaseChatStoreOptions.AttemptTimeout)) ?? options.AttemptTimeout;
         options.TotalTimeout = Time(section, nameof(SupabaseChatStoreOptions.TotalTimeout)) ?? options.TotalTimeout;
         options.RetryDelay = Time(section, nameof(SupabaseChatStoreOptions.RetryDelay)) ?? options.RetryDelay;

@@ -40,6 +40,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     private readonly SupabaseAuthMode _mode;
     private readonly string _apiKey;
     private readonly string? _serviceAuthorization;
+    private readonly string _schema;
     private readonly SupabaseAccessTokenProvider? _tokens;
 
     /// <summary>Creates a store that sends its requests through <paramref name="httpClient"/> (which the caller owns).</summary>
@@ -78,14 +79,18 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         _rpc = new Uri(root + "/rest/v1/rpc/", UriKind.Absolute);
         _endpoints = Functions.ToDictionary(f => f, f => new Uri(_rpc, f), StringComparer.Ordinal);
         _mode = storeOptions.Mode;
+        _schema = storeOptions.Schema;
         if (_mode == SupabaseAuthMode.Service)
         {
-            _apiKey = storeOptions.ServiceRoleKey!;
-            _serviceAuthorization = "Bearer " + storeOptions.ServiceRoleKey;
+            // An sb_secret_ key goes in apikey alone: Supabase's gateway turns it into the service_role token for PostgREST
+            // and accepts an sb_ key as a bearer only when it equals apikey (Supabase "API keys", known limitations). A legacy
+            // service_role key is itself that token, so it must also be the bearer (as supabase-js sends it).
+            _apiKey = storeOptions.SecretKey!;
+            _serviceAuthorization = SupabaseChatStoreOptions.IsOpaqueKey(_apiKey) ? null : "Bearer " + _apiKey;
         }
         else
         {
-            _apiKey = storeOptions.AnonKey!;
+            _apiKey = storeOptions.PublishableKey!;
             _tokens = storeOptions.AccessTokenProvider;
         }
     }
@@ -328,7 +333,17 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
         request.Headers.TryAddWithoutValidation("apikey", _apiKey);
         request.Headers.TryAddWithoutValidation("X-Client-Info", ClientInfo);
-        request.Headers.TryAddWithoutValidation("Authorization", _serviceAuthorization ?? "Bearer " + await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false));
+        // PostgREST picks the schema from these (PostgREST "Schemas"); without them it would use the first exposed schema.
+        request.Headers.TryAddWithoutValidation("Accept-Profile", _schema);
+        request.Headers.TryAddWithoutValidation("Content-Profile", _schema);
+        if (_mode == SupabaseAuthMode.User)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false));
+        }
+        else if (_serviceAuthorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", _serviceAuthorization);
+        }
 
         try
         {
@@ -336,7 +351,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                throw SupabaseFailures.Translate((int)response.StatusCode, SupabaseFailures.TryParse(text), function, notFound, resourceId);
+                throw SupabaseFailures.Translate((int)response.StatusCode, SupabaseFailures.TryParse(text), function, _schema, notFound, resourceId);
             }
 
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,12 @@ public abstract class ChatStoreFixture : IAsyncLifetime
     /// </summary>
     public virtual bool StoresAreUserScoped => false;
 
+    /// <summary>
+    /// Whether this fixture deliberately runs only some suites (a second configuration of a store whose main fixture runs
+    /// them all, e.g. legacy keys or another schema); the main fixture must still run every suite.
+    /// </summary>
+    public virtual bool IsPartialRun => false;
+
     /// <summary>Starts what the store needs (server, files). Throws with an explanatory message when it cannot.</summary>
     /// <returns>A task.</returns>
     public abstract Task InitializeAsync();

@@ -82,6 +82,12 @@ public abstract class ConformanceSuite<TFixture> : IClassFixture<TFixture>
             .Where(suite => !concrete.Any(t => DerivesFrom(t, suite.MakeGenericType(typeof(TFixture)))))
             .Select(suite => suite.Name)
             .ToArray();
+        if (Fixture.IsPartialRun)
+        {
+            missing.Should().NotBeEmpty($"{typeof(TFixture).Name} says it is a partial run; if it runs every suite, drop IsPartialRun");
+            return;
+        }
+
         missing.Should().BeEmpty(
             $"every conformance suite must run against {typeof(TFixture).Name}: subclass each of them in {GetType().Assembly.GetName().Name}");
     }

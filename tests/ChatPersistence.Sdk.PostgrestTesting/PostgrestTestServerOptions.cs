@@ -12,7 +12,7 @@ public sealed class PostgrestTestServerOptions
     /// <summary>The login role (Supabase: <c>authenticator</c>), a member of anon, authenticated and service_role.</summary>
     public string LoginRole { get; init; } = "authenticator";
 
-    /// <summary>The JWT secret (HS256). Default: a fixed test secret of 40 characters.</summary>
+    /// <summary>The legacy JWT secret (HS256). Default: a fixed test secret of 40 characters.</summary>
     public string JwtSecret { get; init; } = "super-secret-jwt-token-for-tests-only-40c";
 
     /// <summary>PostgREST's <c>db-max-rows</c> (Supabase's "Max rows", default 1000): responses are cut to this many rows.</summary>
@@ -20,6 +20,12 @@ public sealed class PostgrestTestServerOptions
 
     /// <summary>The anonymous role (<c>db-anon-role</c>).</summary>
     public string AnonRole { get; init; } = "anon";
+
+    /// <summary>
+    /// PostgREST's <c>db-schemas</c> (Supabase's "Exposed schemas"), in order: a request without a profile header uses the
+    /// first; a profile outside the list is refused with 406 PGRST106. Default: <c>public</c> only.
+    /// </summary>
+    public IReadOnlyList<string> ExposedSchemas { get; init; } = ["public"];
 
     /// <summary>Whether to keep every request for later inspection (<see cref="PostgrestTestServer.Requests"/>).</summary>
     public bool RecordRequests { get; init; }

@@ -43,7 +43,7 @@ public sealed class OptionsAndSecretsTests(ServerFixture fixture) : IClassFixtur
     [Theory]
     [InlineData(null, null, null, false, "Url is required")]
     [InlineData("ftp://x", "key", null, false, "absolute http(s) URL")]
-    [InlineData("https://x.supabase.co", null, null, false, "set ServiceRoleKey")]
+    [InlineData("https://x.supabase.co", null, null, false, "set SecretKey for a trusted server")]
     [InlineData("https://x.supabase.co", null, "anon", false, "AccessTokenProvider")]
     [InlineData("https://x.supabase.co", "key", null, true, "not both")]
     public async Task Incomplete_options_stop_the_host_at_start_with_the_reason(string? url, string? serviceKey, string? anonKey, bool tokens, string reason)

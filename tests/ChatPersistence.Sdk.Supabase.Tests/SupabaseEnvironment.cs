@@ -30,17 +30,24 @@ public sealed class SupabaseEnvironment : IAsyncDisposable
     /// <summary>A plain client (no retries) for stores and raw requests.</summary>
     public HttpClient Http { get; } = new();
 
-    public static async Task<SupabaseEnvironment> StartAsync(bool recordRequests = false, int maxRows = 1000)
+    public static async Task<SupabaseEnvironment> StartAsync(bool recordRequests = false, int maxRows = 1000, IReadOnlyList<string>? exposedSchemas = null, Func<NpgsqlDataSource, Task>? prepare = null)
     {
         var cluster = await PostgresCluster.GetAsync();
         var database = await cluster.CreateDatabaseAsync();
+        var admin = NpgsqlDataSource.Create(cluster.ConnectionString(database));
+        if (prepare is not null)
+        {
+            await prepare(admin);
+        }
+
         var server = await PostgrestTestServer.StartAsync(new PostgrestTestServerOptions
         {
             ConnectionString = cluster.ConnectionString(database),
             RecordRequests = recordRequests,
             MaxRows = maxRows,
+            ExposedSchemas = exposedSchemas ?? ["public"],
         });
-        return new SupabaseEnvironment(cluster, database, NpgsqlDataSource.Create(cluster.ConnectionString(database)), server);
+        return new SupabaseEnvironment(cluster, database, admin, server);
     }
 
     public async Task<Guid> CreateUserAsync()
@@ -53,14 +60,36 @@ public sealed class SupabaseEnvironment : IAsyncDisposable
         return id;
     }
 
-    public SupabaseChatStoreOptions ServiceOptions() => new() { Url = Server.Url, ServiceRoleKey = Server.ServiceRoleKey };
+    /// <summary>Service mode with the secret key (<c>sb_secret_…</c>), or the legacy service_role JWT key.</summary>
+    public SupabaseChatStoreOptions ServiceOptions(bool legacy = false, string schema = "public") => legacy
+        ? new() { Url = Server.Url, ServiceRoleKey = Server.ServiceRoleKey, Schema = schema }
+        : new() { Url = Server.Url, SecretKey = Server.SecretKey, Schema = schema };
 
-    public SupabaseChatStoreOptions UserOptions(Guid userId) => new()
+    /// <summary>
+    /// User mode with the publishable key (<c>sb_publishable_…</c>) and ES256 access tokens from the project's signing key, or
+    /// the legacy anon JWT key with HS256 access tokens.
+    /// </summary>
+    public SupabaseChatStoreOptions UserOptions(Guid userId, bool legacy = false, string schema = "public") => legacy
+        ? new()
+        {
+            Url = Server.Url,
+            AnonKey = Server.AnonKey,
+            Schema = schema,
+            AccessTokenProvider = (_, _) => ValueTask.FromResult(Server.CreateLegacyUserToken(userId)),
+        }
+        : new()
+        {
+            Url = Server.Url,
+            PublishableKey = Server.PublishableKey,
+            Schema = schema,
+            AccessTokenProvider = (_, _) => ValueTask.FromResult(Server.CreateUserToken(userId)),
+        };
+
+    public async Task ExecuteAsync(string sql)
     {
-        Url = Server.Url,
-        AnonKey = Server.AnonKey,
-        AccessTokenProvider = (_, _) => ValueTask.FromResult(Server.CreateUserToken(userId)),
-    };
+        await using var command = Admin.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
 
     public async Task<long> ScalarAsync(string sql, params object[] parameters)
     {

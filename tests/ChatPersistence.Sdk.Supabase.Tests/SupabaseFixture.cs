@@ -16,14 +16,26 @@ public abstract class SupabaseFixture : ChatStoreFixture
 
     protected abstract bool UserMode { get; }
 
+    /// <summary>Whether the legacy JWT API keys and HS256 user tokens are used instead of sb_ keys and ES256 tokens.</summary>
+    protected virtual bool LegacyKeys => false;
+
+    /// <summary>The schemas the test server exposes, in order.</summary>
+    protected virtual IReadOnlyList<string> ExposedSchemas => ["public"];
+
+    /// <summary>The schema the store calls (its <c>Schema</c> option).</summary>
+    protected virtual string Schema => "public";
+
+    /// <summary>Runs against the database (as a superuser) before the test server loads its schema cache.</summary>
+    protected virtual Task PrepareAsync(Npgsql.NpgsqlDataSource admin) => Task.CompletedTask;
+
     public override bool StoresAreUserScoped => UserMode;
 
     public override IChatSessionStore AdminStore => _service!;
 
     public override async Task InitializeAsync()
     {
-        Environment = await SupabaseEnvironment.StartAsync();
-        _service = new SupabaseChatSessionStore(Environment.Http, Environment.ServiceOptions());
+        Environment = await SupabaseEnvironment.StartAsync(exposedSchemas: ExposedSchemas, prepare: PrepareAsync);
+        _service = new SupabaseChatSessionStore(Environment.Http, Environment.ServiceOptions(LegacyKeys, Schema));
     }
 
     public override async Task DisposeAsync()
@@ -37,8 +49,8 @@ public abstract class SupabaseFixture : ChatStoreFixture
     public override async Task<string> CreateUserAsync() => (await Environment.CreateUserAsync()).ToString();
 
     public override IChatSessionStore StoreFor(string userId) =>
-        UserMode ? _userStores.GetOrAdd(userId, id => new SupabaseChatSessionStore(Environment.Http, Environment.UserOptions(Guid.Parse(id)))) : _service!;
+        UserMode ? _userStores.GetOrAdd(userId, id => new SupabaseChatSessionStore(Environment.Http, Environment.UserOptions(Guid.Parse(id), LegacyKeys, Schema))) : _service!;
 
     public override IChatSessionStore CreateStoreWithOptions(string userId, ChatPersistenceOptions options) =>
-        new SupabaseChatSessionStore(Environment.Http, UserMode ? Environment.UserOptions(Guid.Parse(userId)) : Environment.ServiceOptions(), options);
+        new SupabaseChatSessionStore(Environment.Http, UserMode ? Environment.UserOptions(Guid.Parse(userId), LegacyKeys, Schema) : Environment.ServiceOptions(LegacyKeys, Schema), options);
 }

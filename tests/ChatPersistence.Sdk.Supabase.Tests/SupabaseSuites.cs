@@ -45,3 +45,29 @@ public sealed class SupabaseUserModeFavoritesTests(SupabaseUserModeFixture fixtu
 public sealed class SupabaseUserModeLifecycleTests(SupabaseUserModeFixture fixture) : LifecycleSuite<SupabaseUserModeFixture>(fixture);
 
 public sealed class SupabaseUserModeRetentionTests(SupabaseUserModeFixture fixture) : RetentionSuite<SupabaseUserModeFixture>(fixture);
+
+// Legacy projects (anon / service_role JWT keys, HS256 user tokens): a smaller run keeps them covered.
+public sealed class SupabaseLegacyUserModeSessionTests(SupabaseLegacyUserModeFixture fixture) : SessionSuite<SupabaseLegacyUserModeFixture>(fixture);
+
+public sealed class SupabaseLegacyUserModeAppendTests(SupabaseLegacyUserModeFixture fixture) : AppendSuite<SupabaseLegacyUserModeFixture>(fixture);
+
+public sealed class SupabaseLegacyUserModeIsolationTests(SupabaseLegacyUserModeFixture fixture) : IsolationSuite<SupabaseLegacyUserModeFixture>(fixture);
+
+public sealed class SupabaseLegacyServiceModeSessionTests(SupabaseLegacyServiceModeFixture fixture) : SessionSuite<SupabaseLegacyServiceModeFixture>(fixture);
+
+public sealed class SupabaseLegacyServiceModeAppendTests(SupabaseLegacyServiceModeFixture fixture) : AppendSuite<SupabaseLegacyServiceModeFixture>(fixture);
+
+public sealed class SupabaseLegacyServiceModeRetentionTests(SupabaseLegacyServiceModeFixture fixture) : RetentionSuite<SupabaseLegacyServiceModeFixture>(fixture);
+
+// Hardened projects: public exposed but not first; or the chat functions exposed from schema api only.
+public sealed class SupabaseHardenedSchemaHistoryTests(SupabaseHardenedSchemaFixture fixture) : HistorySuite<SupabaseHardenedSchemaFixture>(fixture);
+
+public sealed class SupabaseHardenedSchemaSearchTests(SupabaseHardenedSchemaFixture fixture) : SearchSuite<SupabaseHardenedSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaSessionTests(SupabaseApiSchemaFixture fixture) : SessionSuite<SupabaseApiSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaAppendTests(SupabaseApiSchemaFixture fixture) : AppendSuite<SupabaseApiSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaHistoryTests(SupabaseApiSchemaFixture fixture) : HistorySuite<SupabaseApiSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaFavoritesTests(SupabaseApiSchemaFixture fixture) : FavoritesSuite<SupabaseApiSchemaFixture>(fixture);

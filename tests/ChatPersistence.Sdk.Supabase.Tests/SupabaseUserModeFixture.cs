@@ -1,6 +1,6 @@
 namespace ChatPersistence.Sdk.Supabase.Tests;
 
-/// <summary>User mode: the anon key plus one user's access token per store; Row Level Security decides.</summary>
+/// <summary>User mode as new projects run it: the publishable key plus one user's ES256 access token per store; RLS decides.</summary>
 public sealed class SupabaseUserModeFixture : SupabaseFixture
 {
     protected override bool UserMode => true;

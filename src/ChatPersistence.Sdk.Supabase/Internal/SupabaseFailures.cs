@@ -12,7 +12,9 @@ internal static class SupabaseFailures
     /// <summary>
     /// Whether an HTTP answer is transient. PostgREST "Errors" reference: 08* (connection) and 53* (resources) become 503,
     /// 40* (serialization failure, deadlock) become 500; gateways add 502/504, Supabase's rate limits 429, and 408 is a
-    /// request timeout. Any other 4xx, and a 500 carrying a non-transient SQLSTATE, is final.
+    /// request timeout. A lock timeout (500 55P03: Supabase sets lock_timeout 8 s on the API's login role) is transient:
+    /// the lock holder finishes and a retry gets the lock. A statement timeout (500 57014) is final: the same statement
+    /// would run out of time again. Any other 4xx, and a 500 carrying a non-transient SQLSTATE, is final.
     /// </summary>
     public static bool IsTransient(int status, string? code)
     {
@@ -30,7 +32,7 @@ internal static class SupabaseFailures
         return code is null
             || code.StartsWith("08", StringComparison.Ordinal)
             || code.StartsWith("53", StringComparison.Ordinal)
-            || code is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "PGRST000" or "PGRST001" or "PGRST003";
+            || code is "40001" or "40P01" or "55P03" or "57P01" or "57P02" or "57P03" or "PGRST000" or "PGRST001" or "PGRST003";
     }
 
     /// <summary>Whether a response should be retried (the resilience handler's predicate); reads the body only for a 500.</summary>
@@ -66,7 +68,7 @@ internal static class SupabaseFailures
     }
 
     /// <summary>Turns a failed answer into the contract's typed exception.</summary>
-    public static ChatPersistenceException Translate(int status, PostgrestError? error, string function, NotFoundKind notFound, Guid? resourceId)
+    public static ChatPersistenceException Translate(int status, PostgrestError? error, string function, string schema, NotFoundKind notFound, Guid? resourceId)
     {
         var code = error?.Code;
         var text = error?.Message ?? $"HTTP {status}";
@@ -95,14 +97,23 @@ internal static class SupabaseFailures
                     Hint = error?.Hint,
                 };
             case "PGRST202":
-                return new ChatPersistenceException(
-                    $"The Supabase project has no usable public.{function} function ({text}). Apply the ChatPersistence migrations (docs/supabase-setup.md) and reload PostgREST's schema cache.")
-                {
-                    ErrorCode = code,
-                    HttpStatusCode = status,
-                    Details = error?.Details,
-                    Hint = error?.Hint,
-                };
+                // PostgREST "Errors": no function of that name with these argument names in the schema cache. A hint
+                // ("Perhaps you meant…") means the function exists with other arguments: an older or newer migration.
+                return Configuration(
+                    error?.Hint is { Length: > 0 }
+                        ? $"The Supabase project's {schema}.{function} takes other arguments than this version of the SDK sends ({text}). Apply the ChatPersistence migrations of this version (supabase db push; docs/supabase-setup.md), then reload PostgREST's schema cache."
+                        : $"The Supabase project has no {schema}.{function} function ({text}). Either the ChatPersistence migrations are not applied (supabase db push; docs/supabase-setup.md), or the chat functions live in another schema: set {SupabaseChatStoreOptions.SectionName}:Schema to it and list it under the project's Exposed schemas (Data API settings).",
+                    status, error);
+            case "PGRST203":
+                return Configuration(
+                    $"The Supabase project has two or more overloads of {schema}.{function} that match the call ({text}): a migration left an old version behind. Drop the overload that the ChatPersistence migrations did not create.",
+                    status, error);
+            case "PGRST106":
+                return Configuration(
+                    $"The Supabase project does not expose schema '{schema}' ({text}). Add it to Exposed schemas in the project's Data API settings (or set {SupabaseChatStoreOptions.SectionName}:Schema to the exposed schema that holds the chat functions).",
+                    status, error);
+            case "PGRST300":
+                return Configuration($"The Supabase project's API is misconfigured ({text}): PostgREST has no JWT secret or signing keys. This is a server setting, not the caller's access.", status, error);
         }
 
         if (code == "42501" || status is 401 or 403 || (code?.StartsWith("PGRST30", StringComparison.Ordinal) ?? false))
@@ -125,6 +136,14 @@ internal static class SupabaseFailures
             Hint = error?.Hint,
         };
     }
+
+    private static ChatPersistenceException Configuration(string message, int status, PostgrestError? error) => new(message)
+    {
+        ErrorCode = error?.Code,
+        HttpStatusCode = status,
+        Details = error?.Details,
+        Hint = error?.Hint,
+    };
 
     private static Guid? FirstGuid(string text)
     {
