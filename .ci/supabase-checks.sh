@@ -24,6 +24,19 @@ esac
 fail() { echo "supabase-checks: FAILED: $*" >&2; exit 1; }
 step() { echo; echo "=== supabase-checks: $*"; }
 
+# Scratch space (cluster, CLI home, outputs), removed on exit; the cluster is stopped first.
+work=$(mktemp -d /tmp/supabase-checks.XXXXXX)
+pgdata="$work/data"
+started=0
+cleanup() {
+  if [ "$started" -eq 1 ]; then
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 pg_bin=/usr/lib/postgresql/15/bin
 sb_version=2.117.0
 pgmeta_version=0.99.0
@@ -64,31 +77,26 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in .ci/tools"
   echo "$lock_sum" > "$stamp"
 fi
+# No telemetry, no update check (there is no network but the package registries), and a HOME of its own so the CLI
+# leaves nothing in the runner's (it keeps ~/.supabase/telemetry.json and traces).
 export SUPABASE_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 SUPABASE_NO_UPDATE_NOTIFIER=1
 supabase="$tools/node_modules/.bin/supabase"
+sb_home="$work/home"
+mkdir -p "$sb_home"
+sb() { HOME="$sb_home" "$supabase" --workdir "$root" "$@"; }
 [ -x "$supabase" ] || fail "$supabase is missing (npm ci did not install the CLI)"
-got=$("$supabase" --version 2>&1) || fail "supabase --version: $got"
+got=$(sb --version 2>&1) || fail "supabase --version: $got"
 [ "$got" = "$sb_version" ] || fail "supabase CLI is '$got', expected $sb_version"
 pgmeta="$tools/node_modules/@supabase/postgres-meta"
 got=$(node -p "require('$pgmeta/package.json').version") || fail "cannot read postgres-meta's version"
 [ "$got" = "$pgmeta_version" ] || fail "@supabase/postgres-meta is '$got', expected $pgmeta_version"
-echo "supabase $("$supabase" --version), @supabase/postgres-meta $got"
+echo "supabase $(sb --version), @supabase/postgres-meta $got"
 
 # --- Throwaway cluster prepared like a hosted Supabase database -----------------------------------
 step "throwaway PostgreSQL 15 cluster"
-work=$(mktemp -d /tmp/supabase-checks.XXXXXX)
+id postgres >/dev/null 2>&1 || fail "OS user postgres does not exist (the postgresql-15 package creates it)"
 chmod 755 "$work"
 chown postgres:postgres "$work"
-pgdata="$work/data"
-started=0
-cleanup() {
-  if [ "$started" -eq 1 ]; then
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-id postgres >/dev/null 2>&1 || fail "OS user postgres does not exist (the postgresql-15 package creates it)"
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 runuser -u postgres -- mkdir -m 700 "$pgdata"
 runuser -u postgres -- "$pg_bin/initdb" -D "$pgdata" -U supabase_admin -E UTF8 --locale=C.UTF-8 \
@@ -123,7 +131,7 @@ hide() { sed "s/$password/***/g"; }
 run_cli() {
   local status=0
   echo "\$ supabase $*" | hide
-  out=$("$supabase" --workdir "$root" "$@" 2>&1) || status=$?
+  out=$(sb "$@" 2>&1) || status=$?
   printf '%s\n' "$out" | hide
   return "$status"
 }
@@ -174,7 +182,7 @@ fi
 step "supabase db advisors --type all --level info"
 echo "\$ supabase db advisors --db-url *** --type all --level info"
 status=0
-"$supabase" --workdir "$root" db advisors --db-url "$db_url" --type all --level info \
+sb db advisors --db-url "$db_url" --type all --level info \
   >"$work/advisors.json" 2>"$work/advisors.err" || status=$?
 hide <"$work/advisors.err"
 hide <"$work/advisors.json"
