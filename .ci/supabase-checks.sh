@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Supabase's own tools against the migration, on a throwaway PostgreSQL 15 cluster prepared like a hosted Supabase
-# project (tests/ChatPersistence.Sdk.PostgresTesting/supabase_hosted_roles.sql), with no Docker:
+# project (tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql), with no Docker:
 #   supabase db push (twice: the second must find nothing to push), supabase migration list,
 #   supabase db advisors (fails on any WARN or ERROR), supabase db lint (plpgsql_check, fails on error),
 #   the pgTAP files under supabase/tests with pg_prove as `postgres`,
@@ -108,8 +108,8 @@ started=1
 echo "cluster on 127.0.0.1:$port (bootstrap superuser supabase_admin)"
 
 admin_psql() { psql -X -q -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U supabase_admin -d postgres "$@"; }
-admin_psql -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_hosted_roles.sql" \
-  || fail "tests/ChatPersistence.Sdk.PostgresTesting/supabase_hosted_roles.sql"
+admin_psql -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql" \
+  || fail "tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql"
 password="postgres-$RANDOM$RANDOM"
 # Extensions a Supabase user enables from the dashboard but that vanilla PostgreSQL does not trust.
 admin_psql -c "alter role postgres password '$password'" \
@@ -140,7 +140,7 @@ run_cli() {
 step "migration applied with psql as postgres on a second database prepared the same way: no WARNING"
 migration="$root/supabase/migrations/20261201000000_chat_persistence.sql"
 admin_psql -c "create database migration_check" \
-  && PGOPTIONS="-c client_min_messages=warning" admin_psql -d migration_check -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_hosted_roles.sql" \
+  && PGOPTIONS="-c client_min_messages=warning" admin_psql -d migration_check -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql" \
   || fail "preparing database migration_check"
 status=0
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d migration_check -f "$migration" \

@@ -16,10 +16,26 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin noinherit bypassrls; end if;
 end $$;
 
-create schema if not exists auth;
-create schema if not exists extensions;
-grant usage on schema auth to anon, authenticated, service_role;
-grant usage on schema extensions to authenticated, service_role;
+-- Schemas are created (and granted) only where missing: on Supabase `auth` belongs to Supabase and its owner gives the
+-- migration's role no grant option on it, so a GRANT there would only print "no privileges were granted".
+do $$
+begin
+  if to_regnamespace('auth') is null then
+    create schema auth;
+    grant usage on schema auth to anon, authenticated, service_role;
+  end if;
+  if to_regnamespace('extensions') is null then
+    create schema extensions;
+    grant usage on schema extensions to anon, authenticated, service_role;
+  end if;
+end $$;
+
+-- The SDK's internal helpers live in their own schema, which PostgREST does not expose (Supabase exposes `public` and
+-- `graphql_public` unless told otherwise): they are not RPC endpoints and do not appear in generated API types.
+-- Signed-in users need USAGE only so that the public functions (SECURITY INVOKER) can call them.
+create schema if not exists chat_private;
+revoke all on schema chat_private from public;
+grant usage on schema chat_private to authenticated, service_role;
 
 do $$
 begin
@@ -141,9 +157,19 @@ create policy chat_messages_update on public.chat_messages for update to authent
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 create policy chat_messages_delete on public.chat_messages for delete to authenticated using (user_id = (select auth.uid()));
 
--- Grants: Supabase grants everything in public to anon by default privileges; take it back.
-revoke all on public.chat_sessions, public.chat_messages from public, anon;
+-- Grants: Supabase's default privileges give anon, authenticated and service_role ALL on new tables and sequences in
+-- public — TRUNCATE, TRIGGER and REFERENCES included, which Row Level Security does not cover (TRUNCATE ignores it).
+-- Take everything back from the API roles and grant only the commands the policies govern.
+revoke all on public.chat_sessions, public.chat_messages from public, anon, authenticated;
+revoke truncate, trigger, references on public.chat_sessions, public.chat_messages from service_role;
 grant select, insert, update, delete on public.chat_sessions, public.chat_messages to authenticated, service_role;
+-- The message order's identity sequence: nobody but the owner needs it (an identity column draws its values without
+-- privileges on the sequence); `setval` by an API role would make every later append fail.
+do $$
+begin
+  execute format('revoke all on sequence %s from public, anon, authenticated, service_role',
+                 pg_catalog.pg_get_serial_sequence('public.chat_messages', 'seq'));
+end $$;
 -- Users may not move rows between users or sessions, nor rewrite message text, ids or order. (The functions are
 -- SECURITY INVOKER, so what they update a user must be allowed to update: the session's activity columns and the
 -- favourite flag. RLS keeps even those to the user's own rows.)
@@ -158,9 +184,30 @@ grant update (is_favorite) on public.chat_messages to authenticated;
 -- PT409 message id conflict (409).
 -- ---------------------------------------------------------------------------------------------------------------
 
--- Whose data a call acts on: a signed-in user acts for themself (an explicit other id is refused); trusted callers
--- (service_role, the owner) must name the user.
-create or replace function public.chat_caller(p_user_id uuid)
+-- Earlier development builds had the helpers in public (callable over the Data API); they move to chat_private.
+drop function if exists public.chat_caller(uuid);
+drop function if exists public.chat_check_text(text, text, int, boolean);
+drop function if exists public.chat_check_limit(int, int);
+drop function if exists public.chat_require_session(uuid, uuid);
+drop function if exists public.chat_search_query(text);
+
+-- Who may name any user: an allowlist, never "any role but anon/authenticated". Trusted are the service role (and roles
+-- that may become it, such as the API's login role) and the owner of the chat tables (the role that ran this migration,
+-- and superusers). The caller is the role the request runs as — SET [LOCAL] ROLE as PostgREST and the PostgreSQL store
+-- set it, else the login role — read so that it is also right inside a SECURITY DEFINER function, where current_user is
+-- the owner. A login role that is merely a member of `authenticated` is not trusted.
+create or replace function chat_private.chat_is_trusted()
+returns boolean
+language sql stable security invoker set search_path = ''
+as $$
+  select pg_catalog.pg_has_role(r.name, 'service_role', 'MEMBER')
+      or pg_catalog.pg_has_role(r.name, (select c.relowner from pg_catalog.pg_class c where c.oid = 'public.chat_sessions'::pg_catalog.regclass), 'MEMBER')
+    from (select coalesce(nullif(pg_catalog.current_setting('role', true), 'none'), session_user::text) as name) r
+$$;
+
+-- Whose data a call acts on: a signed-in user (a JWT `sub` in request.jwt.claims) acts for themself (an explicit other
+-- id is refused); trusted callers must name the user; anyone else is refused.
+create or replace function chat_private.chat_caller(p_user_id uuid)
 returns uuid
 language plpgsql stable security invoker set search_path = ''
 as $$
@@ -173,9 +220,7 @@ begin
     end if;
     return v_uid;
   end if;
-  -- The request's role (SET [LOCAL] ROLE, as PostgREST sets it), read from the GUC so that it is also right inside the
-  -- SECURITY DEFINER search function, where current_user is the owner.
-  if current_setting('role', true) in ('anon', 'authenticated') or current_user in ('anon', 'authenticated') then
+  if not chat_private.chat_is_trusted() then
     raise exception 'chat: sign in first' using errcode = '42501';
   end if;
   if p_user_id is null then
@@ -184,7 +229,7 @@ begin
   return p_user_id;
 end $$;
 
-create or replace function public.chat_check_text(p_value text, p_name text, p_max int, p_required boolean)
+create or replace function chat_private.chat_check_text(p_value text, p_name text, p_max int, p_required boolean)
 returns void
 language plpgsql immutable security invoker set search_path = ''
 as $$
@@ -201,7 +246,7 @@ begin
   end if;
 end $$;
 
-create or replace function public.chat_check_limit(p_limit int, p_max int)
+create or replace function chat_private.chat_check_limit(p_limit int, p_max int)
 returns void
 language plpgsql immutable security invoker set search_path = ''
 as $$
@@ -211,7 +256,7 @@ begin
   end if;
 end $$;
 
-create or replace function public.chat_require_session(p_session_id uuid, p_user uuid)
+create or replace function chat_private.chat_require_session(p_session_id uuid, p_user uuid)
 returns void
 language plpgsql stable security invoker set search_path = ''
 as $$
@@ -227,10 +272,10 @@ returns setof public.chat_sessions
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
 begin
-  perform public.chat_check_text(p_workflow_id, 'p_workflow_id', 256, true);
-  perform public.chat_check_text(p_title, 'p_title', 256, false);
+  perform chat_private.chat_check_text(p_workflow_id, 'p_workflow_id', 256, true);
+  perform chat_private.chat_check_text(p_title, 'p_title', 256, false);
   if p_workflow_id ~ '[[:cntrl:]]' then
     raise exception 'chat: p_workflow_id must not contain control characters' using errcode = '22023';
   end if;
@@ -244,7 +289,7 @@ create or replace function public.chat_get_session(p_session_id uuid, p_user_id 
 returns setof public.chat_sessions
 language sql stable security invoker set search_path = ''
 as $$
-  select * from public.chat_sessions s where s.id = p_session_id and s.user_id = public.chat_caller(p_user_id);
+  select * from public.chat_sessions s where s.id = p_session_id and s.user_id = chat_private.chat_caller(p_user_id);
 $$;
 
 create or replace function public.chat_list_sessions(
@@ -253,9 +298,9 @@ returns setof public.chat_sessions
 language plpgsql stable security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
 begin
-  perform public.chat_check_limit(p_limit, 1000);
+  perform chat_private.chat_check_limit(p_limit, 1000);
   return query
     select * from public.chat_sessions s
     where s.user_id = v_user
@@ -269,10 +314,10 @@ returns setof public.chat_sessions
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
   v_row public.chat_sessions;
 begin
-  perform public.chat_check_text(p_title, 'p_title', 256, false);
+  perform chat_private.chat_check_text(p_title, 'p_title', 256, false);
   update public.chat_sessions s
      set title = p_title, updated_at = greatest(now(), s.updated_at + interval '1 microsecond')
    where s.id = p_session_id and s.user_id = v_user
@@ -290,7 +335,7 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
   v_ids uuid[];
   v_count int;
   v_inserted bigint;
@@ -381,12 +426,12 @@ returns jsonb
 language plpgsql stable security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
   v_messages jsonb;
   v_beyond boolean := false;
 begin
-  perform public.chat_check_limit(p_limit, 1000);
-  perform public.chat_require_session(p_session_id, v_user);
+  perform chat_private.chat_check_limit(p_limit, 1000);
+  perform chat_private.chat_require_session(p_session_id, v_user);
   if p_older then
     select coalesce(jsonb_agg(to_jsonb(r) order by r.seq desc), '[]'::jsonb) into v_messages
       from (select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
@@ -415,7 +460,7 @@ returns bigint
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
   v_deleted bigint;
 begin
   update public.chat_sessions s
@@ -434,7 +479,7 @@ returns boolean
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
 begin
   delete from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user;
   return found;
@@ -442,7 +487,7 @@ end $$;
 
 -- Full-text search. The query is built from the words of p_query as the configuration parses them (each a quoted
 -- lexeme, ':*' when followed by '*', all ANDed), so no input can be a tsquery syntax error.
-create or replace function public.chat_search_query(p_query text)
+create or replace function chat_private.chat_search_query(p_query text)
 returns tsquery
 language sql stable security invoker set search_path = ''
 as $$
@@ -460,27 +505,28 @@ as $$
     from terms;
 $$;
 
-create or replace function public.chat_search(
+create or replace function chat_private.chat_search(
   p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
                is_favorite boolean, workflow_id text, rank real, headline text)
--- SECURITY DEFINER, the one exception: under RLS the planner may not evaluate the (non-leakproof) @@ operator before the
--- policy, so a signed-in user's search would scan every message instead of using the GIN index. The function applies the
--- same rule itself: chat_caller() resolves the caller from the JWT claims and the request role exactly as for the
--- invoker functions, and every row is filtered by that user id. anon has no EXECUTE on it.
+-- SECURITY DEFINER, the one exception, and therefore outside the exposed schema: under RLS the planner may not evaluate
+-- the (non-leakproof) @@ operator before the policy, so a signed-in user's search would scan every message instead of
+-- using the GIN index. The function applies the same rule itself: chat_caller() resolves the caller from the JWT claims
+-- and the request's role with the same allowlist as the invoker functions, and every row is filtered by that user id.
+-- anon has no EXECUTE on it; public.chat_search (SECURITY INVOKER) is the API.
 language plpgsql stable security definer set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_user uuid := public.chat_caller(p_user_id);
-  v_query tsquery := public.chat_search_query(p_query);
+  v_user uuid := chat_private.chat_caller(p_user_id);
+  v_query tsquery := chat_private.chat_search_query(p_query);
 begin
-  perform public.chat_check_limit(p_limit, 1000);
+  perform chat_private.chat_check_limit(p_limit, 1000);
   if p_offset is null or p_offset < 0 then
     raise exception 'chat: p_offset must not be negative' using errcode = '22023';
   end if;
   if p_session_id is not null then
-    perform public.chat_require_session(p_session_id, v_user);
+    perform chat_private.chat_require_session(p_session_id, v_user);
   end if;
   if v_query is null or pg_catalog.numnode(v_query) = 0 then
     return;
@@ -499,13 +545,24 @@ begin
      order by h.rank desc, h.seq desc;
 end $$;
 
+-- The search API: SECURITY INVOKER, so no SECURITY DEFINER function is executable in the exposed schema (Supabase's
+-- advisor lint authenticated_security_definer_function_executable); it calls the definer in chat_private.
+create or replace function public.chat_search(
+  p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, workflow_id text, rank real, headline text)
+language sql stable security invoker set search_path = ''
+as $$
+  select * from chat_private.chat_search(p_query, p_limit, p_offset, p_session_id, p_user_id);
+$$;
+
 create or replace function public.chat_set_favorite(p_message_id uuid, p_is_favorite boolean, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
 language plpgsql volatile security invoker set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
 begin
   if p_is_favorite is null then
     raise exception 'chat: p_is_favorite is required' using errcode = '22023';
@@ -526,11 +583,11 @@ language plpgsql stable security invoker set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-  v_user uuid := public.chat_caller(p_user_id);
+  v_user uuid := chat_private.chat_caller(p_user_id);
 begin
-  perform public.chat_check_limit(p_limit, 1000);
+  perform chat_private.chat_check_limit(p_limit, 1000);
   if p_session_id is not null then
-    perform public.chat_require_session(p_session_id, v_user);
+    perform chat_private.chat_require_session(p_session_id, v_user);
   end if;
   return query
     select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
@@ -551,7 +608,7 @@ as $$
 declare
   v_deleted integer;
 begin
-  if auth.uid() is not null or current_user in ('anon', 'authenticated') then
+  if auth.uid() is not null or not chat_private.chat_is_trusted() then
     raise exception 'chat: retention is reserved to the service role' using errcode = '42501';
   end if;
   if p_idle_before is null or p_max_sessions is null or p_max_sessions not between 1 and 10000 then
@@ -567,28 +624,29 @@ begin
   return v_deleted;
 end $$;
 
--- PostgreSQL grants EXECUTE to PUBLIC by default: take it back, then grant what each role may call.
+-- PostgreSQL grants EXECUTE to PUBLIC by default, Supabase to the API roles: take it back, then grant what each role may call.
 revoke all on function
-  public.chat_caller(uuid), public.chat_check_text(text, text, int, boolean), public.chat_check_limit(int, int),
-  public.chat_require_session(uuid, uuid),
+  chat_private.chat_is_trusted(), chat_private.chat_caller(uuid), chat_private.chat_check_text(text, text, int, boolean),
+  chat_private.chat_check_limit(int, int), chat_private.chat_require_session(uuid, uuid), chat_private.chat_search_query(text),
+  chat_private.chat_search(text, int, int, uuid, uuid),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),
-  public.chat_clear_session(uuid, uuid), public.chat_delete_session(uuid, uuid), public.chat_search_query(text),
+  public.chat_clear_session(uuid, uuid), public.chat_delete_session(uuid, uuid),
   public.chat_search(text, int, int, uuid, uuid), public.chat_set_favorite(uuid, boolean, uuid),
   public.chat_list_favorites(int, bigint, uuid, uuid), public.chat_delete_idle_sessions(timestamptz, int)
-  from public, anon;
+  from public, anon, authenticated, service_role;
 grant execute on function
-  public.chat_caller(uuid), public.chat_check_text(text, text, int, boolean), public.chat_check_limit(int, int),
-  public.chat_require_session(uuid, uuid),
+  chat_private.chat_is_trusted(), chat_private.chat_caller(uuid), chat_private.chat_check_text(text, text, int, boolean),
+  chat_private.chat_check_limit(int, int), chat_private.chat_require_session(uuid, uuid), chat_private.chat_search_query(text),
+  chat_private.chat_search(text, int, int, uuid, uuid),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),
-  public.chat_clear_session(uuid, uuid), public.chat_delete_session(uuid, uuid), public.chat_search_query(text),
+  public.chat_clear_session(uuid, uuid), public.chat_delete_session(uuid, uuid),
   public.chat_search(text, int, int, uuid, uuid), public.chat_set_favorite(uuid, boolean, uuid),
   public.chat_list_favorites(int, bigint, uuid, uuid)
   to authenticated, service_role;
-revoke all on function public.chat_delete_idle_sessions(timestamptz, int) from authenticated;
 grant execute on function public.chat_delete_idle_sessions(timestamptz, int) to service_role;
 
 commit;

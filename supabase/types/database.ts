@@ -107,20 +107,6 @@ export type Database = {
           session_id: string
         }[]
       }
-      chat_caller: { Args: { p_user_id: string }; Returns: string }
-      chat_check_limit: {
-        Args: { p_limit: number; p_max: number }
-        Returns: undefined
-      }
-      chat_check_text: {
-        Args: {
-          p_max: number
-          p_name: string
-          p_required: boolean
-          p_value: string
-        }
-        Returns: undefined
-      }
       chat_clear_session: {
         Args: { p_session_id: string; p_user_id?: string }
         Returns: number
@@ -242,10 +228,6 @@ export type Database = {
           isSetofReturn: true
         }
       }
-      chat_require_session: {
-        Args: { p_session_id: string; p_user: string }
-        Returns: undefined
-      }
       chat_search: {
         Args: {
           p_limit: number
@@ -268,7 +250,6 @@ export type Database = {
           workflow_id: string
         }[]
       }
-      chat_search_query: { Args: { p_query: string }; Returns: unknown }
       chat_set_favorite: {
         Args: {
           p_is_favorite: boolean

@@ -42,6 +42,85 @@ public sealed class MigrationTests
         (await store.SearchAsync(user, new ChatSearchRequest("ola"))).Items.Should().ContainSingle();
     }
 
+    [Fact]
+    public async Task On_a_database_prepared_like_supabase_the_non_superuser_owner_applies_them_without_a_warning_twice()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        var name = await cluster.CreateSupabaseLikeDatabaseAsync();
+        await using var owner = new NpgsqlConnection(cluster.OwnerConnectionString(name));
+        var notices = new List<string>();
+        owner.Notice += (_, e) => notices.Add($"{e.Notice.Severity}: {e.Notice.MessageText}");
+        await owner.OpenAsync();
+        await using (var super = new NpgsqlCommand("select rolsuper from pg_roles where rolname = current_user", owner))
+        {
+            ((bool)(await super.ExecuteScalarAsync())!).Should().BeFalse("Supabase's postgres role is not a superuser");
+        }
+
+        foreach (var migration in ChatPersistenceMigrations.All.Concat(ChatPersistenceMigrations.All))
+        {
+            await using var command = new NpgsqlCommand(migration.Sql, owner);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        notices.Should().NotContain(n => n.StartsWith("WARNING", StringComparison.Ordinal), string.Join('\n', notices));
+    }
+
+    [Fact]
+    public void The_supabase_cli_migrations_folder_holds_the_embedded_migrations_byte_for_byte()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "ChatPersistence.Sdk.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar))!;
+        }
+
+        var files = Directory.GetFiles(Path.Combine(root, "supabase", "migrations"), "*.sql").Order(StringComparer.Ordinal).ToArray();
+        files.Should().HaveCount(ChatPersistenceMigrations.All.Count, "supabase db push applies every file in supabase/migrations");
+        for (var i = 0; i < files.Length; i++)
+        {
+            Path.GetFileName(files[i]).Should().MatchRegex(@"^\d{14}_chat_persistence.*\.sql$", "the Supabase CLI orders migrations by their 14-digit timestamp");
+            File.ReadAllText(files[i]).Should().Be(ChatPersistenceMigrations.All[i].Sql,
+                $"{Path.GetFileName(files[i])} must stay identical to the embedded {ChatPersistenceMigrations.All[i].Name}: copy it over");
+        }
+    }
+
+    [Fact]
+    public async Task Api_roles_hold_only_what_the_policies_govern_on_every_chat_object()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        await using var db = NpgsqlDataSource.Create(cluster.ConnectionString(await cluster.CreateDatabaseAsync()));
+        await using var command = db.CreateCommand("""
+            select r.role || ' ' || o.kind || ' ' || o.name || ': ' || coalesce(string_agg(p.privilege, ',' order by p.privilege), '-')
+            from (values ('anon'), ('authenticated'), ('service_role')) r(role)
+            cross join (select 'table' kind, c.oid::regclass::text name, c.oid from pg_class c where c.oid in ('public.chat_sessions'::regclass, 'public.chat_messages'::regclass)
+                        union all select 'sequence', pg_get_serial_sequence('public.chat_messages', 'seq'), pg_get_serial_sequence('public.chat_messages', 'seq')::regclass::oid) o
+            left join lateral (select x.privilege from unnest(array['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER','USAGE']) x(privilege)
+                               where case when o.kind = 'table' then x.privilege <> 'USAGE' and has_table_privilege(r.role, o.oid, x.privilege)
+                                          else x.privilege in ('SELECT','UPDATE','USAGE') and has_sequence_privilege(r.role, o.oid, x.privilege) end) p on true
+            group by r.role, o.kind, o.name
+            order by 1
+            """);
+        var table = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                table.Add(reader.GetString(0));
+            }
+        }
+
+        table.Should().Equal(
+            "anon sequence public.chat_messages_seq_seq: -",
+            "anon table chat_messages: -",
+            "anon table chat_sessions: -",
+            "authenticated sequence public.chat_messages_seq_seq: -",
+            "authenticated table chat_messages: DELETE,INSERT,SELECT",
+            "authenticated table chat_sessions: DELETE,INSERT,SELECT",
+            "service_role sequence public.chat_messages_seq_seq: -",
+            "service_role table chat_messages: DELETE,INSERT,SELECT,UPDATE",
+            "service_role table chat_sessions: DELETE,INSERT,SELECT,UPDATE");
+    }
+
     private static async Task<string> SchemaAsync(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(

@@ -58,6 +58,13 @@ public sealed class RowLevelSecurityTests(RlsFixture fixture) : IClassFixture<Rl
         ("fn list_favorites in A's session", "select id from public.chat_list_favorites(10, null, '{S}', '{U}')", Outcome.Rows, Outcome.NotFound, Outcome.Denied, Outcome.Rows),
         ("fn delete_idle_sessions", "select 1 where public.chat_delete_idle_sessions(now() + interval '1 day', 10) > 0", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
         ("fn acting for another user id", "select id from public.chat_get_session('{S}', '{A}')", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        // Least privilege beyond RLS: TRUNCATE ignores policies, a trigger runs in other users' appends, setval on the
+        // message sequence would break every later append. No API role holds those privileges.
+        ("truncate messages", "truncate public.chat_messages", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        ("truncate sessions", "truncate public.chat_sessions cascade", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        ("create trigger on messages", "create trigger chat_intruder before insert on public.chat_messages for each row execute function suppress_redundant_updates_trigger()", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        ("setval on the message sequence", "select setval(pg_get_serial_sequence('public.chat_messages', 'seq'), 1)", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        ("private search for A's id", "select id from chat_private.chat_search('segredo', 10, 0, null, '{A}')", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
     ];
 
     public static TheoryData<string, Actor> Matrix()

@@ -204,21 +204,7 @@ public sealed class PostgresCluster
             await create.ExecuteNonQueryAsync();
         }
 
-        await using (var template = NpgsqlDataSource.Create(ConnectionString(TemplateDatabase)))
-        {
-            await using (var shim = template.CreateCommand(ReadShim()))
-            {
-                await shim.ExecuteNonQueryAsync();
-            }
-
-            // As on Supabase, the database (and so its public schema) belongs to postgres; pgTAP is there for `supabase test db`.
-            await using (var owner = template.CreateCommand(
-                $"alter database {TemplateDatabase} owner to {OwnerRole}; " +
-                "do $$ begin if exists (select 1 from pg_available_extensions where name = 'pgtap') then create extension if not exists pgtap with schema extensions; end if; end $$"))
-            {
-                await owner.ExecuteNonQueryAsync();
-            }
-        }
+        await PrepareLikeSupabaseAsync(TemplateDatabase);
 
         // The migrations run as the non-superuser owner, like `supabase db push`.
         await using (var asOwner = NpgsqlDataSource.Create(OwnerConnectionString(TemplateDatabase)))
@@ -227,6 +213,34 @@ public sealed class PostgresCluster
         }
 
         NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>
+    /// Creates an empty database prepared like a hosted Supabase project's (roles, <c>auth</c>, default privileges, timeouts;
+    /// owned by <see cref="OwnerRole"/>) with no chat migration applied, and returns its name.
+    /// </summary>
+    /// <returns>The database name.</returns>
+    public async Task<string> CreateSupabaseLikeDatabaseAsync()
+    {
+        var name = "bare_" + Guid.NewGuid().ToString("N");
+        await using (var connection = new NpgsqlConnection(ConnectionString()))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"create database {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await PrepareLikeSupabaseAsync(name);
+        return name;
+    }
+
+    private async Task PrepareLikeSupabaseAsync(string database)
+    {
+        // The shim makes postgres the database's owner; pgTAP is there for `supabase test db`.
+        await using var admin = NpgsqlDataSource.Create(ConnectionString(database));
+        await using var shim = admin.CreateCommand(ReadShim() +
+            "\n;\ndo $$ begin if exists (select 1 from pg_available_extensions where name = 'pgtap') then create extension if not exists pgtap with schema extensions; end if; end $$");
+        await shim.ExecuteNonQueryAsync();
     }
 
     private static string ReadShim()

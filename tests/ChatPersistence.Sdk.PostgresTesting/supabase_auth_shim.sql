@@ -3,7 +3,8 @@
 -- 00000000000001-auth-schema.sql, migrations 10000000000000_demote-postgres.sql, 20221028101028_set_authenticator_timeout,
 -- 20231130133139_set_lock_timeout_to_authenticator_role, 20230529180330_alter_api_roles_for_inherit; supabase/auth
 -- migrations for auth.uid()/role()/jwt(); Supabase "Database configuration" for the per-role timeouts).
--- Run by a superuser (Supabase: supabase_admin) in the database that `postgres` owns. A real Supabase project already has
+-- Run by a superuser (Supabase: supabase_admin; the C# test cluster and .ci/supabase-checks.sh use this file) in the
+-- database the migrations go into; it makes `postgres` that database's owner. Plain SQL, safe to run again. A real Supabase project already has
 -- all of it; the migrations then run as `postgres`, which is NOT a superuser.
 do $$
 begin
@@ -24,6 +25,9 @@ alter role authenticated inherit;
 alter role service_role inherit;
 grant anon, authenticated, service_role to authenticator;
 grant anon, authenticated, service_role to postgres;
+alter role postgres set search_path = "$user", public, extensions;
+-- The database, and so its public schema (owned by pg_database_owner), belongs to postgres.
+do $$ begin execute format('alter database %I owner to postgres', current_database()); end $$;
 
 -- Per-role settings PostgREST applies when it impersonates a role (and PostgreSQL at login for authenticator).
 alter role anon set statement_timeout = '3s';
