@@ -49,8 +49,8 @@ public static class ChatPersistenceLimits
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxContentBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxContentBytesCeiling = 16 * 1024 * 1024;
 
-    /// <summary>The default maximum size of a message's metadata, in UTF-8 bytes of compact JSON: 256 KiB.</summary>
-    public const int DefaultMaxMetadataBytes = 256 * 1024;
+    /// <summary>The default maximum size of a message's metadata, in UTF-8 bytes of compact JSON: 1 MiB (room for a 512 KiB image in base64).</summary>
+    public const int DefaultMaxMetadataBytes = 1024 * 1024;
 
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxMetadataBytesCeiling = 16 * 1024 * 1024;

@@ -116,7 +116,7 @@ public sealed class PersistentChatClientTests
 
         var failed = () => chat.GetResponseAsync([question], TestHost.Conversation("alice", "wf-1"));
         await failed.Should().ThrowAsync<HttpRequestException>();
-        question.MessageId.Should().NotBeNull("the decorator gave the message its id");
+        question.MessageId.Should().BeNull("the caller's message is not changed");
         (await StoredAsync("alice", "wf-1")).Select(m => m.Content).Should().Equal(["question"], "the user message is saved before the model is called");
 
         _model.FailWith = null;
