@@ -35,4 +35,15 @@ public static class ChatMessageMetadataKeys
 
     /// <summary>Why the model stopped (<c>"finishReason"</c>: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, <c>content_filter</c>), on the last message of a response.</summary>
     public const string FinishReason = "finishReason";
+
+    /// <summary>
+    /// The <c>AdditionalProperties</c> key (<c>"chat.omitted"</c>) of a placeholder content stored in place of content that did not fit
+    /// (binary data over the inline limit, or any content that would push the metadata over the store's limit). Its value is what was
+    /// left out (<c>data</c>, <c>functionResult</c>, <c>functionCall</c>, or the content type name); <c>chat.omitted.bytes</c>,
+    /// <c>chat.omitted.mediaType</c> and <c>chat.omitted.name</c> describe it. A data content becomes a text content reading
+    /// <c>[chat.omitted: image/png "name" of N bytes not stored, …]</c>; a function result keeps its call id with that text as the
+    /// result; a function call keeps its id and name with no arguments. Text of a response cut at the content limit ends with
+    /// <c>[chat.omitted: text cut …]</c>.
+    /// </summary>
+    public const string OmittedProperty = "chat.omitted";
 }

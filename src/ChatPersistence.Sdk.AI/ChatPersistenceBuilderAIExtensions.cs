@@ -24,7 +24,7 @@ public static class ChatPersistenceBuilderAIExtensions
         {
             var options = new PersistentChatHistoryProviderOptions();
             configure?.Invoke(options);
-            return new PersistentChatHistoryProvider(sp.GetRequiredService<IChatSessionStore>(), options);
+            return new PersistentChatHistoryProvider(sp.GetRequiredService<IChatSessionStore>(), options, sp);
         });
         builder.Services.TryAddSingleton<ChatHistoryProvider>(sp => sp.GetRequiredService<PersistentChatHistoryProvider>());
         return builder;

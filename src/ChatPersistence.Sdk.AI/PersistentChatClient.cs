@@ -19,17 +19,25 @@ namespace ChatPersistence.Sdk.AI;
 /// <see cref="WorkflowIdPropertyName"/>; these are removed from the options passed to the inner client.
 /// </para>
 /// <para>
-/// Order of one call: get or create the session; read the history window, leaving out messages of this request (by id); append,
-/// in one call, the request's messages that the window did not already hold (so a retried call, or a caller resending stored
-/// messages, neither stores nor sends them twice); call the inner client with the leading system
-/// messages of the request, then the history, then the rest of the request; append the response's messages in one call. The
-/// response's messages carry <see cref="ChatMessageMetadataKeys.ModelId"/> and <see cref="ChatMessageMetadataKeys.ResponseId"/>;
-/// its last message also <see cref="ChatMessageMetadataKeys.Usage"/> and <see cref="ChatMessageMetadataKeys.FinishReason"/>.
+/// Order of one call: get or create the session; read the history window; append, in one call, the request's messages except
+/// its first messages that are already the newest stored ones (a retry of a call whose model call failed, or a caller that resends
+/// the conversation: compared by stored id or by their stored form), so these are neither stored nor sent twice; call the inner
+/// client with the leading system messages of the request, then the history, then the rest of the request; append the response's
+/// messages in one call. The response's messages carry <see cref="ChatMessageMetadataKeys.ModelId"/> and
+/// <see cref="ChatMessageMetadataKeys.ResponseId"/>; its last message also <see cref="ChatMessageMetadataKeys.Usage"/> and
+/// <see cref="ChatMessageMetadataKeys.FinishReason"/>.
 /// </para>
 /// <para>
-/// Ids: a message's GUID <see cref="ChatMessage.MessageId"/> is its stored id; a non-GUID one is mapped to a stable GUID per session;
-/// a message without one gets a new version 7 GUID written into its <see cref="ChatMessage.MessageId"/>, so retrying with the same
-/// message objects stores nothing twice (appends are idempotent by id).
+/// Ids: every stored message gets a new version 7 GUID from this client; a <see cref="ChatMessage.MessageId"/> (the caller's or the
+/// model's, GUID or not) is kept as data and restored. The caller's and the model's objects are never changed, so the same
+/// <see cref="ChatMessage"/> sent on two turns is stored twice, and a model that repeats its message ids never conflicts.
+/// </para>
+/// <para>
+/// Limits: binary data (<see cref="DataContent"/>) up to <see cref="PersistentChatClientOptions.MaxInlineDataBytes"/> per message is
+/// stored inline; beyond it, and whenever a message would exceed the store's metadata limit, the largest contents are stored as
+/// placeholders (see <see cref="ChatMessageMetadataKeys.OmittedProperty"/>), and the turn is kept. The model still receives the
+/// request as sent. A request message whose text exceeds the store's content limit fails with <see cref="ArgumentException"/> before
+/// the model is called; a response's text beyond it is cut with a marker.
 /// </para>
 /// <para>
 /// Failures: when the inner client fails, the request's messages stay stored and no response is stored. Streaming: updates are
@@ -52,6 +60,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
 
     private readonly IChatSessionStore _store;
     private readonly PersistentChatClientOptions _options;
+    private readonly StorageLimits _limits;
 
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that produces responses.</param>
@@ -59,11 +68,18 @@ public sealed class PersistentChatClient : DelegatingChatClient
     /// <param name="options">The options; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> or <paramref name="store"/> is <see langword="null"/>.</exception>
     public PersistentChatClient(IChatClient innerClient, IChatSessionStore store, PersistentChatClientOptions? options = null)
+        : this(innerClient, store, options, null)
+    {
+    }
+
+    /// <summary>Creates the client with the store limits of the registered <see cref="ChatPersistenceOptions"/>.</summary>
+    internal PersistentChatClient(IChatClient innerClient, IChatSessionStore store, PersistentChatClientOptions? options, IServiceProvider? services)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new PersistentChatClientOptions();
+        _limits = StorageLimits.From(services, _options.MaxInlineDataBytes);
     }
 
     /// <summary>The store that keeps the conversations.</summary>
@@ -135,15 +151,14 @@ public sealed class PersistentChatClient : DelegatingChatClient
             }
         }
 
-        var newMessages = StoreWriter.Convert(toStore, session.Id, _options.SerializerOptions);
-        var requestIds = newMessages.Select(m => m.Id).ToHashSet();
-        var alreadyStored = new HashSet<Guid>();
-        var history = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, requestIds, alreadyStored, cancellationToken).ConfigureAwait(false);
+        var newMessages = StoreWriter.Convert(toStore, _options.SerializerOptions, _limits, cutLongText: false);
+        var (history, alreadyStored) = await HistoryWindow.LoadAsync(
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, newMessages, cancellationToken).ConfigureAwait(false);
 
-        // Messages of the request already in the window (a retry, or a function-invocation loop outside this client) are
-        // neither stored again nor sent twice.
-        newMessages.RemoveAll(m => alreadyStored.Contains(m.Id));
+        // The first messages of the request that are already the newest stored ones (a retry of a call whose model call failed,
+        // or a caller that resends the conversation) are neither stored again nor sent twice.
+        newMessages.RemoveRange(0, alreadyStored);
+        StoreWriter.EnsureStorable(newMessages, _limits, nameof(messages));
         if (newMessages.Count > 0)
         {
             await StoreWriter.AppendAsync(_store, key.UserId, session.Id, newMessages, cancellationToken).ConfigureAwait(false);
@@ -174,7 +189,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
         }
 
         var last = messages.Count - 1;
-        var converted = StoreWriter.Convert([.. messages], turn.SessionId, _options.SerializerOptions, i => ResponseMetadata(response, i == last));
+        var converted = StoreWriter.Convert([.. messages], _options.SerializerOptions, _limits, cutLongText: true, i => ResponseMetadata(response, i == last));
         await StoreWriter.AppendAsync(_store, turn.UserId, turn.SessionId, converted, cancellationToken).ConfigureAwait(false);
     }
 

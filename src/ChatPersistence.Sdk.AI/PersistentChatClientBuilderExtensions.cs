@@ -25,6 +25,6 @@ public static class PersistentChatClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = new PersistentChatClientOptions();
         configure?.Invoke(options);
-        return builder.Use((inner, services) => new PersistentChatClient(inner, store ?? services.GetRequiredService<IChatSessionStore>(), options));
+        return builder.Use((inner, services) => new PersistentChatClient(inner, store ?? services.GetRequiredService<IChatSessionStore>(), options, services));
     }
 }

@@ -10,6 +10,9 @@ public sealed class PersistentChatClientOptions
     /// <summary>The default history window: the 100 newest messages.</summary>
     public const int DefaultMaxHistoryMessages = 100;
 
+    /// <summary>The default inline limit for binary data: 512 KiB per message (about 683 KiB of base64 in the metadata).</summary>
+    public const int DefaultMaxInlineDataBytes = 512 * 1024;
+
     /// <summary>
     /// Chooses the conversation of a request. When set and it returns a key, that key is used; when it returns
     /// <see langword="null"/> (or is not set), the key comes from <see cref="ChatOptions.AdditionalProperties"/>
@@ -42,6 +45,15 @@ public sealed class PersistentChatClientOptions
     /// prompt on every call, so it is sent first (before the history) and not stored, and never repeats in the history.
     /// </summary>
     public bool StoreSystemMessages { get; set; }
+
+    /// <summary>
+    /// How many bytes of binary data (<see cref="DataContent"/>: images, audio, files) one message may store inline in its metadata.
+    /// Data contents are kept in order while their total fits; each one that does not is stored as a placeholder that names its media
+    /// type, name and size (see <see cref="ChatMessageMetadataKeys.OmittedProperty"/>), and the message itself is always stored.
+    /// Default <see cref="DefaultMaxInlineDataBytes"/>; the store's <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> must leave room for
+    /// the base64 form (4/3 of the size).
+    /// </summary>
+    public int MaxInlineDataBytes { get; set; } = DefaultMaxInlineDataBytes;
 
     /// <summary>The options that serialise messages into metadata; <see langword="null"/> uses <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }

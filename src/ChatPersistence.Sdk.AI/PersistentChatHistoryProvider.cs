@@ -17,8 +17,11 @@ namespace ChatPersistence.Sdk.AI;
 /// </para>
 /// <para>
 /// Before a run, the newest stored messages (see <see cref="PersistentChatHistoryProviderOptions.MaxHistoryMessages"/>) are provided,
-/// oldest first. After a successful run, the run's new request messages and its response messages are appended in one call (ids
-/// as <see cref="PersistentChatClient"/> chooses them). A failed run stores nothing. One instance serves any number of sessions
+/// oldest first, through <see cref="PersistentChatHistoryProviderOptions.ChatReducer"/> when one is set. After a successful run, the
+/// run's new request messages and its response messages are appended in one call, each under a new version 7 GUID; message ids,
+/// binary data and the limits are handled as <see cref="PersistentChatClient"/> handles them (the caller's objects are never changed,
+/// so a message object sent on two runs is stored twice). A request message that could not be stored fails with
+/// <see cref="ArgumentException"/> before the model is called. A failed run stores nothing. One instance serves any number of sessions
 /// and is thread-safe when the store is.
 /// </para>
 /// </remarks>
@@ -29,6 +32,7 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 
     private readonly IChatSessionStore _store;
     private readonly PersistentChatHistoryProviderOptions _options;
+    private readonly StorageLimits _limits;
     private readonly ProviderSessionState<ConversationState> _state;
     private readonly string[] _stateKeys;
 
@@ -37,11 +41,18 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
     /// <param name="options">The options; <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
     public PersistentChatHistoryProvider(IChatSessionStore store, PersistentChatHistoryProviderOptions? options = null)
+        : this(store, options, null)
+    {
+    }
+
+    /// <summary>Creates the provider with the store limits of the registered <see cref="ChatPersistenceOptions"/>.</summary>
+    internal PersistentChatHistoryProvider(IChatSessionStore store, PersistentChatHistoryProviderOptions? options, IServiceProvider? services)
         : base(options?.ProvideOutputMessageFilter, options?.StoreInputRequestMessageFilter, options?.StoreInputResponseMessageFilter)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new PersistentChatHistoryProviderOptions();
+        _limits = StorageLimits.From(services, _options.MaxInlineDataBytes);
         _state = new ProviderSessionState<ConversationState>(InitializeState, _options.StateKey ?? DefaultStateKey, PersistenceJsonContext.Default.Options);
         _stateKeys = [_state.StateKey];
     }
@@ -75,14 +86,25 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
     }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException">A request message's text exceeds the store's content limit (checked before the model is called).</exception>
     protected override async ValueTask<IEnumerable<ChatMessage>> ProvideChatHistoryAsync(InvokingContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // The request is stored only after the model answered: what cannot be stored fails now, before the model is called.
+        StoreWriter.EnsureStorable(StoreWriter.Convert([.. context.RequestMessages], _options.SerializerOptions, _limits, cutLongText: false), _limits, nameof(context));
+
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        var history = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, null, null, cancellationToken).ConfigureAwait(false);
-        return history.ToChatMessages(_options.SerializerOptions);
+        var (window, _) = await HistoryWindow.LoadAsync(
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], cancellationToken).ConfigureAwait(false);
+        IEnumerable<ChatMessage> history = window.ToChatMessages(_options.SerializerOptions);
+        if (_options.ChatReducer is { } reducer)
+        {
+            history = await reducer.ReduceAsync(history, cancellationToken).ConfigureAwait(false);
+        }
+
+        return history;
     }
 
     /// <inheritdoc />
@@ -94,7 +116,8 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
             return;
         }
 
-        List<ChatMessage> messages = [.. context.RequestMessages, .. context.ResponseMessages ?? []];
+        var messages = StoreWriter.Convert([.. context.RequestMessages], _options.SerializerOptions, _limits, cutLongText: false);
+        messages.AddRange(StoreWriter.Convert([.. context.ResponseMessages ?? []], _options.SerializerOptions, _limits, cutLongText: true));
         if (messages.Count == 0)
         {
             return;
@@ -102,8 +125,7 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        var converted = StoreWriter.Convert(messages, session.Id, _options.SerializerOptions);
-        await StoreWriter.AppendAsync(_store, key.UserId, session.Id, converted, cancellationToken).ConfigureAwait(false);
+        await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, cancellationToken).ConfigureAwait(false);
     }
 
     private ConversationState InitializeState(AgentSession? session)

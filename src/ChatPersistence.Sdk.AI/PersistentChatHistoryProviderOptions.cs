@@ -22,6 +22,19 @@ public sealed class PersistentChatHistoryProviderOptions
     /// <summary>An optional budget for the provided history in characters of text plus serialised contents (the <c>meai</c> metadata); <see langword="null"/> (default) sets none.</summary>
     public int? MaxHistoryCharacters { get; set; }
 
+    /// <summary>
+    /// How many bytes of binary data one message may store inline; beyond it data contents are stored as placeholders (see
+    /// <see cref="PersistentChatClientOptions.MaxInlineDataBytes"/>). Default <see cref="PersistentChatClientOptions.DefaultMaxInlineDataBytes"/>.
+    /// </summary>
+    public int MaxInlineDataBytes { get; set; } = PersistentChatClientOptions.DefaultMaxInlineDataBytes;
+
+    /// <summary>
+    /// An optional reducer applied to the stored history before it is provided to a run (e.g. <c>MessageCountingChatReducer</c> or
+    /// <c>SummarizingChatReducer</c>): it shrinks what the model receives and never deletes what is stored. <see langword="null"/> (default)
+    /// provides the history window unchanged.
+    /// </summary>
+    public IChatReducer? ChatReducer { get; set; }
+
     /// <summary>The options that serialise messages into metadata; <see langword="null"/> uses <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 

@@ -7,8 +7,11 @@ namespace ChatPersistence.Sdk;
 /// <remarks>
 /// <list type="bullet">
 /// <item>User and workflow ids: not empty or white space, no control characters, at most the lengths below.</item>
-/// <item>Text anywhere (ids, titles, content, metadata keys and values, search queries) must not contain U+0000 (PostgreSQL
-/// cannot store it) nor unpaired UTF-16 surrogates (not representable in UTF-8).</item>
+/// <item>Ids, titles and search queries must not contain U+0000; no text anywhere may contain unpaired UTF-16 surrogates (not
+/// representable in UTF-8).</item>
+/// <item>Message content and metadata (keys and string values) may contain U+0000, which PostgreSQL cannot keep in <c>text</c> or
+/// <c>jsonb</c>: every store writes U+0000 as U+FDD0 U+FDD1 and U+FDD0 as U+FDD0 U+FDD0 (two Unicode noncharacters) and restores
+/// them when reading, so what is read is what was appended. Sizes are measured before this escape.</item>
 /// <item>Content: not null; may be empty only when the metadata is a non-empty JSON object.</item>
 /// <item>Metadata: a JSON object when given.</item>
 /// <item>A batch: 1 to <see cref="MaxBatchSize"/> messages with distinct, non-empty ids.</item>
@@ -49,8 +52,8 @@ public static class ChatPersistenceLimits
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxContentBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxContentBytesCeiling = 16 * 1024 * 1024;
 
-    /// <summary>The default maximum size of a message's metadata, in UTF-8 bytes of compact JSON: 256 KiB.</summary>
-    public const int DefaultMaxMetadataBytes = 256 * 1024;
+    /// <summary>The default maximum size of a message's metadata, in UTF-8 bytes of compact JSON: 1 MiB (room for a 512 KiB image in base64).</summary>
+    public const int DefaultMaxMetadataBytes = 1024 * 1024;
 
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxMetadataBytesCeiling = 16 * 1024 * 1024;

@@ -16,7 +16,7 @@ public sealed class ChatPersistenceOptions
 
     /// <summary>
     /// The maximum size of a message's metadata in UTF-8 bytes of compact JSON: 2 to
-    /// <see cref="ChatPersistenceLimits.MaxMetadataBytesCeiling"/>. Defaults to <see cref="ChatPersistenceLimits.DefaultMaxMetadataBytes"/> (256 KiB).
+    /// <see cref="ChatPersistenceLimits.MaxMetadataBytesCeiling"/>. Defaults to <see cref="ChatPersistenceLimits.DefaultMaxMetadataBytes"/> (1 MiB).
     /// </summary>
     public int MaxMetadataBytes { get; set; } = ChatPersistenceLimits.DefaultMaxMetadataBytes;
 }

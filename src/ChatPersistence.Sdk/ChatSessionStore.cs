@@ -98,8 +98,13 @@ public abstract class ChatSessionStore : IChatSessionStore
         InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
         InputValidator.NotEmpty(sessionId, nameof(sessionId));
         var validated = InputValidator.Messages(messages, Options, nameof(messages));
+        for (var i = 0; i < validated.Length; i++)
+        {
+            validated[i] = StoredText.Encode(validated[i]);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
-        return AppendMessagesCoreAsync(userId, sessionId, validated, cancellationToken);
+        return DecodeAsync(AppendMessagesCoreAsync(userId, sessionId, validated, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -131,7 +136,7 @@ public abstract class ChatSessionStore : IChatSessionStore
         var messages = new StoredChatMessage[count];
         for (var i = 0; i < count; i++)
         {
-            messages[older ? count - 1 - i : i] = rows[i];
+            messages[older ? count - 1 - i : i] = StoredText.Decode(rows[i]);
         }
 
         var beyond = boundary is not null && slice.HasMessagesBeyondBoundary;
@@ -190,7 +195,8 @@ public abstract class ChatSessionStore : IChatSessionStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var rows = await SearchCoreAsync(userId, request.Query, request.SessionId, offset, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        var rows = (await SearchCoreAsync(userId, request.Query, request.SessionId, offset, request.PageSize + 1, cancellationToken).ConfigureAwait(false))
+            .Select(StoredText.Decode).ToList();
         return ToPage(rows, request.PageSize, _ =>
         {
             Span<byte> payload = stackalloc byte[SearchPayloadLength];
@@ -205,7 +211,7 @@ public abstract class ChatSessionStore : IChatSessionStore
         InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
         InputValidator.NotEmpty(messageId, nameof(messageId));
         cancellationToken.ThrowIfCancellationRequested();
-        return SetFavoriteCoreAsync(userId, messageId, isFavorite, cancellationToken);
+        return DecodeAsync(SetFavoriteCoreAsync(userId, messageId, isFavorite, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -228,7 +234,8 @@ public abstract class ChatSessionStore : IChatSessionStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var rows = await ListFavoritesCoreAsync(userId, request.SessionId, before, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        var rows = (await ListFavoritesCoreAsync(userId, request.SessionId, before, request.PageSize + 1, cancellationToken).ConfigureAwait(false))
+            .Select(StoredText.Decode).ToList();
         return ToPage(rows, request.PageSize, last =>
         {
             Span<byte> payload = stackalloc byte[FavoritesPayloadLength];
@@ -382,6 +389,14 @@ public abstract class ChatSessionStore : IChatSessionStore
         payload[8] = older ? (byte)0 : (byte)1;
         return ChatCursor.Encode(ChatCursor.Kind.History, scope, payload);
     }
+
+    private static async Task<IReadOnlyList<StoredChatMessage>> DecodeAsync(Task<IReadOnlyList<StoredChatMessage>> stored)
+    {
+        var rows = await stored.ConfigureAwait(false);
+        return [.. rows.Select(StoredText.Decode)];
+    }
+
+    private static async Task<StoredChatMessage> DecodeAsync(Task<StoredChatMessage> stored) => StoredText.Decode(await stored.ConfigureAwait(false));
 
     private static ChatPage<T> ToPage<T>(IReadOnlyList<T> rows, int pageSize, Func<T, string> cursorAfter)
     {

@@ -21,6 +21,9 @@ internal sealed class FakeChatClient : IChatClient
     /// <summary>When set, every response message carries this (non-GUID) provider message id.</summary>
     public string? FixedMessageId { get; set; }
 
+    /// <summary>When set, answers instead of the default reply: call number (from 1) and the messages received → the response.</summary>
+    public Func<int, IReadOnlyList<ChatMessage>, ChatResponse>? Script { get; set; }
+
     /// <summary>Throw this instead of answering (before any update when streaming).</summary>
     public Exception? FailWith { get; set; }
 
@@ -35,6 +38,11 @@ internal sealed class FakeChatClient : IChatClient
         if (FailWith is not null)
         {
             throw FailWith;
+        }
+
+        if (Script is not null)
+        {
+            return Task.FromResult(Script(call, Requests[call - 1]));
         }
 
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text) { AuthorName = "fake", MessageId = FixedMessageId })

@@ -116,7 +116,7 @@ public sealed class PersistentChatClientTests
 
         var failed = () => chat.GetResponseAsync([question], TestHost.Conversation("alice", "wf-1"));
         await failed.Should().ThrowAsync<HttpRequestException>();
-        question.MessageId.Should().NotBeNull("the decorator gave the message its id");
+        question.MessageId.Should().BeNull("the caller's message is not changed");
         (await StoredAsync("alice", "wf-1")).Select(m => m.Content).Should().Equal(["question"], "the user message is saved before the model is called");
 
         _model.FailWith = null;
@@ -124,6 +124,41 @@ public sealed class PersistentChatClientTests
 
         _model.Requests[1].Select(m => m.Text).Should().Equal("question");
         (await StoredAsync("alice", "wf-1")).Select(m => m.Content).Should().Equal("question", FakeChatClient.ReplyText(2, "question"));
+    }
+
+    [Fact]
+    public async Task Retrying_with_equal_new_objects_stores_and_sends_them_once()
+    {
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        _model.FailWith = new HttpRequestException("503");
+        var failed = () => chat.GetResponseAsync([new ChatMessage(ChatRole.User, "look"), new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2, 3 }, "image/png")])], TestHost.Conversation("alice", "wf-1"));
+        await failed.Should().ThrowAsync<HttpRequestException>();
+
+        _model.FailWith = null;
+        await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "look"), new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2, 3 }, "image/png")])], TestHost.Conversation("alice", "wf-1"));
+        await chat.GetResponseAsync("look", TestHost.Conversation("alice", "wf-1"));
+
+        _model.Requests[1].Should().HaveCount(2);
+        (await StoredAsync("alice", "wf-1")).Select(m => m.Role).Should().Equal(
+            [ChatMessageRole.User, ChatMessageRole.User, ChatMessageRole.Assistant, ChatMessageRole.User, ChatMessageRole.Assistant],
+            "the retry stored nothing twice; the same text on a later turn is a new message");
+    }
+
+    [Fact]
+    public async Task A_reply_longer_than_the_content_limit_is_stored_cut_with_a_marker()
+    {
+        var services = new ServiceCollection();
+        services.AddChatPersistence(o => o.MaxContentBytes = 1000).UseStore(_ => _durable);
+        await using var provider = services.BuildServiceProvider();
+        _model.Script = (_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, new string('é', 800)));
+        var chat = new ChatClientBuilder(_model).UseChatPersistence().Build(provider);
+
+        var response = await chat.GetResponseAsync("long answer please", TestHost.Conversation("alice", "wf-1"));
+
+        response.Text.Should().HaveLength(800, "the caller gets the whole reply");
+        var stored = (await StoredAsync("alice", "wf-1"))[1].Content;
+        System.Text.Encoding.UTF8.GetByteCount(stored).Should().BeLessThanOrEqualTo(1000);
+        stored.Should().StartWith("éé").And.EndWith("[chat.omitted: text cut at the store's content limit of 1000 bytes; 1600 bytes in all]");
     }
 
     [Fact]

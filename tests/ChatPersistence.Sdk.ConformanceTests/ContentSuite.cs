@@ -67,6 +67,35 @@ public abstract class ContentSuite<TFixture>(TFixture fixture) : ConformanceSuit
     }
 
     [Fact]
+    public async Task Text_with_U0000_round_trips_in_content_and_metadata()
+    {
+        // U+0000 (e.g. a tool returning the bytes of a zip file as text), next to the noncharacters the stores use to escape it.
+        var s = await NewSessionAsync();
+        const string Text = "PK\u0003\u0004\0\0 zipfile \0 \uFDD0 \uFDD0\uFDD1 \uFDD1\0\uFDD0";
+        var metadata = JsonDocument.Parse("""
+            {"tool":{"result":"PK\u0003\u0004\u0000\u0000end","list":["\u0000","\ufdd0\u0000","plain"]},"k\u0000ey":"\ufdd1\u0000"}
+            """).RootElement;
+        var message = new NewChatMessage(ChatMessageRole.Tool, Text, metadata);
+
+        var stored = await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, message);
+        var retried = await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, message);
+
+        foreach (var read in new[] { stored, retried, (await ReadAllAsync(s)).Single() })
+        {
+            read.Content.Should().Be(Text);
+            JsonElement.DeepEquals(read.Metadata, metadata).Should().BeTrue(read.Metadata.GetRawText());
+            read.Metadata.GetProperty("k\u0000ey").GetString().Should().Be("\uFDD1\0");
+        }
+
+        var hit = (await s.Store.SearchAsync(s.UserId, new ChatSearchRequest("zipfile"))).Items.Should().ContainSingle().Subject;
+        hit.Message.Content.Should().Be(Text);
+        hit.Snippet.Should().NotContain("\uFDD0\uFDD0", "the snippet is restored too");
+        hit.Highlights.Select(h => hit.Snippet.Substring(h.Start, h.Length)).Should().OnlyContain(t => t.Contains("zipfile", StringComparison.OrdinalIgnoreCase));
+        (await s.Store.SetFavoriteAsync(s.UserId, stored.Id, true)).Content.Should().Be(Text);
+        (await s.Store.ListFavoritesAsync(s.UserId)).Items.Single().Content.Should().Be(Text);
+    }
+
+    [Fact]
     public async Task Session_titles_round_trip_unicode()
     {
         var user = await NewUserAsync();

@@ -1,89 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace ChatPersistence.Sdk.AI.Internal;
 
 /// <summary>
-/// Reads the newest part of a session's history that fits a message count and a character budget, leaving out the excluded ids
-/// (the messages of the current request) and reporting which of them it met (they are already stored).
+/// Reads the newest part of a session's history that fits a message count and a character budget. When the request's messages
+/// are given, it also finds how many of them are already stored as the newest messages of the session (a retry of a call whose
+/// model call failed, or a caller that resends the conversation): those are left out of the window and not stored again.
 /// </summary>
 internal static class HistoryWindow
 {
-    public static async Task<List<StoredChatMessage>> LoadAsync(
+    public static async Task<(List<StoredChatMessage> Window, int AlreadyStored)> LoadAsync(
         IChatSessionStore store,
         string userId,
         Guid sessionId,
         int maxMessages,
         int? maxCharacters,
-        IReadOnlySet<Guid>? exclude,
-        ISet<Guid>? excludedFound,
+        IReadOnlyList<Encoded> request,
         CancellationToken cancellationToken)
     {
+        maxMessages = Math.Max(maxMessages, 0);
+        var wanted = maxMessages + request.Count;
         var newestFirst = new List<StoredChatMessage>();
-        if (maxMessages <= 0)
+        if (wanted == 0)
         {
-            return newestFirst;
+            return (newestFirst, 0);
         }
 
+        long beyondRequest = 0;
+        var request0 = new ChatHistoryRequest { PageSize = Math.Min(wanted, ChatPersistenceLimits.MaxPageSize), Start = ChatHistoryStart.Newest };
+        var reading = true;
+        while (reading)
+        {
+            var page = await store.GetMessagesAsync(userId, sessionId, request0, cancellationToken).ConfigureAwait(false);
+            for (var i = page.Messages.Count - 1; i >= 0 && reading; i--)
+            {
+                newestFirst.Add(page.Messages[i]);
+                if (newestFirst.Count > request.Count && maxCharacters is { } budget)
+                {
+                    // The window starts at most request.Count messages back, so once what lies beyond them is over budget, older
+                    // messages can never be part of it.
+                    beyondRequest += Cost(page.Messages[i]);
+                    reading = beyondRequest <= budget;
+                }
+
+                reading &= newestFirst.Count < wanted;
+            }
+
+            if (!reading || !page.HasOlder || page.OlderCursor is null)
+            {
+                break;
+            }
+
+            request0 = request0 with { Cursor = page.OlderCursor };
+        }
+
+        var aligned = Align(newestFirst, request);
+        var window = new List<StoredChatMessage>(Math.Min(maxMessages, newestFirst.Count));
         long characters = 0;
-        var request = new ChatHistoryRequest
+        for (var i = aligned; i < newestFirst.Count && window.Count < maxMessages; i++)
         {
-            PageSize = Math.Min(maxMessages + (exclude?.Count ?? 0), ChatPersistenceLimits.MaxPageSize),
-            Start = ChatHistoryStart.Newest,
-        };
-        while (true)
-        {
-            var page = await store.GetMessagesAsync(userId, sessionId, request, cancellationToken).ConfigureAwait(false);
-            for (var i = page.Messages.Count - 1; i >= 0; i--)
+            if (maxCharacters is { } budget)
             {
-                var message = page.Messages[i];
-                if (exclude is not null && exclude.Contains(message.Id))
+                characters += Cost(newestFirst[i]);
+                if (characters > budget)
                 {
-                    excludedFound?.Add(message.Id);
-                    continue;
-                }
-
-                if (maxCharacters is { } budget)
-                {
-                    characters += Cost(message);
-                    if (characters > budget)
-                    {
-                        return Finish(newestFirst);
-                    }
-                }
-
-                newestFirst.Add(message);
-                if (newestFirst.Count >= maxMessages)
-                {
-                    return Finish(newestFirst);
+                    break;
                 }
             }
 
-            if (!page.HasOlder || page.OlderCursor is null)
-            {
-                return Finish(newestFirst);
-            }
-
-            request = request with { Cursor = page.OlderCursor };
+            window.Add(newestFirst[i]);
         }
-    }
 
-    /// <summary>What the message adds to a request: its text and its serialised contents (not the bookkeeping metadata).</summary>
-    private static long Cost(StoredChatMessage message) =>
-        message.Content.Length
-        + (message.Metadata.ValueKind == System.Text.Json.JsonValueKind.Object && message.Metadata.TryGetProperty(ChatMessageMetadataKeys.Message, out var meai)
-            ? meai.GetRawText().Length
-            : 0);
-
-    private static List<StoredChatMessage> Finish(List<StoredChatMessage> newestFirst)
-    {
-        newestFirst.Reverse();
+        window.Reverse();
 
         // A window must not start with tool results whose calls were cut off: model APIs reject them.
         var orphans = 0;
-        while (orphans < newestFirst.Count && newestFirst[orphans].Role == ChatMessageRole.Tool)
+        while (orphans < window.Count && window[orphans].Role == ChatMessageRole.Tool)
         {
             orphans++;
         }
 
-        newestFirst.RemoveRange(0, orphans);
-        return newestFirst;
+        window.RemoveRange(0, orphans);
+        return (window, aligned);
     }
+
+    /// <summary>The largest k such that the k newest stored messages are the first k messages of the request, in order.</summary>
+    private static int Align(List<StoredChatMessage> newestFirst, IReadOnlyList<Encoded> request)
+    {
+        for (var k = Math.Min(newestFirst.Count, request.Count); k > 0; k--)
+        {
+            var all = true;
+            for (var i = 0; i < k && all; i++)
+            {
+                // request[i] against the stored message k-1-i places from the newest.
+                all = Matches(newestFirst[k - 1 - i], request[i]);
+            }
+
+            if (all)
+            {
+                return k;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Whether a request message is the stored one: the stored id is its GUID message id (it was read from the store), or it
+    /// encodes to the same role, text and serialised message (ignoring message ids only one side has, and processing flags).
+    /// </summary>
+    private static bool Matches(StoredChatMessage stored, Encoded candidate)
+    {
+        var messageId = candidate.Original.MessageId;
+        if (Guid.TryParse(messageId, out var guid) && guid == stored.Id)
+        {
+            return true;
+        }
+
+        var encoded = candidate.Stored;
+        if (encoded.Role != stored.Role || !string.Equals(encoded.Content, stored.Content, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var left = Message(encoded.Metadata);
+        var right = Message(stored.Metadata);
+        if (left is null || right is null)
+        {
+            return left is null && right is null;
+        }
+
+        var leftId = left["messageId"];
+        var rightId = right["messageId"];
+        if (leftId is null || rightId is null)
+        {
+            _ = left.Remove("messageId");
+            _ = right.Remove("messageId");
+        }
+
+        IgnoreProcessingFlags(left);
+        IgnoreProcessingFlags(right);
+        return JsonNode.DeepEquals(left, right);
+    }
+
+    /// <summary>
+    /// Removes <c>informationalOnly</c> from function calls: <c>FunctionInvokingChatClient</c> sets it on a response's calls after they
+    /// ran, i.e. after this client stored the response, so it does not tell two messages apart.
+    /// </summary>
+    private static void IgnoreProcessingFlags(JsonObject message)
+    {
+        if (message["contents"] is JsonArray contents)
+        {
+            foreach (var item in contents)
+            {
+                if (item is JsonObject content)
+                {
+                    _ = content.Remove("informationalOnly");
+                }
+            }
+        }
+    }
+
+    private static JsonObject? Message(JsonElement? metadata) =>
+        metadata is { ValueKind: JsonValueKind.Object } meta
+        && meta.TryGetProperty(ChatMessageMetadataKeys.Message, out var envelope)
+        && envelope.ValueKind == JsonValueKind.Object
+        && envelope.TryGetProperty("message", out var message)
+        && message.ValueKind == JsonValueKind.Object
+            ? JsonObject.Create(message)
+            : null;
+
+    /// <summary>What the message adds to a request: its text and its serialised contents (not the bookkeeping metadata).</summary>
+    private static long Cost(StoredChatMessage message) =>
+        message.Content.Length
+        + (message.Metadata.ValueKind == JsonValueKind.Object && message.Metadata.TryGetProperty(ChatMessageMetadataKeys.Message, out var meai)
+            ? meai.GetRawText().Length
+            : 0);
 }

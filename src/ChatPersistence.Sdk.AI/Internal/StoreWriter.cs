@@ -4,39 +4,59 @@ using Microsoft.Extensions.AI;
 
 namespace ChatPersistence.Sdk.AI.Internal;
 
-/// <summary>Converts chat messages for a session (ids per <see cref="MessageIds.ForSession"/>) and appends them.</summary>
+/// <summary>
+/// Converts a turn's chat messages into new stored messages and appends them. Every message gets a new version 7 GUID: storage
+/// identity is the store's, and <see cref="ChatMessage.MessageId"/> (a provider's or the caller's) is kept as data, so a provider
+/// that repeats ids, or a caller that sends one message object twice, never collides with what is stored. The caller's objects
+/// are not changed.
+/// </summary>
 internal static class StoreWriter
 {
-    public static List<NewChatMessage> Convert(
+    public static List<Encoded> Convert(
         IReadOnlyList<ChatMessage> messages,
-        Guid sessionId,
         JsonSerializerOptions? serializerOptions,
+        StorageLimits limits,
+        bool cutLongText,
         Func<int, IEnumerable<KeyValuePair<string, JsonNode?>>?>? extraMetadata = null)
     {
-        var result = new List<NewChatMessage>(messages.Count);
-        var seen = new HashSet<Guid>();
+        var result = new List<Encoded>(messages.Count);
         for (var i = 0; i < messages.Count; i++)
         {
-            var id = MessageIds.ForSession(messages[i], sessionId);
-            if (!seen.Add(id))
-            {
-                // Two messages of one batch share a provider id: keep both, under distinct stable ids.
-                id = MessageIds.Derive(sessionId, messages[i].MessageId + "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                _ = seen.Add(id);
-            }
-
-            result.Add(MessageCodec.Encode(messages[i], id, serializerOptions, extraMetadata?.Invoke(i)));
+            var stored = StoredForm.Encode(messages[i], Guid.CreateVersion7(), serializerOptions, extraMetadata?.Invoke(i), limits, cutLongText);
+            result.Add(new Encoded(messages[i], stored));
         }
 
         return result;
     }
 
-    public static async Task AppendAsync(IChatSessionStore store, string userId, Guid sessionId, List<NewChatMessage> messages, CancellationToken cancellationToken)
+    public static async Task AppendAsync(IChatSessionStore store, string userId, Guid sessionId, IReadOnlyList<Encoded> messages, CancellationToken cancellationToken)
     {
         for (var start = 0; start < messages.Count; start += ChatPersistenceLimits.MaxBatchSize)
         {
             var count = Math.Min(ChatPersistenceLimits.MaxBatchSize, messages.Count - start);
-            _ = await store.AppendMessagesAsync(userId, sessionId, messages.GetRange(start, count), cancellationToken).ConfigureAwait(false);
+            var batch = new List<NewChatMessage>(count);
+            for (var i = start; i < start + count; i++)
+            {
+                batch.Add(messages[i].Stored);
+            }
+
+            _ = await store.AppendMessagesAsync(userId, sessionId, batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Throws before anything is sent when a message cannot be stored as it is (text over the store's content limit).</summary>
+    public static void EnsureStorable(IReadOnlyList<Encoded> messages, StorageLimits limits, string paramName)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(messages[i].Stored.Content);
+            if (bytes > limits.MaxContentBytes)
+            {
+                throw new ArgumentException(
+                    $"Request message {i} has {bytes} UTF-8 bytes of text; the store keeps at most {limits.MaxContentBytes} (ChatPersistenceOptions.MaxContentBytes). " +
+                    "Nothing was sent to the model and nothing was stored.",
+                    paramName);
+            }
         }
     }
 }

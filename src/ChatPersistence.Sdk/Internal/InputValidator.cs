@@ -117,7 +117,7 @@ internal static class InputValidator
                 throw new ArgumentException($"{where} has null content; use an empty string with metadata for content-less turns.", paramName);
             }
 
-            Text(message.Content, paramName, where + " content");
+            Text(message.Content, paramName, where + " content", allowNul: true);
             var contentBytes = Encoding.UTF8.GetByteCount(message.Content);
             if (contentBytes > options.MaxContentBytes)
             {
@@ -158,12 +158,12 @@ internal static class InputValidator
         return result;
     }
 
-    public static void Text(string value, string paramName, string what = "The value")
+    public static void Text(string value, string paramName, string what = "The value", bool allowNul = false)
     {
-        var index = value.AsSpan().IndexOf('\0');
+        var index = allowNul ? -1 : value.AsSpan().IndexOf('\0');
         if (index >= 0)
         {
-            throw new ArgumentException($"{what} contains U+0000 at index {index}; PostgreSQL cannot store it, so no store accepts it.", paramName);
+            throw new ArgumentException($"{what} contains U+0000 at index {index}; it is accepted in message content and metadata only.", paramName);
         }
 
         if (!IsWellFormed(value, out index))
@@ -207,7 +207,7 @@ internal static class InputValidator
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    Text(property.Name, paramName, what + " property name");
+                    Text(property.Name, paramName, what + " property name", allowNul: true);
                     if (!names.Add(property.Name))
                     {
                         throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
@@ -235,7 +235,7 @@ internal static class InputValidator
                     throw new ArgumentException($"{what} holds a string that is not valid Unicode.", paramName, ex);
                 }
 
-                Text(text, paramName, what + " string");
+                Text(text, paramName, what + " string", allowNul: true);
                 break;
         }
     }
