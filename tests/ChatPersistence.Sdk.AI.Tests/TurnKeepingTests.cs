@@ -13,12 +13,17 @@ namespace ChatPersistence.Sdk.AI.Tests;
 /// <summary>
 /// Issue 17: every turn the model answered is kept. Each script runs three ways — Agent Framework's own
 /// <see cref="InMemoryChatHistoryProvider"/> (the reference), a <see cref="ChatClientAgent"/> with the persistent provider, and the
-/// <c>UseChatPersistence()</c> decorator — over the in-memory store and a SQLite file, with a new host (a restart) before every
-/// turn. The stored history and every request the model received must be the reference's.
+/// <c>UseChatPersistence()</c> decorator — over the in-memory store, a SQLite file, PostgreSQL and Supabase (through the
+/// PostgREST-compatible test server, secret key), with a new host (a restart) before every turn. The stored history and every
+/// request the model received must be the reference's.
 /// </summary>
-public sealed class TurnKeepingTests : IDisposable
+public sealed class TurnKeepingTests : IDisposable, IAsyncLifetime
 {
-    private static readonly ChatConversationKey Key = new("alice", "wf-17");
+    // A UUID user id, as the PostgreSQL and Supabase stores require.
+    private static readonly ChatConversationKey Key = new("a11ce000-0000-4000-8000-000000000017", "wf-17");
+    private string? _database;
+    private ChatPersistence.Sdk.PostgresTesting.PostgresCluster? _cluster;
+    private ChatPersistence.Sdk.PostgrestTesting.PostgrestTestServer? _supabase;
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chat-turns-" + Guid.NewGuid().ToString("N"));
     private readonly InMemoryChatSessionStore _memory = new();
 
@@ -29,9 +34,21 @@ public sealed class TurnKeepingTests : IDisposable
         {
             data.Add(script, "memory");
             data.Add(script, "sqlite");
+            data.Add(script, "postgres");
+            data.Add(script, "supabase");
         }
 
         return data;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_supabase is not null)
+        {
+            await _supabase.DisposeAsync();
+        }
     }
 
     public void Dispose()
@@ -225,12 +242,41 @@ public sealed class TurnKeepingTests : IDisposable
         return new Run(Describe(model.Requests), [.. (await StoredAsync(store)).Select(m => Describe(m.ToChatMessage()))]);
     }
 
-    private ServiceProvider StartHost(string store, FakeChatClient model) =>
-        store == "memory" ? TestHost.Start(_ => _memory, model) : TestHost.Start(p => p.UseSqlite(Path.Combine(_folder, "chat.db")), model);
+    private ServiceProvider StartHost(string store, FakeChatClient model) => store switch
+    {
+        "memory" => TestHost.Start(_ => _memory, model),
+        "sqlite" => TestHost.Start(p => p.UseSqlite(Path.Combine(_folder, "chat.db")), model),
+        "postgres" => TestHost.Start(p => p.UsePostgres(PostgresAsync().GetAwaiter().GetResult()), model),
+        _ => TestHost.Start(p => p.UseSupabase(o => { o.Url = SupabaseAsync().GetAwaiter().GetResult().Url; o.SecretKey = _supabase!.SecretKey; }), model),
+    };
+
+    // A fresh database (Supabase-like, migrations applied) with the conversation's user, made once per test.
+    private async Task<string> PostgresAsync()
+    {
+        if (_database is null)
+        {
+            _cluster = await ChatPersistence.Sdk.PostgresTesting.PostgresCluster.GetAsync();
+            _database = await _cluster.CreateDatabaseAsync();
+            await using var db = Npgsql.NpgsqlDataSource.Create(_cluster.ConnectionString(_database));
+            await using var user = db.CreateCommand($"insert into auth.users (id) values ('{Key.UserId}')");
+            await user.ExecuteNonQueryAsync();
+        }
+
+        return _cluster!.ConnectionString(_database);
+    }
+
+    private async Task<ChatPersistence.Sdk.PostgrestTesting.PostgrestTestServer> SupabaseAsync() =>
+        _supabase ??= await ChatPersistence.Sdk.PostgrestTesting.PostgrestTestServer.StartAsync(new() { ConnectionString = await PostgresAsync() });
 
     private async Task<IReadOnlyList<StoredChatMessage>> StoredAsync(string store)
     {
-        IChatSessionStore durable = store == "memory" ? _memory : new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(_folder, "chat.db") });
+        IChatSessionStore durable = store switch
+        {
+            "memory" => _memory,
+            "sqlite" => new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(_folder, "chat.db") }),
+            "postgres" => new ChatPersistence.Sdk.Postgres.PostgresChatSessionStore(Npgsql.NpgsqlDataSource.Create(await PostgresAsync())),
+            _ => new ChatPersistence.Sdk.Supabase.SupabaseChatSessionStore(new HttpClient(), new ChatPersistence.Sdk.Supabase.SupabaseChatStoreOptions { Url = (await SupabaseAsync()).Url, SecretKey = _supabase!.SecretKey }),
+        };
         var session = await durable.GetOrCreateSessionAsync(Key.UserId, Key.WorkflowId);
         return (await durable.GetMessagesAsync(Key.UserId, session.Id, new ChatHistoryRequest { PageSize = 500 })).Messages;
     }

@@ -8,6 +8,14 @@
 //
 // api:     { history(workflowId, before, limit), clear(workflowId), search(query, workflowId), favorite(messageId, on) }
 // connect: (workflowId, { onOpen, onFrame, onClose }) => { send(frame) -> boolean, close() }
+//
+// A frontend that reads the same tables with supabase-js (createClient<Database>(url, publishableKey)) gets their types
+// from supabase/types/database.ts, generated from the migration and checked in CI:
+
+/** A stored message as `chat_messages` holds it (RLS shows a signed-in user only their own rows).
+ * @typedef {import("../../../supabase/types/database").Database["public"]["Tables"]["chat_messages"]["Row"]} ChatMessageRow */
+/** A session as `chat_sessions` holds it: one per (user, workflow).
+ * @typedef {import("../../../supabase/types/database").Database["public"]["Tables"]["chat_sessions"]["Row"]} ChatSessionRow */
 
 export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000 }) {
   const workflows = new Map();
