@@ -1,10 +1,7 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -38,13 +35,7 @@ public static class ChatServer
                 break;
         }
 
-        var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
-        var secret = string.IsNullOrEmpty(auth.JwtSecret) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(auth.JwtSecret);
-        builder.Services.AddSingleton(auth);
-        builder.Services.AddSingleton(new Hs256Tokens(secret, auth.Audience, string.IsNullOrEmpty(auth.Issuer) ? null : auth.Issuer));
-        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+        var devTokens = builder.AddChatAuthentication();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ChatExceptionHandler>();
         builder.Services.Configure<ChatSocketOptions>(configuration.GetSection("Chat"));
@@ -57,7 +48,10 @@ public static class ChatServer
                     configuration["Assistant:ApiKey"])
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
         builder.Services.AddSingleton<ChatSocketHandler>();
-        builder.Services.AddOpenApi();
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddOpenApi();
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -67,12 +61,15 @@ public static class ChatServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+        }
 
-        if (auth.DevTokensEnabled)
+        if (devTokens is not null)
         {
             ServerLog.DevTokensEnabled(app.Logger);
-            app.MapPost("/dev/token", (DevTokenRequest request, Hs256Tokens tokens) =>
+            app.MapPost("/dev/token", (DevTokenRequest request, IOptions<AuthOptions> auth) =>
             {
                 var name = request.Name?.Trim();
                 if (string.IsNullOrEmpty(name) || name.Length > 64)
@@ -80,12 +77,12 @@ public static class ChatServer
                     return Results.Problem(statusCode: 400, title: "Invalid name", detail: "name is required (1-64 characters).");
                 }
 
-                var user = Hs256Tokens.DevUserId(name);
-                return Results.Ok(new { token = tokens.Issue(user, name, TimeSpan.FromHours(12)), userId = user, name });
+                var user = DevTokenIssuer.UserId(name);
+                return Results.Ok(new { token = devTokens.Issue(user, name, auth.Value.Audience, TimeSpan.FromHours(12)), userId = user, name });
             }).WithSummary("Development only: a local access token for a user name.");
         }
 
-        app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = user.FindFirstValue(ClaimTypes.NameIdentifier), name = user.Identity?.Name }))
+        app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
             .RequireAuthorization();
         app.MapChatApi();
         app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context)).RequireAuthorization();

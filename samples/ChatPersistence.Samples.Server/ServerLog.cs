@@ -3,7 +3,7 @@ namespace ChatPersistence.Samples.Server;
 /// <summary>The server's source-generated log messages.</summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Development tokens are enabled (POST /dev/token): set Auth:JwtSecret to accept Supabase access tokens instead.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Development tokens are enabled (POST /dev/token, Development environment, no Auth configured): set Auth:SupabaseUrl and/or Auth:JwtSecret to accept Supabase access tokens instead.")]
     public static partial void DevTokensEnabled(ILogger logger);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A chat frame could not be handled")]

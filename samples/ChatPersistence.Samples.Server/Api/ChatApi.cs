@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.Export;
@@ -82,7 +83,7 @@ internal static class ChatApi
         }).WithSummary("Deletes a workflow's session and all its messages.");
     }
 
-    private static string User(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
+    private static string User(ClaimsPrincipal user) => ChatUser.Id(user);
 
     private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

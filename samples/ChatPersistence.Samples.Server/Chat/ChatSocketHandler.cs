@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Sdk;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -37,7 +37,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
-        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        var userId = ChatUser.Id(context.User);
         var cancellation = context.RequestAborted;
         var session = await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
