@@ -48,6 +48,7 @@ public static class ChatServer
                     configuration["Assistant:ApiKey"])
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
         builder.Services.AddSingleton<ChatSocketHandler>();
+        builder.Services.AddSingleton<LogThrottle>();
         if (builder.Environment.IsDevelopment())
         {
             builder.Services.AddOpenApi();

@@ -74,8 +74,7 @@ public sealed class AuthTests(SupabaseAuthFixture fixture) : IClassFixture<Supab
     {
         var user = Guid.NewGuid();
         var token = fixture.Es.Sign(TestKey.Claims(fixture.Jwks.Issuer, user));
-        var client = fixture.Factory.Server.CreateWebSocketClient();
-        using var socket = await client.ConnectAsync(new Uri(fixture.Factory.Server.BaseAddress, $"ws/chat?workflowId=wf-auth&access_token={token}"), CancellationToken.None);
+        using var socket = await ServerClient.ConnectAsync(fixture.Factory, token, "wf-auth");
         await ServerClient.ReceiveAsync(socket, "history");
         await ServerClient.SendAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "hello" });
         await ServerClient.ReceiveAsync(socket, "saved");
