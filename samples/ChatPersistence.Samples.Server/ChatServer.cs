@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
+using ChatPersistence.Samples.Server.Web;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,7 @@ public static class ChatServer
         }
 
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

@@ -32,6 +32,12 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
+        if (!OriginAllowed(context.Request))
+        {
+            await Results.Problem(statusCode: 403, title: "Origin not allowed", detail: "This WebSocket accepts pages of its own origin and of Chat:AllowedOrigins only.").ExecuteAsync(context);
+            return;
+        }
+
         var workflowId = context.Request.Query["workflowId"].ToString();
         if (string.IsNullOrWhiteSpace(workflowId) || workflowId.Length > ChatPersistenceLimits.MaxWorkflowIdLength)
         {
@@ -203,6 +209,20 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         }, Json);
         var reply = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.Assistant(text.ToString(), metadata) with { Id = replyId }, cancellation);
         await SendAsync(socket, new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
+    }
+
+    // Same origin by default: the Origin header's scheme://host[:port] must be this request's, or one configured.
+    private bool OriginAllowed(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return true;
+        }
+
+        var own = $"{request.Scheme}://{request.Host}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || options.Value.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 
     internal static Guid ReplyId(Guid questionId)
