@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
+using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Samples.Server.Web;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,11 @@ public static class ChatServer
                     configuration["Assistant:Model"] is { Length: > 0 } model ? model : "gpt-4o-mini",
                     configuration["Assistant:ApiKey"])
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
+        var limits = configuration.GetSection("Limits").Get<LimitsOptions>() ?? new LimitsOptions();
+        builder.Services.Configure<LimitsOptions>(configuration.GetSection("Limits"));
+        builder.Services.AddChatRateLimiting(limits);
+        builder.Services.AddSingleton<SendLimiter>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
         builder.Services.AddSingleton<LogThrottle>();
         if (builder.Environment.IsDevelopment())
@@ -64,6 +70,7 @@ public static class ChatServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();
@@ -86,9 +93,10 @@ public static class ChatServer
         }
 
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
-            .RequireAuthorization();
+            .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
-        app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context)).RequireAuthorization();
+        app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
+            .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
+using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.Export;
 using ChatPersistence.Sdk.Export.Pdf;
@@ -12,7 +13,7 @@ internal static class ChatApi
 {
     public static void MapChatApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Chat");
+        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy).WithTags("Chat");
 
         api.MapGet("/workflows/{workflowId}/messages", async (string workflowId, string? before, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
         {

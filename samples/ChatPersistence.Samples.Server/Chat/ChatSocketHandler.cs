@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ChatPersistence.Samples.Server.Auth;
+using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// assistant's reply (<c>assistant.delta</c>) and persists it with its metadata (<c>assistant.saved</c>). The protocol is
 /// documented in docs/server-sample.md. Frames are handled one at a time per connection.
 /// </summary>
-internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, LogThrottle throttle, ILogger<ChatSocketHandler> logger)
+internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -172,6 +173,12 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
 
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
+        if (limits.TryAcquire(userId, Encoding.UTF8.GetByteCount(content)) is { } refused)
+        {
+            await RefuseAsync(socket, refused.Code, refused.Message, id, null, cancellation);
+            return;
+        }
+
         var stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
         await SendAsync(socket, new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
 
