@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
@@ -48,17 +50,19 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
 
         var userId = ChatUser.Id(context.User);
         var cancellation = context.RequestAborted;
-        var session = await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
+        // Connecting reads only: the session is created by the first message sent, so opening sockets on made-up workflows writes nothing.
+        var found = await WorkflowSessions.FindAsync(store, userId, workflowId, cancellation);
+        var session = new StrongBox<ChatSession?>(found);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = 50 }, cancellation);
+        var page = found is null ? null : await store.GetMessagesAsync(userId, found.Id, new ChatHistoryRequest { PageSize = 50 }, cancellation);
         await SendAsync(socket, new
         {
             type = "history",
             workflowId,
-            sessionId = session.Id,
-            messages = page.Messages.Select(MessageDto.From),
-            hasOlder = page.HasOlder,
-            olderCursor = page.OlderCursor,
+            sessionId = found?.Id,
+            messages = page?.Messages.Select(MessageDto.From) ?? [],
+            hasOlder = page?.HasOlder ?? false,
+            olderCursor = page?.OlderCursor,
         }, cancellation);
 
         var buffer = new byte[options.Value.MaxFrameBytes];
@@ -73,7 +77,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                     return;
                 }
 
-                await HandleMessageAsync(socket, kind, buffer.AsMemory(0, length), tooLarge, userId, session, cancellation);
+                await HandleMessageAsync(socket, kind, buffer.AsMemory(0, length), tooLarge, userId, workflowId, session, cancellation);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -83,7 +87,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
     }
 
     // Any frame gets an answer and the socket stays open: whatever its JSON shape, a refusal is an error frame and one log line.
-    private async Task HandleMessageAsync(WebSocket socket, WebSocketMessageType kind, ReadOnlyMemory<byte> bytes, bool tooLarge, string userId, ChatSession session, CancellationToken cancellation)
+    private async Task HandleMessageAsync(WebSocket socket, WebSocketMessageType kind, ReadOnlyMemory<byte> bytes, bool tooLarge, string userId, string workflowId, StrongBox<ChatSession?> session, CancellationToken cancellation)
     {
         if (tooLarge)
         {
@@ -114,7 +118,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         var id = Guid.TryParse(frame.Id, out var parsed) && parsed != Guid.Empty ? parsed : (Guid?)null;
         try
         {
-            await HandleFrameAsync(socket, frame, id, userId, session, cancellation);
+            await HandleFrameAsync(socket, frame, id, userId, workflowId, session, cancellation);
         }
         catch (ArgumentException ex)
         {
@@ -157,7 +161,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
     private static string UserMessage(Exception ex) =>
         ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
 
-    private async Task HandleFrameAsync(WebSocket socket, ChatFrame frame, Guid? frameId, string userId, ChatSession session, CancellationToken cancellation)
+    private async Task HandleFrameAsync(WebSocket socket, ChatFrame frame, Guid? frameId, string userId, string workflowId, StrongBox<ChatSession?> sessionBox, CancellationToken cancellation)
     {
         switch (frame.Type)
         {
@@ -179,6 +183,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
+        var session = sessionBox.Value ??= await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
         var stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
         await SendAsync(socket, new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
 
