@@ -95,8 +95,9 @@ internal static class ChatApi
             var fileName = $"{Safe(workflowId)}.{extension}";
             if (textual is { } kind)
             {
-                // Written as it is read: a page of messages at a time goes to the response, never the whole file in memory.
-                return Results.Stream(body => store.ExportAsync(User(user), session.Id, kind, body, new ChatExportOptions { PageSize = 50 }, ct), contentType, fileName);
+                // Written as it is read: a page of messages at a time goes to the response, never the whole file in memory
+                // (10 a page: messages may be up to 1 MiB each).
+                return Results.Stream(body => store.ExportAsync(User(user), session.Id, kind, body, new ChatExportOptions { PageSize = 10 }, ct), contentType, fileName);
             }
 
             // PDFsharp builds the document in memory, so the PDF has a cap on the text it renders and a time limit; it stops
