@@ -12,6 +12,7 @@ namespace ChatPersistence.Samples.Console;
 internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, string userId, bool assumeYes, TextReader input, TextWriter output)
 {
     private const int PageSize = 20;
+    private readonly LineReader _lines = new(input);
     private readonly Dictionary<string, WorkflowView> _cache = new(StringComparer.Ordinal);
     private WorkflowView _current = null!;
 
@@ -25,10 +26,23 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
                 output.Write($"[{_current.Session.WorkflowId}] > ");
             }
 
-            var line = await input.ReadLineAsync(cancellationToken);
-            if (line is null)
+            if (await _lines.ReadLineAsync(cancellationToken) is not var (line, complete))
             {
                 break;
+            }
+
+            if (!complete)
+            {
+                // Ctrl-D on a half-typed line: the user did not press Enter, so nothing is sent.
+                output.WriteLine();
+                output.WriteLine($"! input ended before Enter: \"{Truncate(line, 40)}\" was not sent");
+                break;
+            }
+
+            if (line.Contains('\0', StringComparison.Ordinal))
+            {
+                output.WriteLine("! the line contains a NUL character (U+0000), which cannot be stored; nothing was sent");
+                continue;
             }
 
             try
@@ -47,7 +61,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
             }
             catch (ArgumentException ex)
             {
-                output.WriteLine($"! rejected: {FirstLine(ex.Message)} (nothing was saved)");
+                output.WriteLine($"! rejected: {UserMessage(ex)} (nothing was saved)");
             }
             catch (ChatPersistenceException ex)
             {
@@ -116,11 +130,17 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
             case "/workflow" when argument.Length > 0:
                 await SwitchAsync(argument, cancellationToken);
                 break;
+            case "/workflow":
+                output.WriteLine($"! usage: /workflow <id>   (switches to that workflow's chat; now: {_current.Session.WorkflowId})");
+                break;
             case "/older":
                 await OlderAsync(cancellationToken);
                 break;
             case "/search" when argument.Length > 0:
                 await SearchAsync(argument, cancellationToken);
+                break;
+            case "/search":
+                output.WriteLine("! usage: /search <words>   (searches all your workflows' messages)");
                 break;
             case "/fav" or "/unfav" when long.TryParse(argument.TrimStart('#'), out var sequence):
                 await FavoriteAsync(sequence, command == "/fav", cancellationToken);
@@ -138,7 +158,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
                 var sessions = await store.ListSessionsAsync(userId, null, cancellationToken);
                 foreach (var s in sessions.Items)
                 {
-                    output.WriteLine($"  {s.WorkflowId}{(s.Title is null ? string.Empty : $" \"{s.Title}\"")}: {s.MessageCount} message(s), last active {s.UpdatedAt.ToLocalTime():g}{(s.Id == _current.Session.Id ? "  (current)" : string.Empty)}");
+                    output.WriteLine($"  {s.WorkflowId}{(s.Title is null ? string.Empty : $" \"{s.Title}\"")}: {s.MessageCount} message(s), last active {s.UpdatedAt.ToLocalTime():yyyy-MM-ddTHH:mm:sszzz}{(s.Id == _current.Session.Id ? "  (current)" : string.Empty)}");
                 }
 
                 break;
@@ -261,11 +281,32 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
 
         var path = Path.GetFullPath(parts[1]);
         var options = new ChatExportOptions { TimeZone = TimeZoneInfo.Local };
-        await using var file = File.Create(path);
-        var count = format is { } textual
-            ? await store.ExportAsync(userId, _current.Session.Id, textual, file, options, cancellationToken)
-            : await store.ExportPdfAsync(userId, _current.Session.Id, file, options, cancellationToken);
-        output.WriteLine($"  exported {count} message(s) to {path}");
+        FileStream file;
+        try
+        {
+            file = File.Create(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            // A missing folder, a folder, a read-only place: say so and keep the session going.
+            var reason = ex switch
+            {
+                DirectoryNotFoundException => "the folder does not exist",
+                UnauthorizedAccessException when Directory.Exists(path) => "that is a folder; give a file name",
+                UnauthorizedAccessException => "permission denied",
+                _ => FirstLine(ex.Message),
+            };
+            output.WriteLine($"! cannot write {path}: {reason} (nothing exported)");
+            return;
+        }
+
+        await using (file)
+        {
+            var count = format is { } textual
+                ? await store.ExportAsync(userId, _current.Session.Id, textual, file, options, cancellationToken)
+                : await store.ExportPdfAsync(userId, _current.Session.Id, file, options, cancellationToken);
+            output.WriteLine($"  exported {count} message(s) to {path}");
+        }
     }
 
     private async Task ClearAsync(string argument, CancellationToken cancellationToken)
@@ -274,7 +315,7 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
         if (!confirmed && !System.Console.IsInputRedirected)
         {
             output.Write($"  clear every message of workflow {_current.Session.WorkflowId}? [y/N] ");
-            confirmed = (await input.ReadLineAsync(cancellationToken))?.Trim().ToLowerInvariant() is "y" or "yes";
+            confirmed = await _lines.ReadLineAsync(cancellationToken) is ({ } answer, true) && answer.Trim().ToLowerInvariant() is "y" or "yes";
         }
 
         if (!confirmed)
@@ -320,6 +361,10 @@ internal sealed class ChatApp(IChatSessionStore store, IChatClient assistant, st
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0];
+
+    // What a person reads: the first line, without .NET's " (Parameter 'name')" suffix.
+    private static string UserMessage(ArgumentException ex) =>
+        FirstLine(ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message);
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 }

@@ -17,8 +17,8 @@ internal sealed class OfflineAssistant : IChatClient
         var users = list.Where(m => m.Role == ChatRole.User).ToList();
         var last = users.LastOrDefault()?.Text ?? string.Empty;
         var reply = users.Count <= 1
-            ? $"[offline assistant] Hello! You said \"{Trim(last)}\". This is the first thing you told me in this workflow."
-            : $"[offline assistant] You said \"{Trim(last)}\". I remember {users.Count - 1} earlier message(s) of yours here; the first was \"{Trim(users[0].Text)}\".";
+            ? $"[offline assistant] Hello! You said \"{Trim(last)}\". The history I was given holds no earlier message of yours in this workflow."
+            : $"[offline assistant] You said \"{Trim(last)}\". The history I was given holds {users.Count - 1} earlier message(s) of yours here; the earliest is \"{Trim(users[0].Text)}\".";
         var input = list.Sum(m => Tokens(m.Text));
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
         {

@@ -1,10 +1,9 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
-using Microsoft.AspNetCore.Authentication;
+using ChatPersistence.Samples.Server.Limits;
+using ChatPersistence.Samples.Server.Web;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -38,13 +37,7 @@ public static class ChatServer
                 break;
         }
 
-        var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
-        var secret = string.IsNullOrEmpty(auth.JwtSecret) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(auth.JwtSecret);
-        builder.Services.AddSingleton(auth);
-        builder.Services.AddSingleton(new Hs256Tokens(secret, auth.Audience, string.IsNullOrEmpty(auth.Issuer) ? null : auth.Issuer));
-        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+        var devTokens = builder.AddChatAuthentication();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ChatExceptionHandler>();
         builder.Services.Configure<ChatSocketOptions>(configuration.GetSection("Chat"));
@@ -56,10 +49,20 @@ public static class ChatServer
                     configuration["Assistant:Model"] is { Length: > 0 } model ? model : "gpt-4o-mini",
                     configuration["Assistant:ApiKey"])
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
+        var limits = configuration.GetSection("Limits").Get<LimitsOptions>() ?? new LimitsOptions();
+        builder.Services.Configure<LimitsOptions>(configuration.GetSection("Limits"));
+        builder.Services.AddChatRateLimiting(limits);
+        builder.Services.AddSingleton<SendLimiter>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<LogThrottle>();
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddOpenApi();
+        }
 
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -67,12 +70,16 @@ public static class ChatServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapOpenApi();
+        app.UseRateLimiter();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+        }
 
-        if (auth.DevTokensEnabled)
+        if (devTokens is not null)
         {
             ServerLog.DevTokensEnabled(app.Logger);
-            app.MapPost("/dev/token", (DevTokenRequest request, Hs256Tokens tokens) =>
+            app.MapPost("/dev/token", (DevTokenRequest request, IOptions<AuthOptions> auth) =>
             {
                 var name = request.Name?.Trim();
                 if (string.IsNullOrEmpty(name) || name.Length > 64)
@@ -80,15 +87,16 @@ public static class ChatServer
                     return Results.Problem(statusCode: 400, title: "Invalid name", detail: "name is required (1-64 characters).");
                 }
 
-                var user = Hs256Tokens.DevUserId(name);
-                return Results.Ok(new { token = tokens.Issue(user, name, TimeSpan.FromHours(12)), userId = user, name });
+                var user = DevTokenIssuer.UserId(name);
+                return Results.Ok(new { token = devTokens.Issue(user, name, auth.Value.Audience, TimeSpan.FromHours(12)), userId = user, name });
             }).WithSummary("Development only: a local access token for a user name.");
         }
 
-        app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = user.FindFirstValue(ClaimTypes.NameIdentifier), name = user.Identity?.Name }))
-            .RequireAuthorization();
+        app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
+            .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
-        app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context)).RequireAuthorization();
+        app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
+            .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;
     }
 }

@@ -1,11 +1,11 @@
 namespace ChatPersistence.Samples.Server;
 
-/// <summary>The server's source-generated log messages.</summary>
+/// <summary>The server's source-generated log messages (one line each: no message content, no token, no stack trace).</summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Development tokens are enabled (POST /dev/token): set Auth:JwtSecret to accept Supabase access tokens instead.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Development tokens are enabled (POST /dev/token, Development environment, no Auth configured): set Auth:SupabaseUrl and/or Auth:JwtSecret to accept Supabase access tokens instead.")]
     public static partial void DevTokensEnabled(ILogger logger);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A chat frame could not be handled")]
-    public static partial void FrameFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A chat frame was refused: {Code} ({ErrorType}: {Reason}); {Suppressed} similar line(s) suppressed before this one")]
+    public static partial void FrameFailed(ILogger logger, string code, string errorType, string reason, long suppressed);
 }

@@ -54,7 +54,7 @@ public static class ChatPdfExporter
         document.Info.Title = title;
         document.Info.Creator = "ChatPersistence.Sdk";
         long count = 0;
-        using (var layout = new PdfLayout(document))
+        using (var layout = new PdfLayout(document, cancellationToken))
         {
             layout.Title(title);
             layout.Field("Workflow", session.WorkflowId);

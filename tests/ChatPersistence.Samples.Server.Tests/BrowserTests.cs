@@ -32,7 +32,7 @@ public sealed class BrowserTests : IAsyncLifetime, IDisposable
         }
 
         Directory.CreateDirectory(_folder);
-        _app = ChatServer.Build(["--urls", "http://127.0.0.1:0", "--ChatPersistence:Sqlite:Path", Path.Combine(_folder, "chat.db"), "--Chat:OfflineWordDelay", "00:00:00.005"],
+        _app = ChatServer.Build(["--environment", "Development", "--urls", "http://127.0.0.1:0", "--ChatPersistence:Sqlite:Path", Path.Combine(_folder, "chat.db"), "--Chat:OfflineWordDelay", "00:00:00.005"],
             builder => builder.WebHost.UseContentRoot(AppContext.BaseDirectory).UseWebRoot(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
         await _app.StartAsync();
         _url = _app.Urls.First();
@@ -110,6 +110,28 @@ public sealed class BrowserTests : IAsyncLifetime, IDisposable
         _driver.FindElements(By.CssSelector(".message")).Should().BeEmpty();
         Choose("invoices");
         WaitFor(() => Message("Fatura 42") is not null);
+    }
+
+    [Fact]
+    public void The_page_runs_under_its_content_security_policy_and_a_page_of_another_origin_cannot_open_the_socket()
+    {
+        _driver.Navigate().GoToUrl($"{_url}/?user=origin-user&workflow=onboarding");
+        WaitFor(() => _driver.FindElement(By.Id("connection")).GetAttribute("data-connected") == "true");
+        var js = (IJavaScriptExecutor)_driver;
+
+        // The CSP forbids inline script: the page works without it, and an injected inline script does not run.
+        js.ExecuteScript("const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.head.append(s);");
+        js.ExecuteScript("return window.inlineRan === true").Should().Be(false);
+        js.ExecuteScript("return document.querySelector('link[rel=icon]').href").Should().Be($"{_url}/favicon.svg");
+
+        // The same server under another origin (localhost vs 127.0.0.1): the browser sends Origin, the server refuses.
+        var token = (string?)js.ExecuteScript("return sessionStorage.getItem('chat-token')");
+        var port = new Uri(_url).Port;
+        js.ExecuteScript(
+            "window.crossOrigin = 'pending'; const ws = new WebSocket(arguments[0]); ws.onopen = () => window.crossOrigin = 'open'; ws.onerror = () => window.crossOrigin = 'refused';",
+            $"ws://localhost:{port}/ws/chat?workflowId=onboarding&access_token={token}");
+        WaitFor(() => (string?)js.ExecuteScript("return window.crossOrigin") != "pending");
+        js.ExecuteScript("return window.crossOrigin").Should().Be("refused");
     }
 
     private void Send(string text)

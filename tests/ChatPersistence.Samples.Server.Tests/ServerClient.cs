@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ChatPersistence.Samples.Server.Tests;
 
 /// <summary>Helpers: dev tokens, authenticated HTTP, a real WebSocket client over the test server.</summary>
 public static class ServerClient
 {
-    public static async Task<(string Token, Guid UserId)> TokenAsync(ServerFactory factory, string name)
+    public static async Task<(string Token, Guid UserId)> TokenAsync(WebApplicationFactory<Program> factory, string name)
     {
         using var http = factory.CreateClient();
         var response = await http.PostAsJsonAsync("/dev/token", new { name });
@@ -18,14 +19,14 @@ public static class ServerClient
         return (body["token"]!.GetValue<string>(), Guid.Parse(body["userId"]!.GetValue<string>()));
     }
 
-    public static HttpClient Http(ServerFactory factory, string token)
+    public static HttpClient Http(WebApplicationFactory<Program> factory, string token)
     {
         var http = factory.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
 
-    public static async Task<WebSocket> ConnectAsync(ServerFactory factory, string token, string workflowId)
+    public static async Task<WebSocket> ConnectAsync(WebApplicationFactory<Program> factory, string token, string workflowId)
     {
         var client = factory.Server.CreateWebSocketClient();
         return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, $"ws/chat?workflowId={Uri.EscapeDataString(workflowId)}&access_token={token}"), CancellationToken.None);

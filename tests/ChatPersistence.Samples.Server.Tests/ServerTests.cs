@@ -33,11 +33,11 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
         using var socket = await ServerClient.ConnectAsync(_factory, token, "wf-round");
         var history = await ServerClient.ReceiveAsync(socket, "history");
         history["messages"]!.AsArray().Should().BeEmpty();
-        var sessionId = Guid.Parse(history["sessionId"]!.GetValue<string>());
 
         var id = Guid.NewGuid();
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "Olá, <b>servidor</b>!" });
         var saved = await ServerClient.ReceiveAsync(socket, "saved");
+        var sessionId = (await _factory.Store.ListSessionsAsync(user.ToString())).Items.Single(s => s.WorkflowId == "wf-round").Id;
 
         saved["id"]!.GetValue<Guid>().Should().Be(id);
         var stored = await _factory.Store.GetMessagesAsync(user.ToString(), sessionId);
@@ -67,11 +67,12 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
     {
         var (token, user) = await ServerClient.TokenAsync(_factory, "retry");
         using var socket = await ServerClient.ConnectAsync(_factory, token, "wf-retry");
-        var sessionId = Guid.Parse((await ServerClient.ReceiveAsync(socket, "history"))["sessionId"]!.GetValue<string>());
+        await ServerClient.ReceiveAsync(socket, "history");
         var id = Guid.NewGuid();
 
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var first = await ServerClient.ReceiveAsync(socket, "saved");
+        var sessionId = (await _factory.Store.ListSessionsAsync(user.ToString())).Items.Single(s => s.WorkflowId == "wf-retry").Id;
         await ServerClient.ReceiveAsync(socket, "assistant.saved");
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var second = await ServerClient.ReceiveAsync(socket, "saved");

@@ -1,8 +1,11 @@
 using System.Security.Claims;
+using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
+using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.Export;
 using ChatPersistence.Sdk.Export.Pdf;
+using Microsoft.Extensions.Options;
 
 namespace ChatPersistence.Samples.Server.Api;
 
@@ -11,14 +14,26 @@ internal static class ChatApi
 {
     public static void MapChatApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Chat");
+        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy).WithTags("Chat");
 
-        api.MapGet("/workflows/{workflowId}/messages", async (string workflowId, string? before, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
+        api.MapGet("/workflows/{workflowId}/messages", async (string workflowId, string? before, int? limit, ClaimsPrincipal user, IChatSessionStore store, HttpContext http, CancellationToken ct) =>
         {
-            var session = await store.GetOrCreateSessionAsync(User(user), workflowId, workflowId, ct);
-            var page = await store.GetMessagesAsync(User(user), session.Id, new ChatHistoryRequest { Cursor = before, PageSize = limit ?? 50 }, ct);
-            return Results.Ok(new { sessionId = session.Id, workflowId, messages = page.Messages.Select(MessageDto.From), hasOlder = page.HasOlder, olderCursor = page.OlderCursor });
-        }).WithSummary("A page of a workflow's history, oldest first; pass olderCursor as before= for the previous page.");
+            workflowId = WorkflowSessions.WorkflowId(http, workflowId);
+            var request = new ChatHistoryRequest { Cursor = before, PageSize = limit ?? 50 };
+            if (await WorkflowSessions.FindAsync(store, User(user), workflowId, ct) is not { } session)
+            {
+                // An unknown workflow reads as empty and nothing is written (the session is made by the first message).
+                if (request.PageSize is < 1 or > ChatPersistenceLimits.MaxPageSize)
+                {
+                    throw new ArgumentException($"limit must be 1 to {ChatPersistenceLimits.MaxPageSize}.");
+                }
+
+                return Results.Ok(new { sessionId = (Guid?)null, workflowId, messages = Array.Empty<MessageDto>(), hasOlder = false, olderCursor = (string?)null });
+            }
+
+            var page = await store.GetMessagesAsync(User(user), session.Id, request, ct);
+            return Results.Ok(new { sessionId = (Guid?)session.Id, workflowId, messages = page.Messages.Select(MessageDto.From), hasOlder = page.HasOlder, olderCursor = page.OlderCursor });
+        }).WithSummary("A page of a workflow's history, oldest first; pass olderCursor as before= for the previous page. An unknown workflow is empty.");
 
         api.MapGet("/sessions", async (string? cursor, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
         {
@@ -28,7 +43,22 @@ internal static class ChatApi
 
         api.MapGet("/search", async (string q, string? workflowId, string? cursor, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
         {
-            Guid? sessionId = workflowId is { Length: > 0 } ? (await store.GetOrCreateSessionAsync(User(user), workflowId, workflowId, ct)).Id : null;
+            Guid? sessionId = null;
+            if (workflowId is { Length: > 0 })
+            {
+                if (await WorkflowSessions.FindAsync(store, User(user), workflowId, ct) is not { } session)
+                {
+                    if (string.IsNullOrWhiteSpace(q) || q.Length > ChatPersistenceLimits.MaxSearchQueryLength)
+                    {
+                        throw new ArgumentException($"q must be 1 to {ChatPersistenceLimits.MaxSearchQueryLength} characters.");
+                    }
+
+                    return Results.Ok(new { items = Array.Empty<object>(), nextCursor = (string?)null });
+                }
+
+                sessionId = session.Id;
+            }
+
             var page = await store.SearchAsync(User(user), new ChatSearchRequest(q) { SessionId = sessionId, Cursor = cursor, PageSize = limit ?? 20 }, ct);
             return Results.Ok(new
             {
@@ -49,40 +79,61 @@ internal static class ChatApi
             return Results.Ok(new { items = page.Items.Select(MessageDto.From), nextCursor = page.NextCursor });
         }).WithSummary("The user's favourite messages, newest first.");
 
-        api.MapGet("/workflows/{workflowId}/export/{format}", async (string workflowId, string format, ClaimsPrincipal user, IChatSessionStore store, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/workflows/{workflowId}/export/{format}", async (string workflowId, string format, ClaimsPrincipal user, IChatSessionStore store, IOptions<LimitsOptions> limits, HttpContext http, CancellationToken ct) =>
         {
+            workflowId = WorkflowSessions.WorkflowId(http, workflowId);
             var (contentType, extension, textual) = format.ToLowerInvariant() switch
             {
                 "txt" => ("text/plain; charset=utf-8", "txt", (ChatExportFormat?)ChatExportFormat.Text),
                 "md" => ("text/markdown; charset=utf-8", "md", ChatExportFormat.Markdown),
-                "json" => ("application/json", "json", ChatExportFormat.Json),
+                "json" => ("application/json; charset=utf-8", "json", ChatExportFormat.Json),
                 "pdf" => ("application/pdf", "pdf", null),
                 _ => throw new ArgumentException("format must be txt, md, json or pdf."),
             };
-            var session = await store.GetOrCreateSessionAsync(User(user), workflowId, workflowId, ct);
-            var buffer = new MemoryStream();
-            var options = new ChatExportOptions();
-            _ = textual is { } kind
-                ? await store.ExportAsync(User(user), session.Id, kind, buffer, options, ct)
-                : await store.ExportPdfAsync(User(user), session.Id, buffer, options, ct);
-            buffer.Position = 0;
-            return Results.File(buffer, contentType, $"{Safe(workflowId)}.{extension}");
-        }).WithSummary("Downloads the workflow's history as txt, md, json or pdf.");
+            var session = await WorkflowSessions.FindAsync(store, User(user), workflowId, ct)
+                ?? throw new ChatNotFoundException($"There is no chat for workflow '{workflowId}' yet: nothing to export.");
+            var fileName = $"{Safe(workflowId)}.{extension}";
+            if (textual is { } kind)
+            {
+                // Written as it is read: a page of messages at a time goes to the response, never the whole file in memory
+                // (10 a page: messages may be up to 1 MiB each).
+                return Results.Stream(body => store.ExportAsync(User(user), session.Id, kind, body, new ChatExportOptions { PageSize = 10 }, ct), contentType, fileName);
+            }
 
-        api.MapDelete("/workflows/{workflowId}/messages", async (string workflowId, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
+            // PDFsharp builds the document in memory, so the PDF has a cap on the text it renders and a time limit; it stops
+            // when the client leaves. The finished file is then copied to the response.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(limits.Value.PdfExportTimeout);
+            var pdf = new MemoryStream();
+            try
+            {
+                await new CappedExportStore(store, limits.Value.MaxPdfExportBytes).ExportPdfAsync(User(user), session.Id, pdf, new ChatExportOptions { PageSize = 20 }, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The PDF export took longer than {limits.Value.PdfExportTimeout.TotalSeconds:0.#} s and was stopped. Export as txt, md or json, which stream.");
+            }
+
+            pdf.Position = 0;
+            return Results.File(pdf, contentType, fileName);
+        }).WithSummary("Downloads the workflow's history as txt, md or json (streamed) or pdf (size-capped).");
+
+        api.MapDelete("/workflows/{workflowId}/messages", async (string workflowId, ClaimsPrincipal user, IChatSessionStore store, HttpContext http, CancellationToken ct) =>
         {
-            var session = await store.GetOrCreateSessionAsync(User(user), workflowId, workflowId, ct);
-            return Results.Ok(new { deleted = await store.ClearSessionAsync(User(user), session.Id, ct) });
+            workflowId = WorkflowSessions.WorkflowId(http, workflowId);
+            var session = await WorkflowSessions.FindAsync(store, User(user), workflowId, ct);
+            return Results.Ok(new { deleted = session is null ? 0 : await store.ClearSessionAsync(User(user), session.Id, ct) });
         }).WithSummary("Clears a workflow's chat (the session stays).");
 
-        api.MapDelete("/workflows/{workflowId}", async (string workflowId, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
+        api.MapDelete("/workflows/{workflowId}", async (string workflowId, ClaimsPrincipal user, IChatSessionStore store, HttpContext http, CancellationToken ct) =>
         {
-            var session = await store.GetOrCreateSessionAsync(User(user), workflowId, workflowId, ct);
-            return await store.DeleteSessionAsync(User(user), session.Id, ct) ? Results.NoContent() : Results.NotFound();
+            workflowId = WorkflowSessions.WorkflowId(http, workflowId);
+            var session = await WorkflowSessions.FindAsync(store, User(user), workflowId, ct);
+            return session is not null && await store.DeleteSessionAsync(User(user), session.Id, ct) ? Results.NoContent() : Results.NotFound();
         }).WithSummary("Deletes a workflow's session and all its messages.");
     }
 
-    private static string User(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
+    private static string User(ClaimsPrincipal user) => ChatUser.Id(user);
 
     private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

@@ -12,6 +12,8 @@ internal sealed class ChatExceptionHandler(IProblemDetailsService problems) : IE
         var (status, title) = exception switch
         {
             ArgumentException => (StatusCodes.Status400BadRequest, "Invalid request"),
+            ExportTooLargeException => (StatusCodes.Status422UnprocessableEntity, "Export too large"),
+            TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Export timed out"),
             ChatNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
             ChatConflictException => (StatusCodes.Status409Conflict, "Conflict"),
             ChatAccessDeniedException => (StatusCodes.Status403Forbidden, "Forbidden"),
@@ -32,7 +34,7 @@ internal sealed class ChatExceptionHandler(IProblemDetailsService problems) : IE
             {
                 Status = status,
                 Title = title,
-                Detail = exception.Message,
+                Detail = exception is ArgumentException { ParamName: { } name } ? exception.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : exception.Message,
                 Type = $"https://httpstatuses.io/{status}",
             },
         });

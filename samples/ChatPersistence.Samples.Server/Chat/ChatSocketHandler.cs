@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Security.Claims;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using ChatPersistence.Samples.Server.Api;
+using ChatPersistence.Samples.Server.Auth;
+using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -18,15 +20,24 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// assistant's reply (<c>assistant.delta</c>) and persists it with its metadata (<c>assistant.saved</c>). The protocol is
 /// documented in docs/server-sample.md. Frames are handled one at a time per connection.
 /// </summary>
-internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, ILogger<ChatSocketHandler> logger)
+internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Strict reading of client frames: duplicate keys are refused (not last-wins), a wrong JSON type is an error.
+    private static readonly JsonSerializerOptions FrameJson = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
     public async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.Problem(statusCode: 400, title: "WebSocket required", detail: "Connect with a WebSocket to /ws/chat?workflowId=<id>.").ExecuteAsync(context);
+            return;
+        }
+
+        if (!OriginAllowed(context.Request))
+        {
+            await Results.Problem(statusCode: 403, title: "Origin not allowed", detail: "This WebSocket accepts pages of its own origin and of Chat:AllowedOrigins only.").ExecuteAsync(context);
             return;
         }
 
@@ -37,76 +48,122 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
-        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        var userId = ChatUser.Id(context.User);
         var cancellation = context.RequestAborted;
-        var session = await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
+        // Connecting reads only: the session is created by the first message sent, so opening sockets on made-up workflows writes nothing.
+        var found = await WorkflowSessions.FindAsync(store, userId, workflowId, cancellation);
+        var session = new StrongBox<ChatSession?>(found);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = 50 }, cancellation);
+        var page = found is null ? null : await store.GetMessagesAsync(userId, found.Id, new ChatHistoryRequest { PageSize = 50 }, cancellation);
         await SendAsync(socket, new
         {
             type = "history",
             workflowId,
-            sessionId = session.Id,
-            messages = page.Messages.Select(MessageDto.From),
-            hasOlder = page.HasOlder,
-            olderCursor = page.OlderCursor,
+            sessionId = found?.Id,
+            messages = page?.Messages.Select(MessageDto.From) ?? [],
+            hasOlder = page?.HasOlder ?? false,
+            olderCursor = page?.OlderCursor,
         }, cancellation);
 
         var buffer = new byte[options.Value.MaxFrameBytes];
-        while (socket.State == WebSocketState.Open && !cancellation.IsCancellationRequested)
+        try
         {
-            var (kind, length, tooLarge) = await ReceiveAsync(socket, buffer, cancellation);
-            if (kind == WebSocketMessageType.Close)
+            while (socket.State == WebSocketState.Open && !cancellation.IsCancellationRequested)
             {
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                return;
-            }
+                var (kind, length, tooLarge) = await ReceiveAsync(socket, buffer, cancellation);
+                if (kind == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
 
-            if (tooLarge)
-            {
-                await ErrorAsync(socket, "too_large", $"Frames are limited to {options.Value.MaxFrameBytes} bytes.", null, cancellation);
-                continue;
+                await HandleMessageAsync(socket, kind, buffer.AsMemory(0, length), tooLarge, userId, workflowId, session, cancellation);
             }
-
-            JsonObject? frame;
-            try
-            {
-                frame = JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-                frame = null;
-            }
-
-            if (frame is null)
-            {
-                await ErrorAsync(socket, "bad_json", "A frame must be one JSON object.", null, cancellation);
-                continue;
-            }
-
-            try
-            {
-                await HandleFrameAsync(socket, frame, userId, session, cancellation);
-            }
-            catch (ArgumentException ex)
-            {
-                await ErrorAsync(socket, "invalid", ex.Message, Id(frame), cancellation);
-            }
-            catch (ChatConflictException ex)
-            {
-                await ErrorAsync(socket, "conflict", ex.Message, Id(frame), cancellation);
-            }
-            catch (ChatPersistenceException ex)
-            {
-                ServerLog.FrameFailed(logger, ex);
-                await ErrorAsync(socket, ex.IsTransient ? "unavailable" : "failed", "The message could not be saved; retry it.", Id(frame), cancellation);
-            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away (or the server is stopping): nothing to answer, nothing worth a stack trace.
         }
     }
 
-    private async Task HandleFrameAsync(WebSocket socket, JsonObject frame, string userId, ChatSession session, CancellationToken cancellation)
+    // Any frame gets an answer and the socket stays open: whatever its JSON shape, a refusal is an error frame and one log line.
+    private async Task HandleMessageAsync(WebSocket socket, WebSocketMessageType kind, ReadOnlyMemory<byte> bytes, bool tooLarge, string userId, string workflowId, StrongBox<ChatSession?> session, CancellationToken cancellation)
     {
-        switch (frame["type"]?.GetValue<string>())
+        if (tooLarge)
+        {
+            await RefuseAsync(socket, "too_large", $"Frames are limited to {options.Value.MaxFrameBytes} bytes.", null, null, cancellation);
+            return;
+        }
+
+        ChatFrame? frame = null;
+        Exception? parseError = null;
+        if (kind == WebSocketMessageType.Text)
+        {
+            try
+            {
+                frame = JsonSerializer.Deserialize<ChatFrame>(bytes.Span, FrameJson);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or NotSupportedException or DecoderFallbackException)
+            {
+                parseError = ex;
+            }
+        }
+
+        if (frame is null)
+        {
+            await RefuseAsync(socket, "bad_json", """A frame is one JSON text object: {"type":"send","id":"<uuid>","content":"<text>"} or {"type":"ping"}.""", null, parseError, cancellation);
+            return;
+        }
+
+        var id = Guid.TryParse(frame.Id, out var parsed) && parsed != Guid.Empty ? parsed : (Guid?)null;
+        try
+        {
+            await HandleFrameAsync(socket, frame, id, userId, workflowId, session, cancellation);
+        }
+        catch (ArgumentException ex)
+        {
+            await RefuseAsync(socket, "invalid", UserMessage(ex), id, ex, cancellation);
+        }
+        catch (ChatConflictException ex)
+        {
+            await RefuseAsync(socket, "conflict", ex.Message, id, ex, cancellation);
+        }
+        catch (ChatPersistenceException ex)
+        {
+            await RefuseAsync(socket, ex.IsTransient ? "unavailable" : "failed", "The message could not be saved; retry it.", id, ex, cancellation);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
+        {
+            await RefuseAsync(socket, "failed", "The frame could not be handled.", id, ex, cancellation);
+        }
+    }
+
+    private async Task RefuseAsync(WebSocket socket, string code, string message, Guid? id, Exception? cause, CancellationToken cancellation)
+    {
+        if (throttle.TryAcquire(out var suppressed))
+        {
+            ServerLog.FrameFailed(logger, code, cause?.GetType().Name ?? "none", Reason(cause), suppressed);
+        }
+
+        await ErrorAsync(socket, code, message, id, cancellation);
+    }
+
+    // The first line of the exception's message, without the parameter name, short: never the content, never a stack trace.
+    private static string Reason(Exception? cause)
+    {
+        var text = cause is null ? "-" : UserMessage(cause);
+        var line = text.AsSpan();
+        var end = line.IndexOfAny('\r', '\n');
+        line = end >= 0 ? line[..end] : line;
+        return line.Length > 160 ? string.Concat(line[..157], "...") : line.ToString();
+    }
+
+    private static string UserMessage(Exception ex) =>
+        ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+
+    private async Task HandleFrameAsync(WebSocket socket, ChatFrame frame, Guid? frameId, string userId, string workflowId, StrongBox<ChatSession?> sessionBox, CancellationToken cancellation)
+    {
+        switch (frame.Type)
         {
             case "ping":
                 await SendAsync(socket, new { type = "pong" }, cancellation);
@@ -114,12 +171,19 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             case "send":
                 break;
             default:
-                await ErrorAsync(socket, "unknown_type", "Frame types: send, ping.", Id(frame), cancellation);
+                await RefuseAsync(socket, "unknown_type", "Frame types: send, ping.", frameId, null, cancellation);
                 return;
         }
 
-        var id = Id(frame) ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
-        var content = frame["content"]?.GetValue<string>() ?? throw new ArgumentException("send needs content.");
+        var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
+        var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
+        if (limits.TryAcquire(userId, Encoding.UTF8.GetByteCount(content)) is { } refused)
+        {
+            await RefuseAsync(socket, refused.Code, refused.Message, id, null, cancellation);
+            return;
+        }
+
+        var session = sessionBox.Value ??= await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
         var stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
         await SendAsync(socket, new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
 
@@ -159,6 +223,20 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         await SendAsync(socket, new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
     }
 
+    // Same origin by default: the Origin header's scheme://host[:port] must be this request's, or one configured.
+    private bool OriginAllowed(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return true;
+        }
+
+        var own = $"{request.Scheme}://{request.Host}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || options.Value.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+    }
+
     internal static Guid ReplyId(Guid questionId)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes("reply:" + questionId.ToString("N")));
@@ -166,9 +244,6 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
-
-    private static Guid? Id(JsonObject frame) =>
-        frame["id"] is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id) && id != Guid.Empty ? id : null;
 
     // Reads one message into `buffer`; a message longer than the buffer is read to its end and discarded (the socket survives).
     private static async Task<(WebSocketMessageType Kind, int Length, bool TooLarge)> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken cancellation)

@@ -29,8 +29,8 @@ internal sealed class StreamingOfflineAssistant(TimeSpan delayPerWord) : IChatCl
         var questions = list.Where(m => m.Role == ChatRole.User).Select(m => m.Text).ToList();
         var last = questions.LastOrDefault() ?? string.Empty;
         var reply = questions.Count <= 1
-            ? $"(offline assistant) You wrote: “{Short(last)}”. That is the first message of this workflow."
-            : $"(offline assistant) You wrote: “{Short(last)}”. This workflow has {questions.Count - 1} earlier message(s) from you; the first was “{Short(questions[0])}”.";
+            ? $"(offline assistant) You wrote: “{Short(last)}”. The history I was given holds no earlier message of yours in this workflow."
+            : $"(offline assistant) You wrote: “{Short(last)}”. The history I was given holds {questions.Count - 1} earlier message(s) from you; the earliest is “{Short(questions[0])}”.";
         var words = reply.Split(' ');
         for (var i = 0; i < words.Length; i++)
         {

@@ -13,6 +13,8 @@ async function signIn(name) {
 }
 
 async function start() {
+  // A stored token may be from an earlier run (development tokens die with the server process): check it first.
+  if (token && (await fetch("/api/me", { headers: { Authorization: `Bearer ${token}` } })).status === 401) token = null;
   if (!token) {
     const name = new URLSearchParams(location.search).get("user") || "demo";
     await signIn(name);

@@ -21,10 +21,12 @@ internal sealed class PdfLayout : IDisposable
     private readonly XFont _small = new(ChatPdfFontResolver.SansFamily, 8, XFontStyleEx.Regular);
     private readonly XFont _title = new(ChatPdfFontResolver.SansFamily, 16, XFontStyleEx.Bold);
     private readonly XFont _mono = new(ChatPdfFontResolver.MonoFamily, 9, XFontStyleEx.Regular);
+    private readonly CancellationToken _cancellation;
     private XGraphics? _graphics;
     private double _y;
 
-    public PdfLayout(PdfDocument document) => _document = document;
+    /// <summary>Lays out into <paramref name="document"/>; <paramref name="cancellation"/> is checked per line and per word measured, so a long message stops promptly.</summary>
+    public PdfLayout(PdfDocument document, CancellationToken cancellation = default) => (_document, _cancellation) = (document, cancellation);
 
     public int Pages => _document.PageCount;
 
@@ -160,6 +162,7 @@ internal sealed class PdfLayout : IDisposable
 
     private void Line(string text, XFont font, XBrush brush, double indent)
     {
+        _cancellation.ThrowIfCancellationRequested();
         var height = font.GetHeight() * 1.25;
         EnsureRoom(height);
         if (text.Length > 0)
@@ -237,5 +240,9 @@ internal sealed class PdfLayout : IDisposable
         return lines;
     }
 
-    private double Measure(string text, XFont font) => Graphics().MeasureString(text, font).Width;
+    private double Measure(string text, XFont font)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        return Graphics().MeasureString(text, font).Width;
+    }
 }

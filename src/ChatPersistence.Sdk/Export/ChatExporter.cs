@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace ChatPersistence.Sdk.Export;
@@ -56,9 +57,12 @@ public static class ChatExporter
         };
     }
 
+    private const int FlushBytes = 64 * 1024;
+
     private static async Task<long> WriteJsonAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, Stream destination, int flushEvery, CancellationToken cancellationToken)
     {
-        var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = true });
+        // Non-ASCII text stays readable in the file ("ação", not "a\u00E7\u00E3o"); the file is data, never embedded in HTML.
+        var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         await using (writer.ConfigureAwait(false))
         {
             writer.WriteStartObject();
@@ -87,7 +91,8 @@ public static class ChatExporter
                 writer.WriteString("createdAt", m.CreatedAt);
                 writer.WriteBoolean("isFavorite", m.IsFavorite);
                 writer.WriteEndObject();
-                if (++count % flushEvery == 0)
+                // Flush by page and by size: the writer buffers everything until flushed, and messages can be 1 MiB each.
+                if (++count % flushEvery == 0 || writer.BytesPending >= FlushBytes)
                 {
                     await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -1,0 +1,32 @@
+namespace ChatPersistence.Samples.Server.Limits;
+
+/// <summary>
+/// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. Counters live in the server process
+/// (ASP.NET Core's rate limiters): several instances behind a load balancer each count on their own.
+/// </summary>
+public sealed class LimitsOptions
+{
+    /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
+    public int ApiRequestsPerMinute { get; set; } = 120;
+
+    /// <summary>Messages a user may send per minute over the WebSocket (token bucket). Default 30.</summary>
+    public int SendsPerMinute { get; set; } = 30;
+
+    /// <summary>WebSockets a user may have open at once. Default 8.</summary>
+    public int SocketsPerUser { get; set; } = 8;
+
+    /// <summary>Messages a user may send per day (a fixed 24-hour window). Default 2,000.</summary>
+    public int DailyMessages { get; set; } = 2_000;
+
+    /// <summary>UTF-8 bytes of message text a user may send per day (fixed 24-hour window). Default 20 MB.</summary>
+    public int DailyMessageBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>The largest HTTP request body Kestrel accepts (413 above). Default 64 KB: the API takes no large bodies.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The most message text a PDF export renders, in UTF-8 bytes (PDFs are built in memory). Default 8 MB; larger histories export as txt, md or json.</summary>
+    public long MaxPdfExportBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How long a PDF export may run before it is abandoned. Default 60 seconds.</summary>
+    public TimeSpan PdfExportTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

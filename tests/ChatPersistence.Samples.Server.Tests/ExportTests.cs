@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ChatPersistence.Sdk;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ChatPersistence.Samples.Server.Tests;
+
+/// <summary>Exports on a real Kestrel server: text formats stream with bounded memory; the PDF has a size cap and a time limit.</summary>
+public sealed class ExportTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_100_MB_history_exports_as_json_with_bounded_server_memory_and_the_first_byte_within_a_second()
+    {
+        await using var server = await StartAsync();
+        const int Messages = 100;
+        var content = string.Concat(Enumerable.Repeat("Exportação em fluxo — ", 850_000 / 22)).PadRight(850_000, '.');
+        var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "big");
+        for (var i = 0; i < Messages; i += 10)
+        {
+            await server.Store.AppendMessagesAsync(server.UserId, session.Id, Enumerable.Range(i, 10).Select(n => NewChatMessage.User(n + content)).ToList());
+        }
+
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var clock = Stopwatch.StartNew();
+        using var response = await server.Http.GetAsync("/api/workflows/big/export/json", HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[64 * 1024];
+        var first = await body.ReadAsync(buffer);
+        var firstByte = clock.Elapsed;
+        long total = first, peak = 0, nextSample = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+            if (total >= nextSample)
+            {
+                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true) - baseline);
+                nextSample += 10 * 1024 * 1024;
+            }
+        }
+
+        output.WriteLine($"exported {total / 1048576.0:0.0} MB in {clock.Elapsed.TotalSeconds:0.0} s, first byte after {firstByte.TotalMilliseconds:0} ms, peak live growth {peak / 1048576.0:0.0} MB");
+        total.Should().BeGreaterThan(100L * 1_000_000);
+        firstByte.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        peak.Should().BeLessThan(50L * 1024 * 1024, "the export is written as it is read, a page at a time");
+    }
+
+    [Fact]
+    public async Task A_pdf_export_beyond_the_cap_is_a_clear_422_and_a_small_one_works()
+    {
+        await using var server = await StartAsync("--Limits:MaxPdfExportBytes", "100000");
+        var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "pdf");
+        await server.Store.AppendMessageAsync(server.UserId, session.Id, NewChatMessage.User("small"));
+        (await server.Http.GetAsync("/api/workflows/pdf/export/pdf")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        await server.Store.AppendMessagesAsync(server.UserId, session.Id, Enumerable.Range(0, 30).Select(i => NewChatMessage.User(new string('p', 10_000))).ToList());
+        var response = await server.Http.GetAsync("/api/workflows/pdf/export/pdf");
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Contain("txt, md or json");
+        (await server.Http.GetAsync("/api/workflows/pdf/export/txt")).StatusCode.Should().Be(HttpStatusCode.OK, "the text formats stream and have no cap");
+    }
+
+    [Fact]
+    public async Task A_pdf_export_that_runs_too_long_is_stopped_with_a_503_inside_a_long_message()
+    {
+        await using var server = await StartAsync("--Limits:PdfExportTimeout", "00:00:00.200");
+        var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "slow-pdf");
+        // One unbroken 1 MB "word": wrapping it character by character takes minutes, so only a check inside the message stops it.
+        await server.Store.AppendMessageAsync(server.UserId, session.Id, NewChatMessage.User(new string('x', 1_000_000)));
+
+        var clock = Stopwatch.StartNew();
+        var response = await server.Http.GetAsync("/api/workflows/slow-pdf/export/pdf");
+        output.WriteLine($"answered {response.StatusCode} after {clock.ElapsedMilliseconds} ms");
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!["title"]!.GetValue<string>().Should().Be("Export timed out");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "cancellation is honoured inside one long message, not after it");
+    }
+
+    private static async Task<RunningServer> StartAsync(params string[] settings)
+    {
+        var app = ChatServer.Build(["--environment", "Development", "--urls", "http://127.0.0.1:0", "--ChatPersistence:Store", "InMemory", .. settings]);
+        await app.StartAsync();
+        var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(2) };
+        var token = (await (await http.PostAsJsonAsync("/dev/token", new { name = "exporter" })).Content.ReadFromJsonAsync<JsonObject>())!;
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token["token"]!.GetValue<string>());
+        return new RunningServer(app, http, app.Services.GetRequiredService<IChatSessionStore>(), token["userId"]!.GetValue<string>());
+    }
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using ChatPersistence.Sdk;
+using FluentAssertions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Xunit;
+
+namespace ChatPersistence.Samples.Server.Tests;
+
+/// <summary>Per-user limits from the framework's rate limiters: refusals are 429 Problem Details or error frames, and nothing refused is stored.</summary>
+public sealed class LimitsTests : IDisposable
+{
+    private readonly ServerFactory _base = new();
+
+    [Fact]
+    public async Task Api_calls_beyond_the_per_user_rate_are_429_problem_details_with_retry_after()
+    {
+        await using var factory = Factory(("Limits:ApiRequestsPerMinute", "5"));
+        var (token, _) = await ServerClient.TokenAsync(factory, "api-rate");
+        var (other, _) = await ServerClient.TokenAsync(factory, "api-rate-other");
+        using var http = ServerClient.Http(factory, token);
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 8; i++)
+        {
+            last = await http.GetAsync("/api/sessions");
+            statuses.Add(last.StatusCode);
+        }
+
+        statuses.Take(5).Should().OnlyContain(s => s == HttpStatusCode.OK);
+        statuses.Skip(5).Should().OnlyContain(s => s == HttpStatusCode.TooManyRequests);
+        last.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await last.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<int>().Should().Be(429);
+        last.Headers.RetryAfter.Should().NotBeNull();
+        using var otherHttp = ServerClient.Http(factory, other);
+        (await otherHttp.GetAsync("/api/sessions")).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+    }
+
+    [Theory]
+    [InlineData("Limits:SendsPerMinute", "3", "rate_limited")]
+    [InlineData("Limits:DailyMessages", "3", "quota_exceeded")]
+    [InlineData("Limits:DailyMessageBytes", "15", "quota_exceeded")]
+    public async Task Sends_beyond_a_limit_get_an_error_frame_and_are_not_stored(string setting, string value, string code)
+    {
+        await using var factory = Factory((setting, value));
+        var (token, user) = await ServerClient.TokenAsync(factory, "send-limit");
+        using var socket = await ServerClient.ConnectAsync(factory, token, "wf-limit");
+        await ServerClient.ReceiveAsync(socket, "history");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await ServerClient.SendAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "12345" });
+            await ServerClient.ReceiveAsync(socket, "saved");
+            await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        }
+
+        var refusedId = Guid.NewGuid();
+        await ServerClient.SendAsync(socket, new { type = "send", id = refusedId, content = "12345" });
+        var error = await ServerClient.ReceiveAsync(socket, "error");
+
+        error["code"]!.GetValue<string>().Should().Be(code);
+        error["id"]!.GetValue<Guid>().Should().Be(refusedId);
+        socket.State.Should().Be(WebSocketState.Open);
+        var store = factory.Services.GetService(typeof(IChatSessionStore)) as IChatSessionStore;
+        var session = (await store!.ListSessionsAsync(user.ToString())).Items.Single();
+        (await store.GetMessagesAsync(user.ToString(), session.Id)).Messages.Should().HaveCount(6).And.NotContain(m => m.Id == refusedId);
+    }
+
+    [Fact]
+    public async Task A_user_cannot_hold_more_sockets_than_the_limit_not_even_with_1000_attempts()
+    {
+        await using var factory = Factory(("Limits:SocketsPerUser", "3"));
+        var (token, _) = await ServerClient.TokenAsync(factory, "sockets");
+        var (other, _) = await ServerClient.TokenAsync(factory, "sockets-other");
+        var open = new List<WebSocket>();
+        for (var i = 0; i < 3; i++)
+        {
+            open.Add(await ServerClient.ConnectAsync(factory, token, "wf-sockets"));
+            await ServerClient.ReceiveAsync(open[^1], "history");
+        }
+
+        var refused = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            try
+            {
+                (await ServerClient.ConnectAsync(factory, token, "wf-sockets")).Dispose();
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("429"))
+            {
+                refused++;
+            }
+        }
+
+        refused.Should().Be(1000);
+        using (var otherSocket = await ServerClient.ConnectAsync(factory, other, "wf-sockets"))
+        {
+            (await ServerClient.ReceiveAsync(otherSocket, "history")).Should().NotBeNull("the limit is per user");
+        }
+
+        await open[0].CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        open[0].Dispose();
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                using var again = await ServerClient.ConnectAsync(factory, token, "wf-sockets");
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        });
+        foreach (var socket in open.Skip(1))
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_request_body_above_the_limit_is_413()
+    {
+        await using var app = ChatServer.Build(["--environment", "Development", "--urls", "http://127.0.0.1:0", "--ChatPersistence:Store", "InMemory", "--Limits:MaxRequestBodyBytes", "1024"]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        var response = await http.PostAsJsonAsync("/dev/token", new { name = new string('x', 4096) });
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await http.PostAsJsonAsync("/dev/token", new { name = "small" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        await app.StopAsync();
+    }
+
+    public void Dispose() => _base.Dispose();
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The condition did not become true in 5 s.");
+    }
+
+    private WebApplicationFactory<Program> Factory(params (string Key, string Value)[] settings) =>
+        _base.WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+}
