@@ -40,7 +40,7 @@ public abstract class ChatSessionStore : IChatSessionStore
     public Task<ChatSession> GetOrCreateSessionAsync(string userId, string workflowId, string? title = null, CancellationToken cancellationToken = default)
     {
         InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
-        InputValidator.Id(workflowId, ChatPersistenceLimits.MaxWorkflowIdLength, nameof(workflowId));
+        workflowId = InputValidator.WorkflowId(workflowId, nameof(workflowId));
         InputValidator.Title(title, nameof(title));
         cancellationToken.ThrowIfCancellationRequested();
         return GetOrCreateSessionCoreAsync(userId, workflowId, title, cancellationToken);

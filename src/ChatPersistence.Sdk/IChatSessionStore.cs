@@ -26,7 +26,9 @@ public interface IChatSessionStore
     /// exist yet, in one atomic step: concurrent callers for the same pair all get the same session.
     /// </summary>
     /// <param name="userId">The owner (at most <see cref="ChatPersistenceLimits.MaxUserIdLength"/> characters).</param>
-    /// <param name="workflowId">The host's workflow id (at most <see cref="ChatPersistenceLimits.MaxWorkflowIdLength"/> characters).</param>
+    /// <param name="workflowId">The host's workflow id (at most <see cref="ChatPersistenceLimits.MaxWorkflowIdLength"/> characters, no control
+    /// or bidirectional control characters). It is stored in Unicode normalization form C, so canonically equivalent spellings
+    /// (a precomposed "é" and "e" with a combining accent) name the same workflow in every store.</param>
     /// <param name="title">The title given to the session when it is created; ignored when it already exists.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The session.</returns>

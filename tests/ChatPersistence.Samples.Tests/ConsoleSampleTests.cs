@@ -90,7 +90,7 @@ public sealed class ConsoleSampleTests : IDisposable
 
         run.ExitCode.Should().Be(0, run.Output);
         run.Output.Should().Contain("empty message ignored")
-            .And.Contain("rejected: Message 0")
+            .And.Contain("rejected: Request message 0")
             .And.Contain("control character U+0007")
             .And.Contain("unknown or incomplete command \"/nonsense\"")
             .And.Contain("no message #99999")

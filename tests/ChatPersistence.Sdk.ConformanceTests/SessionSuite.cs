@@ -9,6 +9,18 @@ public abstract class SessionSuite<TFixture>(TFixture fixture) : ConformanceSuit
     where TFixture : ChatStoreFixture
 {
     [Fact]
+    public async Task Canonically_equivalent_workflow_ids_name_one_session_stored_in_nfc()
+    {
+        var user = await NewUserAsync();
+        var composed = await user.Store.GetOrCreateSessionAsync(user.Id, "caf\u00E9-\uAC00");
+        var decomposed = await user.Store.GetOrCreateSessionAsync(user.Id, "cafe\u0301-\u1100\u1161");
+
+        decomposed.Id.Should().Be(composed.Id);
+        composed.WorkflowId.Should().Be("caf\u00E9-\uAC00");
+        (await user.Store.ListSessionsAsync(user.Id)).Items.Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task Get_or_create_creates_once_and_then_returns_the_same_session()
     {
         var user = await NewUserAsync();

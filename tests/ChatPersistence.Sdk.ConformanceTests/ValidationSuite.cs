@@ -32,6 +32,19 @@ public abstract class ValidationSuite<TFixture>(TFixture fixture) : ConformanceS
         (await user.Store.ListSessionsAsync(user.Id)).Items.Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Workflow_ids_with_bidirectional_controls_are_rejected_and_nothing_is_created()
+    {
+        var user = await NewUserAsync();
+        foreach (var id in new[] { "invoice\u202Efdp.exe", "a\u2066b\u2069", "left\u200Fright", "x\u061Cy" })
+        {
+            var act = () => user.Store.GetOrCreateSessionAsync(user.Id, id);
+            (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("workflowId");
+        }
+
+        (await user.Store.ListSessionsAsync(user.Id)).Items.Should().BeEmpty();
+    }
+
     [Theory]
     [MemberData(nameof(BadIds))]
     public async Task Bad_user_ids_are_rejected_everywhere(string kind)

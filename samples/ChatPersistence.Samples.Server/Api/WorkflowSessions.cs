@@ -15,6 +15,16 @@ internal static class WorkflowSessions
     /// </summary>
     public static async Task<ChatSession?> FindAsync(IChatSessionStore store, string userId, string workflowId, CancellationToken cancellationToken)
     {
+        // Stores keep workflow ids in Unicode normalization form C; compare in the same form.
+        try
+        {
+            workflowId = workflowId.Normalize(System.Text.NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return null; // Not valid Unicode: no stored workflow has this id.
+        }
+
         string? cursor = null;
         do
         {

@@ -31,6 +31,38 @@ internal static class InputValidator
         Text(value, paramName);
     }
 
+    /// <summary>
+    /// Checks a workflow id and returns it in Unicode normalization form C, so that "é" typed as one code point or as "e"
+    /// plus a combining accent names one workflow in every store. Bidirectional override, embedding and isolate controls and
+    /// the invisible direction marks are refused: they make two different ids look identical.
+    /// </summary>
+    public static string WorkflowId(string? value, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(value, paramName);
+        foreach (var c in value)
+        {
+            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C')
+            {
+                throw new ArgumentException($"The value contains the invisible direction control U+{(int)c:X4}; workflow ids may not contain bidirectional controls.", paramName);
+            }
+        }
+
+        if (!value.IsNormalized(System.Text.NormalizationForm.FormC))
+        {
+            try
+            {
+                value = value.Normalize(System.Text.NormalizationForm.FormC);
+            }
+            catch (ArgumentException)
+            {
+                // Not normalizable (a lone surrogate): Id() below reports it.
+            }
+        }
+
+        Id(value, ChatPersistenceLimits.MaxWorkflowIdLength, paramName);
+        return value;
+    }
+
     public static void NotEmpty(Guid value, string paramName)
     {
         if (value == Guid.Empty)
