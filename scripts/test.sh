@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test, on a fresh Debian machine too: installs what is missing (scripts/install-test-prerequisites.sh), runs
+# Supabase's own tools on the migration (.ci/supabase-checks.sh), then `dotnet test` on the whole solution. The first run
+# restores and builds the solution before testing. Extra arguments go to `dotnet test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+command -v dotnet >/dev/null 2>&1 || { echo "test: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
+
+bash scripts/install-test-prerequisites.sh
+bash .ci/supabase-checks.sh
+dotnet test ChatPersistence.Sdk.sln "$@"
