@@ -4,7 +4,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(20);
+select plan(25);
 
 -- Two users; A has a session with one message. Created as the owner (RLS does not apply to it).
 insert into auth.users (id, email) values
@@ -34,6 +34,10 @@ select throws_ok($$ select public.chat_set_favorite('cccccccc-3333-4333-8333-333
 select throws_ok($$ select public.chat_get_session(gen_random_uuid(), 'aaaaaaaa-1111-4111-8111-111111111111') $$, '42501', null, 'B cannot act for A''s user id');
 select throws_ok($$ insert into public.chat_sessions (user_id, workflow_id) values ('aaaaaaaa-1111-4111-8111-111111111111', 'x') $$, '42501', null, 'B cannot create a session owned by A');
 select throws_ok($$ select public.chat_delete_idle_sessions(now(), 10) $$, '42501', null, 'B cannot run retention');
+select throws_ok($$ select id from chat_private.chat_search('segredo', 10, 0, null, 'aaaaaaaa-1111-4111-8111-111111111111') $$, '42501', null, 'B cannot search A''s messages by naming A, not even through the private search');
+select throws_ok($$ truncate public.chat_messages $$, '42501', null, 'B cannot truncate the messages (TRUNCATE ignores RLS)');
+select throws_ok($$ create trigger chat_intruder before insert on public.chat_messages for each row execute function suppress_redundant_updates_trigger() $$, '42501', null, 'B cannot add a trigger to the messages table');
+select throws_ok($$ select setval(pg_get_serial_sequence('public.chat_messages', 'seq'), 1) $$, '42501', null, 'B cannot reset the message sequence');
 
 -- As A.
 select set_config('request.jwt.claims', '{"sub":"aaaaaaaa-1111-4111-8111-111111111111","role":"authenticated"}', true);
@@ -47,6 +51,7 @@ set local role anon;
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 select throws_ok($$ select * from public.chat_sessions $$, '42501', null, 'anon cannot read sessions');
 select throws_ok($$ select public.chat_list_sessions(10) $$, '42501', null, 'anon cannot call the functions');
+select throws_ok($$ truncate public.chat_sessions cascade $$, '42501', null, 'anon cannot truncate the sessions');
 
 -- As the service role.
 reset role;
