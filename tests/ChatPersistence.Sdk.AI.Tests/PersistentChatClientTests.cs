@@ -162,6 +162,26 @@ public sealed class PersistentChatClientTests
     }
 
     [Fact]
+    public async Task A_reply_with_unpaired_surrogates_is_stored_with_replacement_characters_and_the_turn_is_kept()
+    {
+        // A model (or a tool result it echoes) can produce text no store can keep as UTF-8; the answer has been given, so it
+        // is stored repaired rather than lost: each unpaired surrogate becomes U+FFFD, in the text and in the metadata.
+        _model.Script = (_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, "broken \ud800 text \udc00 and 😀")
+        {
+            AdditionalProperties = new() { ["note\ud801"] = "value \udfff" },
+        });
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+
+        var response = await chat.GetResponseAsync("say something odd", TestHost.Conversation("alice", "wf-surrogates"));
+
+        response.Text.Should().Be("broken \ud800 text \udc00 and 😀", "the caller gets the answer as the model gave it");
+        var stored = await StoredAsync("alice", "wf-surrogates");
+        stored.Should().HaveCount(2);
+        stored[1].Content.Should().Be("broken \uFFFD text \uFFFD and 😀");
+        stored[1].Metadata.GetRawText().Should().Contain("note\uFFFD").And.Contain("value \uFFFD");
+    }
+
+    [Fact]
     public async Task System_prompt_goes_first_and_is_not_stored()
     {
         var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();

@@ -35,7 +35,8 @@ internal static class StoredForm
             encoded = MessageCodec.Encode(shaped, id, serializerOptions, extras);
         }
 
-        return encoded;
+        // A model's answer is stored whatever it holds (cutLongText marks answers): unpaired surrogates become U+FFFD.
+        return cutLongText ? WellFormedText.Repair(encoded) : encoded;
     }
 
     private static int MetadataBytes(NewChatMessage message) =>
