@@ -1,6 +1,7 @@
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.Postgres;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -56,11 +57,19 @@ public static class PostgresChatPersistenceBuilderExtensions
             })
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "ChatPersistence:Postgres:ConnectionString is required for UsePostgres().")
             .ValidateOnStart();
-        return builder.UseStore(services =>
-        {
-            var options = services.GetRequiredService<IOptions<PostgresChatStoreOptions>>().Value;
-            return new PostgresChatSessionStore(options.ConnectionString!, options, services.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value);
-        });
+        AddFeedOptions(builder);
+        return builder
+            .UseStore(services =>
+            {
+                var options = services.GetRequiredService<IOptions<PostgresChatStoreOptions>>().Value;
+                return new PostgresChatSessionStore(options.ConnectionString!, options, services.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value);
+            })
+            .UseChangeFeed(services =>
+            {
+                var feedOptions = services.GetRequiredService<IOptions<PostgresChatChangeFeedOptions>>().Value;
+                var connection = feedOptions.ConnectionString ?? services.GetRequiredService<IOptions<PostgresChatStoreOptions>>().Value.ConnectionString!;
+                return new PostgresChatChangeFeed(connection, feedOptions, services.GetService<ILogger<PostgresChatChangeFeed>>());
+            });
     }
 
     /// <summary>Uses PostgreSQL in service mode through a data source the application owns (and disposes).</summary>
@@ -82,6 +91,29 @@ public static class PostgresChatPersistenceBuilderExtensions
         ArgumentNullException.ThrowIfNull(dataSource);
         var options = new PostgresChatStoreOptions();
         configure?.Invoke(options);
-        return builder.UseStore(services => new PostgresChatSessionStore(dataSource, options, services.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value));
+        AddFeedOptions(builder);
+        return builder
+            .UseStore(services => new PostgresChatSessionStore(dataSource, options, services.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value))
+            .UseChangeFeed(services =>
+            {
+                var feedOptions = services.GetRequiredService<IOptions<PostgresChatChangeFeedOptions>>().Value;
+                var logger = services.GetService<ILogger<PostgresChatChangeFeed>>();
+                return feedOptions.ConnectionString is { Length: > 0 } connection
+                    ? new PostgresChatChangeFeed(connection, feedOptions, logger)
+                    : new PostgresChatChangeFeed(dataSource, feedOptions, logger);
+            });
     }
+
+    // The change feed's listener (IChatChangeFeed): its own connection string when the store's goes through a
+    // transaction-mode pooler, from ChatPersistence:Postgres:ChangeFeed. It connects when first watched or started.
+    private static void AddFeedOptions(ChatPersistenceBuilder builder) =>
+        builder.Services.AddOptions<PostgresChatChangeFeedOptions>()
+            .Configure<IServiceProvider>((options, services) =>
+            {
+                var section = services.GetService<IConfiguration>()?.GetSection(PostgresChatChangeFeedOptions.SectionName);
+                if (section?[nameof(PostgresChatChangeFeedOptions.ConnectionString)] is { Length: > 0 } connection)
+                {
+                    options.ConnectionString = connection;
+                }
+            });
 }

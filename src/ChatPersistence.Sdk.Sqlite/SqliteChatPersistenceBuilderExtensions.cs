@@ -1,6 +1,7 @@
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public static class SqliteChatPersistenceBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="pathOrConnectionString">A file path or a connection string, or <see langword="null"/>.</param>
     /// <param name="configure">Adjusts the options after configuration binding.</param>
-    /// <returns>The builder.</returns>
+    /// <returns>The builder. The store is also the <see cref="ChatPersistence.Sdk.ChangeFeed.IChatChangeFeed"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static ChatPersistenceBuilder UseSqlite(this ChatPersistenceBuilder builder, string? pathOrConnectionString = null, Action<SqliteChatStoreOptions>? configure = null)
     {
@@ -41,9 +42,12 @@ public static class SqliteChatPersistenceBuilderExtensions
             })
             .Validate(o => o.BusyTimeout > TimeSpan.Zero, "ChatPersistence:Sqlite:BusyTimeout must be positive.")
             .ValidateOnStart();
-        return builder.UseStore(services => new SqliteChatSessionStore(
+        builder.Services.TryAddSingleton(services => new SqliteChatSessionStore(
             services.GetRequiredService<IOptions<SqliteChatStoreOptions>>().Value,
             services.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value,
             services.GetRequiredService<TimeProvider>()));
+        return builder
+            .UseStore(services => services.GetRequiredService<SqliteChatSessionStore>())
+            .UseChangeFeed(services => services.GetRequiredService<SqliteChatSessionStore>());
     }
 }

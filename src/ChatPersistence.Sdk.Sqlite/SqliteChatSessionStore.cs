@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ChatPersistence.Sdk.ChangeFeed;
 using ChatPersistence.Sdk.Internal;
 using ChatPersistence.Sdk.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
@@ -15,9 +16,13 @@ namespace ChatPersistence.Sdk.Sqlite;
 /// <remarks>
 /// Writes from one process are serialised by a gate per file, so concurrent writers queue instead of contending for SQLite's
 /// lock; writers in other processes wait up to <see cref="SqliteChatStoreOptions.BusyTimeout"/>. Reads run concurrently.
+/// The store is also its <see cref="IChatChangeFeed"/>: triggers log every change in the file; while anything is watched,
+/// the store reads the log after each of its own writes and every <see cref="SqliteChatStoreOptions.ChangeFeedPollInterval"/>
+/// for the writes of other processes.
 /// </remarks>
-public sealed class SqliteChatSessionStore : ChatSessionStore
+public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
 {
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
     private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
     private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
@@ -27,6 +32,14 @@ public sealed class SqliteChatSessionStore : ChatSessionStore
     private readonly SemaphoreSlim _writeGate;
     private readonly TimeProvider _time;
     private readonly Lazy<bool> _schema;
+    private readonly ChangeFeedHub _feed = new();
+    private readonly Lock _pollGate = new();
+    private readonly System.Threading.Channels.Channel<bool> _pollSignal = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+    private readonly TimeSpan _pollInterval;
+    private readonly TimeSpan _changeRetention;
+    private bool _polling;
+    private long _lastPosition;
 
     /// <summary>Creates a store over the file or connection string in <paramref name="storeOptions"/>.</summary>
     /// <param name="storeOptions">Where the file is; <see langword="null"/> uses <see cref="SqliteChatStoreOptions.DefaultPath"/>.</param>
@@ -53,6 +66,10 @@ public sealed class SqliteChatSessionStore : ChatSessionStore
         _writeGate = WriteGates.GetOrAdd(DatabasePath, _ => new SemaphoreSlim(1, 1));
         _time = timeProvider ?? TimeProvider.System;
         _schema = new Lazy<bool>(CreateSchema, LazyThreadSafetyMode.ExecutionAndPublication);
+        _pollInterval = storeOptions.ChangeFeedPollInterval > TimeSpan.Zero ? storeOptions.ChangeFeedPollInterval
+            : throw new ArgumentException("ChangeFeedPollInterval must be positive.", nameof(storeOptions));
+        _changeRetention = storeOptions.ChangeRetention;
+        _feed.FirstWatcher = StartPolling;
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -347,9 +364,135 @@ public sealed class SqliteChatSessionStore : ChatSessionStore
                 using var delete = Command(connection, transaction,
                     "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff ORDER BY updated_at, id LIMIT $max)",
                     ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$max", maxSessions));
-                return delete.ExecuteNonQuery();
+                var deleted = delete.ExecuteNonQuery();
+                using var prune = Command(connection, transaction,
+                    "DELETE FROM chat_changes WHERE created_at < CAST(strftime('%s', 'now') AS INTEGER) - $keep",
+                    ("$keep", (long)_changeRetention.TotalSeconds));
+                prune.ExecuteNonQuery();
+                return deleted;
             },
             cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatChange> WatchAsync(string userId, Guid? sessionId = null, long? afterPosition = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        if (sessionId is { } id)
+        {
+            InputValidator.NotEmpty(id, nameof(sessionId));
+        }
+
+        return _feed.WatchAsync(userId, sessionId, afterPosition, ReplayAsync, cancellationToken);
+    }
+
+    private Task<IReadOnlyList<ChatChange>> ReplayAsync(string userId, Guid? sessionId, long afterPosition, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ChatChange>>(
+            connection =>
+            {
+                using var command = Command(connection, null,
+                    $"SELECT {ChangeColumns} FROM chat_changes WHERE user_id = $user AND position > $after AND ($session IS NULL OR session_id = $session) ORDER BY position",
+                    ("$user", userId), ("$after", afterPosition), ("$session", sessionId is { } s ? Key(s) : null));
+                return ReadChanges(command);
+            },
+            cancellationToken);
+
+    // Runs synchronously in the first watcher's subscription: the position it reads is the watch's starting point.
+    private void StartPolling()
+    {
+        lock (_pollGate)
+        {
+            if (_polling)
+            {
+                return;
+            }
+
+            using (var connection = Open())
+            using (var command = Command(connection, null, "SELECT coalesce(max(position), 0) FROM chat_changes"))
+            {
+                _lastPosition = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+
+            _polling = true;
+            _ = Task.Run(PollAsync);
+        }
+    }
+
+    private void SignalPoller()
+    {
+        // A signal already pending covers this write too (the channel holds one).
+        if (Volatile.Read(ref _polling))
+        {
+            _pollSignal.Writer.TryWrite(true);
+        }
+    }
+
+    private async Task PollAsync()
+    {
+        Task<bool>? signalled = null;
+        while (true)
+        {
+            lock (_pollGate)
+            {
+                if (_feed.Count == 0)
+                {
+                    _polling = false;
+                    return;
+                }
+            }
+
+            try
+            {
+                List<ChatChange> changes;
+                do
+                {
+                    using var connection = Open();
+                    using var command = Command(connection, null, $"SELECT {ChangeColumns} FROM chat_changes WHERE position > $after ORDER BY position LIMIT 1000", ("$after", _lastPosition));
+                    changes = ReadChanges(command);
+                    foreach (var change in changes)
+                    {
+                        _feed.Publish(change);
+                        _lastPosition = change.Position;
+                    }
+                }
+                while (changes.Count == 1000);
+            }
+            catch (SqliteException)
+            {
+                // Busy or briefly unavailable: the next round reads from the same position.
+            }
+
+            // Polling stops by itself when the last watch ends (checked above), so the store needs no disposal.
+            // One pending wait is kept across rounds (a new one per round would pile up while nothing is written).
+            signalled ??= _pollSignal.Reader.WaitToReadAsync().AsTask();
+            await Task.WhenAny(signalled, Task.Delay(_pollInterval)).ConfigureAwait(false);
+            if (signalled.IsCompleted)
+            {
+                signalled = null;
+                _pollSignal.Reader.TryRead(out _);
+            }
+        }
+    }
+
+    private static List<ChatChange> ReadChanges(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var changes = new List<ChatChange>();
+        while (reader.Read())
+        {
+            changes.Add(new ChatChange
+            {
+                Position = reader.GetInt64(0),
+                Kind = (ChatChangeKind)reader.GetInt32(1),
+                UserId = reader.GetString(2),
+                SessionId = Guid.Parse(reader.GetString(3)),
+                Sequence = reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                MessageId = reader.IsDBNull(5) ? null : Guid.Parse(reader.GetString(5)),
+                IsFavorite = reader.IsDBNull(6) ? null : reader.GetInt64(6) != 0,
+            });
+        }
+
+        return changes;
+    }
 
     /// <summary>Builds an FTS5 query from the words of the input: each word a quoted string (prefix when followed by '*'), all required.</summary>
     internal static string MatchExpression(string query)
@@ -485,6 +628,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore
             using var transaction = connection.BeginTransaction(deferred: false);
             var result = write(connection, transaction);
             transaction.Commit();
+            SignalPoller();
             return result;
         }
         catch (SqliteException ex)

@@ -19,6 +19,15 @@ public sealed class SqliteChatStoreOptions
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How often the change feed looks for changes written by other processes (one indexed read per interval, whatever the
+    /// number of watches). This process's own writes are reported at once. Defaults to 250 ms.
+    /// </summary>
+    public TimeSpan ChangeFeedPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long logged changes are kept for resuming watchers; older ones are removed when retention runs. Defaults to one day.</summary>
+    public TimeSpan ChangeRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// The default database file: <c>ChatPersistence/chat.db</c> in the user's local application-data folder
     /// (e.g. <c>~/.local/share/ChatPersistence/chat.db</c> on Linux, <c>%LOCALAPPDATA%\ChatPersistence\chat.db</c> on Windows).
     /// </summary>

@@ -1,3 +1,4 @@
+using ChatPersistence.Sdk.ChangeFeed;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatPersistence.Sdk;
@@ -11,6 +12,7 @@ public sealed class ChatPersistenceBuilder
 {
     private readonly List<Func<IChatSessionStore, IServiceProvider, IChatSessionStore>> _decorators = [];
     private Func<IServiceProvider, IChatSessionStore>? _storeFactory;
+    private Func<IServiceProvider, IChatChangeFeed>? _feedFactory;
 
     internal ChatPersistenceBuilder(IServiceCollection services) => Services = services;
 
@@ -31,6 +33,20 @@ public sealed class ChatPersistenceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Chooses the <see cref="IChatChangeFeed"/> that <c>AddChatPersistence</c> registers (store packages call it for their
+    /// store). Calling it again replaces the previous choice.
+    /// </summary>
+    /// <param name="feedFactory">Creates the feed from the application's services (called once: the feed is a singleton).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="feedFactory"/> is <see langword="null"/>.</exception>
+    public ChatPersistenceBuilder UseChangeFeed(Func<IServiceProvider, IChatChangeFeed> feedFactory)
+    {
+        ArgumentNullException.ThrowIfNull(feedFactory);
+        _feedFactory = feedFactory;
+        return this;
+    }
+
     /// <summary>Adds a decorator around the store (caching, telemetry…). The first added is the outermost.</summary>
     /// <param name="decorator">Wraps the inner store.</param>
     /// <returns>This builder.</returns>
@@ -40,6 +56,14 @@ public sealed class ChatPersistenceBuilder
         ArgumentNullException.ThrowIfNull(decorator);
         _decorators.Add(decorator);
         return this;
+    }
+
+    internal IChatChangeFeed BuildFeed(IServiceProvider services)
+    {
+        var factory = _feedFactory ?? throw new InvalidOperationException(
+            "The chosen chat store has no change feed. UseInMemory(), UseSqlite() and UsePostgres() come with one; a Supabase " +
+            "host over HTTP gets the feed through a PostgreSQL connection (UsePostgresChangeFeed) or Supabase Realtime — see docs/supabase.md.");
+        return factory(services) ?? throw new InvalidOperationException("The chat change feed factory returned null.");
     }
 
     internal IChatSessionStore Build(IServiceProvider services)

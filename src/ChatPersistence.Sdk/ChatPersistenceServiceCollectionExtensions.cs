@@ -1,4 +1,5 @@
 using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.ChangeFeed;
 using ChatPersistence.Sdk.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,6 +36,7 @@ public static class ChatPersistenceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatPersistenceOptions>, ChatPersistenceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<ChatPersistenceBuilder>().Build(sp));
+        services.TryAddSingleton(sp => sp.GetRequiredService<ChatPersistenceBuilder>().BuildFeed(sp));
         return builder;
     }
 
@@ -51,15 +53,21 @@ public static class ChatPersistenceServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Uses the <see cref="InMemoryChatSessionStore"/>: complete and thread-safe, nothing survives the process.</summary>
+    /// <summary>
+    /// Uses the <see cref="InMemoryChatSessionStore"/>: complete and thread-safe, nothing survives the process. The store is
+    /// also the <see cref="IChatChangeFeed"/>.
+    /// </summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static ChatPersistenceBuilder UseInMemory(this ChatPersistenceBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.UseStore(sp => new InMemoryChatSessionStore(
+        builder.Services.TryAddSingleton(sp => new InMemoryChatSessionStore(
             sp.GetRequiredService<IOptions<ChatPersistenceOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        return builder
+            .UseStore(sp => sp.GetRequiredService<InMemoryChatSessionStore>())
+            .UseChangeFeed(sp => sp.GetRequiredService<InMemoryChatSessionStore>());
     }
 }

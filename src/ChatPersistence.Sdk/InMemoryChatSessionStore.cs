@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChatPersistence.Sdk.ChangeFeed;
 using ChatPersistence.Sdk.Internal;
 
 namespace ChatPersistence.Sdk;
@@ -7,9 +8,16 @@ namespace ChatPersistence.Sdk;
 /// A complete, thread-safe store that keeps everything in process memory: the reference behaviour of the contract, and a
 /// store for hosts' own unit tests. Nothing survives the process.
 /// </summary>
-/// <remarks>All operations take one lock, so they are atomic with respect to each other. Search scans the user's messages.</remarks>
-public sealed class InMemoryChatSessionStore : ChatSessionStore
+/// <remarks>
+/// All operations take one lock, so they are atomic with respect to each other. Search scans the user's messages. The store
+/// is also its own <see cref="IChatChangeFeed"/>: watchers get each change as the write returns, and the last
+/// <see cref="ChangeLogCapacity"/> changes are kept for resuming watchers.
+/// </remarks>
+public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
 {
+    /// <summary>How many of the latest changes the store keeps for watchers that resume with a position.</summary>
+    public const int ChangeLogCapacity = 10_000;
+
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     private readonly Lock _gate = new();
@@ -17,7 +25,10 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
     private readonly Dictionary<(string UserId, string WorkflowId), SessionState> _byKey = [];
     private readonly Dictionary<Guid, SessionState> _sessions = [];
     private readonly Dictionary<Guid, MessageLocation> _messages = [];
+    private readonly ChangeFeedHub _feed = new();
+    private readonly Queue<ChatChange> _changeLog = new();
     private long _sequence;
+    private long _position;
 
     /// <summary>Creates an empty store with the default options and the system clock.</summary>
     public InMemoryChatSessionStore()
@@ -96,6 +107,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
         {
             var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
             state.Session = state.Session with { Title = title, UpdatedAt = Later(state.Session.UpdatedAt) };
+            Log(ChatChangeKind.SessionRenamed, userId, sessionId);
             return Task.FromResult(state.Session);
         }
     }
@@ -158,6 +170,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
                     MessageCount = state.Messages.Count,
                     LastMessageAt = last.CreatedAt,
                 };
+                Log(ChatChangeKind.MessagesAppended, userId, sessionId, last.Sequence);
             }
 
             return Task.FromResult<IReadOnlyList<StoredChatMessage>>(result!);
@@ -213,6 +226,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
 
             state.Messages.Clear();
             state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = 0, LastMessageAt = null };
+            Log(ChatChangeKind.SessionCleared, userId, sessionId);
             return Task.FromResult(count);
         }
     }
@@ -285,8 +299,14 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
                 throw ChatNotFoundException.ForMessage(messageId);
             }
 
-            var updated = location.Session.Messages[location.Index] with { IsFavorite = isFavorite };
+            var previous = location.Session.Messages[location.Index];
+            var updated = previous with { IsFavorite = isFavorite };
             location.Session.Messages[location.Index] = updated;
+            if (previous.IsFavorite != isFavorite)
+            {
+                Log(ChatChangeKind.FavoriteSet, userId, updated.SessionId, updated.Sequence, updated.Id, isFavorite);
+            }
+
             return Task.FromResult(updated);
         }
     }
@@ -373,6 +393,52 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore
 
         _sessions.Remove(state.Session.Id);
         _byKey.Remove((state.Session.UserId, state.Session.WorkflowId));
+        Log(ChatChangeKind.SessionDeleted, state.Session.UserId, state.Session.Id);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatChange> WatchAsync(string userId, Guid? sessionId = null, long? afterPosition = null, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        if (sessionId is { } id)
+        {
+            InputValidator.NotEmpty(id, nameof(sessionId));
+        }
+
+        return _feed.WatchAsync(userId, sessionId, afterPosition, ReplayAsync, cancellationToken);
+    }
+
+    private Task<IReadOnlyList<ChatChange>> ReplayAsync(string userId, Guid? sessionId, long afterPosition, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<ChatChange> rows = _changeLog
+                .Where(c => c.Position > afterPosition && c.UserId == userId && (sessionId is null || c.SessionId == sessionId))
+                .ToArray();
+            return Task.FromResult(rows);
+        }
+    }
+
+    // Called under _gate: positions follow the order of the writes, and watchers get changes in that order.
+    private void Log(ChatChangeKind kind, string userId, Guid sessionId, long? sequence = null, Guid? messageId = null, bool? isFavorite = null)
+    {
+        var change = new ChatChange
+        {
+            Position = ++_position,
+            Kind = kind,
+            UserId = userId,
+            SessionId = sessionId,
+            Sequence = sequence,
+            MessageId = messageId,
+            IsFavorite = isFavorite,
+        };
+        if (_changeLog.Count == ChangeLogCapacity)
+        {
+            _changeLog.Dequeue();
+        }
+
+        _changeLog.Enqueue(change);
+        _feed.Publish(change);
     }
 
     private sealed class SessionState(ChatSession session)

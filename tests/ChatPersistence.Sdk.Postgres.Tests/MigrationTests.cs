@@ -78,7 +78,7 @@ public sealed class MigrationTests
         files.Should().HaveCount(ChatPersistenceMigrations.All.Count, "supabase db push applies every file in supabase/migrations");
         for (var i = 0; i < files.Length; i++)
         {
-            Path.GetFileName(files[i]).Should().MatchRegex(@"^\d{14}_chat_persistence.*\.sql$", "the Supabase CLI orders migrations by their 14-digit timestamp");
+            Path.GetFileName(files[i]).Should().MatchRegex(@"^\d{14}_chat_.*\.sql$", "the Supabase CLI orders migrations by their 14-digit timestamp");
             File.ReadAllText(files[i]).Should().Be(ChatPersistenceMigrations.All[i].Sql,
                 $"{Path.GetFileName(files[i])} must stay identical to the embedded {ChatPersistenceMigrations.All[i].Name}: copy it over");
         }

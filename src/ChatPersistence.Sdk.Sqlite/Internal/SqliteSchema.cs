@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Version1 =
     [
@@ -49,8 +49,33 @@ internal static class SqliteSchema
         "CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages BEGIN INSERT INTO chat_messages_fts (chat_messages_fts, rowid, content) VALUES ('delete', old.seq, old.content); INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
     ];
 
+    // Version 2: the change feed. Triggers log every change (whichever process or code path wrote it) in chat_changes,
+    // in commit order (SQLite has one writer at a time); the feed polls it by position. Kinds as ChatChangeKind.
+    private static readonly string[] Version2 =
+    [
+        """
+        CREATE TABLE chat_changes (
+            position    INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            kind        INTEGER NOT NULL,
+            user_id     TEXT    NOT NULL,
+            session_id  TEXT    NOT NULL,
+            seq         INTEGER,
+            message_id  TEXT,
+            is_favorite INTEGER,
+            created_at  INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+        )
+        """,
+        "CREATE INDEX ix_chat_changes_user ON chat_changes (user_id, position)",
+        // An append bumps message_count once per call; a clear sets it to 0 (an append always leaves at least one message).
+        "CREATE TRIGGER chat_changes_appended AFTER UPDATE OF message_count ON chat_sessions WHEN new.message_count > old.message_count BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq) VALUES (1, new.user_id, new.id, (SELECT max(seq) FROM chat_messages WHERE session_id = new.id)); END",
+        "CREATE TRIGGER chat_changes_cleared AFTER UPDATE OF message_count ON chat_sessions WHEN new.message_count = 0 BEGIN INSERT INTO chat_changes (kind, user_id, session_id) VALUES (2, new.user_id, new.id); END",
+        "CREATE TRIGGER chat_changes_deleted AFTER DELETE ON chat_sessions BEGIN INSERT INTO chat_changes (kind, user_id, session_id) VALUES (3, old.user_id, old.id); END",
+        "CREATE TRIGGER chat_changes_renamed AFTER UPDATE OF title ON chat_sessions BEGIN INSERT INTO chat_changes (kind, user_id, session_id) VALUES (4, new.user_id, new.id); END",
+        "CREATE TRIGGER chat_changes_favorite AFTER UPDATE OF is_favorite ON chat_messages WHEN old.is_favorite IS NOT new.is_favorite BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id, is_favorite) VALUES (5, new.user_id, new.session_id, new.seq, new.id, new.is_favorite); END",
+    ];
+
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
-    private static readonly string[][] Steps = [Version1];
+    private static readonly string[][] Steps = [Version1, Version2];
 
     public static void Ensure(SqliteConnection connection)
     {

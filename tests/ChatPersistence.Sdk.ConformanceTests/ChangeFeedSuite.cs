@@ -1,0 +1,137 @@
+using ChatPersistence.Sdk.ChangeFeed;
+using FluentAssertions;
+using Xunit;
+
+namespace ChatPersistence.Sdk.ConformanceTests;
+
+/// <summary>
+/// The change-feed contract, seen from a second store instance: every change once, in order, scoped to the watched user
+/// or session, resumable by position.
+/// </summary>
+/// <typeparam name="TFixture">The store's feed fixture.</typeparam>
+public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
+    where TFixture : ChangeFeedFixture
+{
+    /// <summary>Creates the suite.</summary>
+    /// <param name="fixture">The fixture.</param>
+    protected ChangeFeedSuite(TFixture fixture) => Fixture = fixture;
+
+    /// <summary>The fixture.</summary>
+    protected TFixture Fixture { get; }
+
+    /// <summary>Every kind of change made by one instance is seen by the other exactly once and in order.</summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task Every_change_is_seen_once_in_order_by_the_other_instance()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        await using var watch = FeedWatch.Start(Fixture.Feed, user);
+        var session = await store.GetOrCreateSessionAsync(user, "wf-" + Guid.NewGuid().ToString("N"));
+        var first = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("a"), NewChatMessage.Assistant("b")]);
+        var second = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("c")]);
+        _ = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("c") with { Id = second[0].Id }]);
+        await store.RenameSessionAsync(user, session.Id, "renamed");
+        await store.SetFavoriteAsync(user, first[1].Id, true);
+        await store.SetFavoriteAsync(user, first[1].Id, false);
+        await store.ClearSessionAsync(user, session.Id);
+        await store.DeleteSessionAsync(user, session.Id);
+
+        var changes = await watch.WaitForAsync(7);
+        await Task.Delay(300);
+        changes = watch.Received;
+
+        changes.Select(c => c.Kind).Should().Equal(
+            ChatChangeKind.MessagesAppended, ChatChangeKind.MessagesAppended, ChatChangeKind.SessionRenamed,
+            ChatChangeKind.FavoriteSet, ChatChangeKind.FavoriteSet, ChatChangeKind.SessionCleared, ChatChangeKind.SessionDeleted);
+        changes.Should().OnlyContain(c => c.UserId == user && c.SessionId == session.Id);
+        changes.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        changes[0].Sequence.Should().Be(first[1].Sequence);
+        changes[1].Sequence.Should().Be(second[0].Sequence);
+        changes[3].Should().Match<ChatChange>(c => c.MessageId == first[1].Id && c.Sequence == first[1].Sequence && c.IsFavorite == true);
+        changes[4].IsFavorite.Should().BeFalse();
+    }
+
+    /// <summary>A watch of one session sees only that session; other users' changes never reach a watcher.</summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task A_watch_sees_only_its_user_and_session()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var other = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        var watched = await store.GetOrCreateSessionAsync(user, "wf-a-" + Guid.NewGuid().ToString("N"));
+        var unwatched = await store.GetOrCreateSessionAsync(user, "wf-b-" + Guid.NewGuid().ToString("N"));
+        var foreign = await store.GetOrCreateSessionAsync(other, "wf-c-" + Guid.NewGuid().ToString("N"));
+        await using var sessionWatch = FeedWatch.Start(Fixture.Feed, user, watched.Id);
+        await using var userWatch = FeedWatch.Start(Fixture.Feed, user);
+
+        await store.AppendMessagesAsync(other, foreign.Id, [NewChatMessage.User("x")]);
+        await store.AppendMessagesAsync(user, unwatched.Id, [NewChatMessage.User("y")]);
+        await store.AppendMessagesAsync(user, watched.Id, [NewChatMessage.User("z")]);
+
+        (await sessionWatch.WaitForAsync(1)).Should().ContainSingle().Which.SessionId.Should().Be(watched.Id);
+        var all = await userWatch.WaitForAsync(2);
+        await Task.Delay(300);
+        userWatch.Received.Select(c => c.SessionId).Should().Equal(unwatched.Id, watched.Id);
+        sessionWatch.Received.Should().HaveCount(1);
+        all.Should().OnlyContain(c => c.UserId == user);
+    }
+
+    /// <summary>A watch resumed after a position replays the later changes first, then goes on live, without duplicates.</summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task A_watch_resumes_after_a_position()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        var session = await store.GetOrCreateSessionAsync(user, "wf-" + Guid.NewGuid().ToString("N"));
+        long resumeAfter;
+        await using (var watch = FeedWatch.Start(Fixture.Feed, user))
+        {
+            await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("1")]);
+            resumeAfter = (await watch.WaitForAsync(1))[0].Position;
+        }
+
+        await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("2")]);
+        await store.RenameSessionAsync(user, session.Id, "t");
+        await using var resumed = FeedWatch.Start(Fixture.Feed, user, afterPosition: resumeAfter);
+        await resumed.WaitForAsync(2);
+        await store.ClearSessionAsync(user, session.Id);
+        await resumed.WaitForAsync(3);
+        await Task.Delay(300);
+        resumed.Received.Select(c => c.Kind).Should().Equal(ChatChangeKind.MessagesAppended, ChatChangeKind.SessionRenamed, ChatChangeKind.SessionCleared);
+        resumed.Received.Select(c => c.Position).Should().OnlyHaveUniqueItems().And.OnlyContain(p => p > resumeAfter);
+    }
+
+    /// <summary>Concurrent appends to several sessions: each session's appends arrive once each, in sequence order.</summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task Concurrent_appends_arrive_once_each_in_sequence_order_per_session()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        var sessions = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => store.GetOrCreateSessionAsync(user, $"wf-{i}-{Guid.NewGuid():N}")));
+        await using var watch = FeedWatch.Start(Fixture.Feed, user);
+        const int PerSession = 25;
+        var appended = await Task.WhenAll(sessions.Select(async s =>
+        {
+            var sequences = new List<long>();
+            for (var i = 0; i < PerSession; i++)
+            {
+                sequences.Add((await store.AppendMessagesAsync(user, s.Id, [NewChatMessage.User("m" + i)]))[0].Sequence);
+            }
+
+            return (s.Id, sequences);
+        }));
+
+        await watch.WaitForAsync(sessions.Length * PerSession);
+        await Task.Delay(300);
+        var received = watch.Received;
+        received.Should().HaveCount(sessions.Length * PerSession);
+        foreach (var (id, sequences) in appended)
+        {
+            received.Where(c => c.SessionId == id).Select(c => c.Sequence!.Value).Should().Equal(sequences);
+        }
+    }
+}
