@@ -48,7 +48,7 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
                     Role = hit.Message.Role.ToStorageName(),
                     Time = TextBudget.Time(hit.Message.CreatedAt),
                     Snippet = TextBudget.Cut(hit.Snippet, Math.Min(MaxSnippetCharacters, _options.MaxMessageCharacters), out _),
-                    Favorite = hit.Message.IsFavorite,
+                    Favorite = hit.Message.IsFavorite ? true : null,
                 }).ToList();
                 var result = new SearchResult { Hits = hits, NextCursor = page.NextCursor };
                 var fit = Fit(result, hits, envelope: new SearchResult { Hits = [], NextCursor = page.NextCursor }, fromEnd: false);

@@ -20,6 +20,6 @@ internal sealed class SearchHitItem
     [Description("The words around the match (an excerpt, not the whole message).")]
     public required string Snippet { get; init; }
 
-    [Description("Whether the user starred the message.")]
-    public bool Favorite { get; init; }
+    [Description("Present and true when the user starred the message.")]
+    public bool? Favorite { get; init; }
 }
