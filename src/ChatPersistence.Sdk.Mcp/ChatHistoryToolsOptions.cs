@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace ChatPersistence.Sdk.Mcp;
 
 /// <summary>Options of the chat history MCP tools registered by <c>WithChatHistoryTools()</c>.</summary>
@@ -41,6 +43,13 @@ public sealed class ChatHistoryToolsOptions
 
     /// <summary>The claim of an authenticated principal that holds the user id. Default <c>sub</c> (the JWT subject, as Supabase Auth issues it).</summary>
     public string UserIdClaimType { get; set; } = "sub";
+
+    /// <summary>
+    /// Maps an authenticated principal to the user id, for hosts that derive it in their own way (a normalised UUID, a claim of
+    /// their own). When set it replaces <see cref="UserIdClaimType"/>; returning <see langword="null"/> or an empty string refuses
+    /// the request. Called only for authenticated principals; must be thread-safe.
+    /// </summary>
+    public Func<ClaimsPrincipal, string?>? UserIdFromPrincipal { get; set; }
 
     /// <summary>
     /// The most characters one tool result may have: the length of the JSON text the model reads. Pages are cut short to fit (with a

@@ -21,9 +21,9 @@ internal static class ToolUser
             throw new McpException("Not signed in: chat history tools need an authenticated request.");
         }
 
-        var id = principal.FindFirst(options.UserIdClaimType)?.Value;
+        var id = options.UserIdFromPrincipal is { } map ? map(principal) : principal.FindFirst(options.UserIdClaimType)?.Value;
         return id is { Length: > 0 }
             ? id
-            : throw new McpException($"The signed-in principal has no '{options.UserIdClaimType}' claim, so its chat history cannot be found.");
+            : throw new McpException("The signed-in principal names no user id, so its chat history cannot be found.");
     }
 }
