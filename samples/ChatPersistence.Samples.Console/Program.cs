@@ -1,5 +1,7 @@
 // The chat console: a persistent, per-workflow chat on the embedded SQLite default (or any store by configuration).
 //   dotnet run --project samples/ChatPersistence.Samples.Console -- [--workflow <id>] [--user <id>] [--db <path>] [--yes]
+// With --mcp it is instead a stdio MCP server over the same history (one user: --user), for an MCP client to start:
+//   dotnet run --project samples/ChatPersistence.Samples.Console -- --mcp [--user <id>] [--db <path>] [--mcp-favorites]
 using System.Text;
 using ChatPersistence.Samples.Console;
 using ChatPersistence.Sdk;
@@ -7,12 +9,14 @@ using ChatPersistence.Sdk.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 System.Console.OutputEncoding = Encoding.UTF8;
 System.Console.InputEncoding = Encoding.UTF8;
 
 string workflow = "default", user = Environment.UserName, db = string.Empty;
-var assumeYes = false;
+bool assumeYes = false, mcp = false, mcpFavorites = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -21,8 +25,11 @@ for (var i = 0; i < args.Length; i++)
         case "--user" when i + 1 < args.Length: user = args[++i]; break;
         case "--db" when i + 1 < args.Length: db = args[++i]; break;
         case "--yes" or "-y": assumeYes = true; break;
+        case "--mcp": mcp = true; break;
+        case "--mcp-favorites": mcpFavorites = true; break;
         case "--help" or "-h":
             System.Console.WriteLine("usage: chat-console [--workflow <id>] [--user <id>] [--db <path>] [--yes]");
+            System.Console.WriteLine("       chat-console --mcp [--user <id>] [--db <path>] [--mcp-favorites]   (a stdio MCP server: chat history tools for one user)");
             return 0;
         default:
             System.Console.Error.WriteLine($"unknown option {args[i]} (see --help)");
@@ -36,37 +43,46 @@ var configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables()
     .Build();
 
+var storeName = configuration["ChatPersistence:Store"] ?? "Sqlite";
+if (mcp)
+{
+    // A stdio MCP server: stdout carries the protocol only, so logs go to stderr and nothing else is printed.
+    var host = Host.CreateEmptyApplicationBuilder(settings: null);
+    host.Configuration.AddConfiguration(configuration);
+    host.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+    if (AddStore(host.Services) is { } storeError)
+    {
+        System.Console.Error.WriteLine(storeError);
+        return 2;
+    }
+
+    var server = host.Services
+        .AddMcpServer(o => o.ServerInfo = new() { Name = "chat-console", Version = "1.0.0" })
+        .WithStdioServerTransport()
+        .WithChatHistoryTools(o => o.UserId = user);
+    if (mcpFavorites)
+    {
+        server.WithChatHistoryFavoriteTool();
+    }
+
+    try
+    {
+        await host.Build().RunAsync();
+        return 0;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+    {
+        System.Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+}
+
 var services = new ServiceCollection();
 services.AddSingleton<IConfiguration>(configuration);
-var persistence = services.AddChatPersistence();
-var storeName = configuration["ChatPersistence:Store"] ?? "Sqlite";
-switch (storeName.ToLowerInvariant())
+if (AddStore(services) is { } error)
 {
-    case "sqlite":
-        persistence.UseSqlite(db.Length > 0 ? db : null);
-        break;
-    case "inmemory":
-        persistence.UseInMemory();
-        break;
-    case "postgres":
-        // ChatPersistence__Postgres__ConnectionString; user ids must then be UUIDs (e.g. --user <your Supabase user id>).
-        persistence.UsePostgres();
-        break;
-    case "supabase":
-        // ChatPersistence__Supabase__Url plus either ChatPersistence__Supabase__ServiceRoleKey (service mode) or
-        // ChatPersistence__Supabase__AnonKey and ChatPersistence__Supabase__AccessToken (a signed-in user's token: user mode,
-        // Row Level Security decides). User ids are Supabase Auth user ids (--user <uuid>).
-        persistence.UseSupabase(o =>
-        {
-            if (configuration["ChatPersistence:Supabase:AccessToken"] is { Length: > 0 } token)
-            {
-                o.AccessTokenProvider = (_, _) => ValueTask.FromResult(token);
-            }
-        });
-        break;
-    default:
-        System.Console.Error.WriteLine($"ChatPersistence:Store '{storeName}' is not available in this sample (use Sqlite, InMemory, Postgres or Supabase).");
-        return 2;
+    System.Console.Error.WriteLine(error);
+    return 2;
 }
 
 await using var provider = services.BuildServiceProvider();
@@ -114,4 +130,37 @@ catch (ChatPersistenceException ex)
 {
     System.Console.Error.WriteLine($"store error{(ex.IsTransient ? " (transient: try again)" : string.Empty)}: {ex.Message}");
     return 1;
+}
+
+// The store named by ChatPersistence:Store; returns an error message when the name is unknown.
+string? AddStore(IServiceCollection services)
+{
+    var persistence = services.AddChatPersistence();
+    switch (storeName.ToLowerInvariant())
+    {
+        case "sqlite":
+            persistence.UseSqlite(db.Length > 0 ? db : null);
+            return null;
+        case "inmemory":
+            persistence.UseInMemory();
+            return null;
+        case "postgres":
+            // ChatPersistence__Postgres__ConnectionString; user ids must then be UUIDs (e.g. --user <your Supabase user id>).
+            persistence.UsePostgres();
+            return null;
+        case "supabase":
+            // ChatPersistence__Supabase__Url plus either ChatPersistence__Supabase__ServiceRoleKey (service mode) or
+            // ChatPersistence__Supabase__AnonKey and ChatPersistence__Supabase__AccessToken (a signed-in user's token: user mode,
+            // Row Level Security decides). User ids are Supabase Auth user ids (--user <uuid>).
+            persistence.UseSupabase(o =>
+            {
+                if (configuration["ChatPersistence:Supabase:AccessToken"] is { Length: > 0 } token)
+                {
+                    o.AccessTokenProvider = (_, _) => ValueTask.FromResult(token);
+                }
+            });
+            return null;
+        default:
+            return $"ChatPersistence:Store '{storeName}' is not available in this sample (use Sqlite, InMemory, Postgres or Supabase).";
+    }
 }

@@ -56,6 +56,16 @@ public static class ChatServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
         builder.Services.AddSingleton<LogThrottle>();
+
+        // MCP: the chat history tools over streamable HTTP at /mcp, for the same signed-in user as /api (the token's sub, as a
+        // UUID exactly as the API spells it). Stateless: any instance serves any request, and each request carries its own token.
+        var mcp = builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "chat-server", Version = "1.0.0" })
+            .WithHttpTransport(o => o.Stateless = true)
+            .WithChatHistoryTools(o => o.UserIdFromPrincipal = ChatUser.Id);
+        if (configuration.GetValue<bool>("Mcp:AllowSetFavorite"))
+        {
+            mcp.WithChatHistoryFavoriteTool();
+        }
         if (builder.Environment.IsDevelopment())
         {
             builder.Services.AddOpenApi();
@@ -95,6 +105,7 @@ public static class ChatServer
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
+        app.MapMcp("/mcp").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;

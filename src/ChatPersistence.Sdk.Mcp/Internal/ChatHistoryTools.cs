@@ -1,0 +1,215 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Server;
+
+namespace ChatPersistence.Sdk.Mcp.Internal;
+
+/// <summary>
+/// The read-only chat history tools. One instance per call (the SDK creates it from the request's services). Every page is
+/// re-read with a smaller page size when it does not fit the character budget, so the store's own cursor continues right after
+/// the last item returned: nothing is skipped, and no cursor format of our own exists.
+/// </summary>
+[McpServerToolType]
+internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHistoryToolsOptions> options)
+{
+    public const int MaxPageSize = 50;
+    public const int DefaultPageSize = 20;
+    public const int MaxSearchPageSize = 20;
+    public const int DefaultSearchPageSize = 10;
+    public const int MaxSnippetCharacters = 400;
+
+    private readonly ChatHistoryToolsOptions _options = options.Value;
+
+    [McpServerTool(Name = ChatHistoryToolNames.SearchChatHistory, Title = "Search chat history", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Searches the user's past chat conversations, in every workflow or in one, and returns the best-matching messages " +
+        "(workflow, time, role, message id and a short snippet around the match). Words match whole words, ignoring case and accents; " +
+        "end a word with * to match words that start with it (invoic* finds invoice and invoices). To read the conversation around a hit, " +
+        "call get_chat_messages with its workflow.")]
+    public Task<SearchResult> SearchChatHistoryAsync(
+        [Description("The words to look for, e.g. \"invoice march\" (1 to 500 characters, at least one letter or digit).")] string query,
+        [Description("Only search the chat of this workflow (an id from list_workflows). Omit to search every workflow.")] string? workflow = null,
+        [Description("How many hits to return, 1 to 20.")][Range(1, MaxSearchPageSize)] int limit = DefaultSearchPageSize,
+        [Description("The nextCursor of a previous result of the same search (same query and workflow), to read more hits. Omit for the first page.")] string? cursor = null,
+        ClaimsPrincipal? user = null,
+        CancellationToken cancellationToken = default) => ToolErrors.RunAsync(async () =>
+        {
+            var userId = ToolUser.Resolve(user, _options);
+            Guid? sessionId = workflow is null ? null : (await WorkflowLookup.RequireAsync(store, userId, workflow, cancellationToken).ConfigureAwait(false)).Id;
+            var size = Math.Clamp(limit, 1, MaxSearchPageSize);
+            while (true)
+            {
+                var page = await store.SearchAsync(userId, new ChatSearchRequest(query) { SessionId = sessionId, PageSize = size, Cursor = Blank(cursor) }, cancellationToken).ConfigureAwait(false);
+                var hits = page.Items.Select(hit => new SearchHitItem
+                {
+                    Workflow = hit.WorkflowId,
+                    MessageId = hit.Message.Id,
+                    Role = hit.Message.Role.ToStorageName(),
+                    Time = TextBudget.Time(hit.Message.CreatedAt),
+                    Snippet = TextBudget.Cut(hit.Snippet, Math.Min(MaxSnippetCharacters, _options.MaxMessageCharacters), out _),
+                    Favorite = hit.Message.IsFavorite ? true : null,
+                }).ToList();
+                var result = new SearchResult { Hits = hits, NextCursor = page.NextCursor };
+                var fit = Fit(result, hits, envelope: new SearchResult { Hits = [], NextCursor = page.NextCursor }, fromEnd: false);
+                if (fit == hits.Count || size == 1)
+                {
+                    return result;
+                }
+
+                size = fit;
+            }
+        });
+
+    [McpServerTool(Name = ChatHistoryToolNames.GetChatMessages, Title = "Read a workflow's chat", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Reads one workflow's chat history: a page of messages, oldest first, that ends with the newest message (or, with before, " +
+        "just before the page that returned it). Long messages are cut short and marked truncated. To go further back, call again with " +
+        "before set to the result's before value; when it is absent you have reached the start of the chat.")]
+    public Task<MessagePageResult> GetChatMessagesAsync(
+        [Description("The workflow id (from list_workflows, or the workflow of a search hit).")] string workflow,
+        [Description("How many messages to return, 1 to 50.")][Range(1, MaxPageSize)] int limit = DefaultPageSize,
+        [Description("The before value of a previous result for the same workflow, to read the older messages before that page. Omit to read the newest messages.")] string? before = null,
+        ClaimsPrincipal? user = null,
+        CancellationToken cancellationToken = default) => ToolErrors.RunAsync(async () =>
+        {
+            var userId = ToolUser.Resolve(user, _options);
+            var session = await WorkflowLookup.RequireAsync(store, userId, workflow, cancellationToken).ConfigureAwait(false);
+            var size = Math.Clamp(limit, 1, MaxPageSize);
+            while (true)
+            {
+                var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = size, Cursor = Blank(before), Start = ChatHistoryStart.Newest }, cancellationToken).ConfigureAwait(false);
+                var messages = page.Messages.Select(Message).ToList();
+                var older = page.HasOlder ? page.OlderCursor : null;
+                var result = new MessagePageResult { Workflow = session.WorkflowId, MessageCount = session.MessageCount, Messages = messages, Before = older };
+                var fit = Fit(result, messages, new MessagePageResult { Workflow = session.WorkflowId, MessageCount = session.MessageCount, Messages = [], Before = older ?? page.OlderCursor }, fromEnd: true);
+                if (fit == messages.Count || size == 1)
+                {
+                    return result;
+                }
+
+                size = fit; // keep the newest messages that fit: the store's older cursor then points right before them
+            }
+        });
+
+    [McpServerTool(Name = ChatHistoryToolNames.ListWorkflows, Title = "List chat workflows", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Lists the workflows in which the user has a chat, most recently active first, with each chat's title, message count " +
+        "and last message time. Use a workflow id with get_chat_messages, search_chat_history or list_favorite_messages.")]
+    public Task<WorkflowListResult> ListWorkflowsAsync(
+        [Description("How many workflows to return, 1 to 50.")][Range(1, MaxPageSize)] int limit = DefaultPageSize,
+        [Description("The nextCursor of a previous result, to read more workflows. Omit for the first page.")] string? cursor = null,
+        ClaimsPrincipal? user = null,
+        CancellationToken cancellationToken = default) => ToolErrors.RunAsync(async () =>
+        {
+            var userId = ToolUser.Resolve(user, _options);
+            var size = Math.Clamp(limit, 1, MaxPageSize);
+            while (true)
+            {
+                var page = await store.ListSessionsAsync(userId, new ChatListRequest { PageSize = size, Cursor = Blank(cursor) }, cancellationToken).ConfigureAwait(false);
+                var workflows = page.Items.Select(s => new WorkflowItem
+                {
+                    Workflow = s.WorkflowId,
+                    Title = s.Title is { } title ? TextBudget.Cut(title, MaxSnippetCharacters, out _) : null,
+                    MessageCount = s.MessageCount,
+                    LastMessageTime = s.LastMessageAt is { } last ? TextBudget.Time(last) : null,
+                }).ToList();
+                var result = new WorkflowListResult { Workflows = workflows, NextCursor = page.NextCursor };
+                var fit = Fit(result, workflows, new WorkflowListResult { Workflows = [], NextCursor = page.NextCursor }, fromEnd: false);
+                if (fit == workflows.Count || size == 1)
+                {
+                    return result;
+                }
+
+                size = fit;
+            }
+        });
+
+    [McpServerTool(Name = ChatHistoryToolNames.ListFavoriteMessages, Title = "List favourite messages", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Lists the messages the user starred as favourites, most recently written first, in every workflow or in one, with " +
+        "their workflow, time, role, id and text (long texts are cut short and marked truncated).")]
+    public Task<FavoriteListResult> ListFavoriteMessagesAsync(
+        [Description("Only list the favourites of this workflow's chat. Omit to list them across every workflow.")] string? workflow = null,
+        [Description("How many messages to return, 1 to 50.")][Range(1, MaxPageSize)] int limit = DefaultPageSize,
+        [Description("The nextCursor of a previous result with the same workflow, to read more favourites. Omit for the first page.")] string? cursor = null,
+        ClaimsPrincipal? user = null,
+        CancellationToken cancellationToken = default) => ToolErrors.RunAsync(async () =>
+        {
+            var userId = ToolUser.Resolve(user, _options);
+            var workflows = new Dictionary<Guid, string>();
+            Guid? sessionId = null;
+            if (workflow is not null)
+            {
+                var session = await WorkflowLookup.RequireAsync(store, userId, workflow, cancellationToken).ConfigureAwait(false);
+                sessionId = session.Id;
+                workflows[session.Id] = session.WorkflowId;
+            }
+
+            var size = Math.Clamp(limit, 1, MaxPageSize);
+            while (true)
+            {
+                var page = await store.ListFavoritesAsync(userId, new ChatFavoritesRequest { SessionId = sessionId, PageSize = size, Cursor = Blank(cursor) }, cancellationToken).ConfigureAwait(false);
+                var messages = new List<FavoriteItem>(page.Items.Count);
+                foreach (var message in page.Items)
+                {
+                    if (!workflows.TryGetValue(message.SessionId, out var workflowId))
+                    {
+                        // Favourites carry their session id; name its workflow (a session deleted meanwhile has no messages left to list).
+                        workflowId = (await store.GetSessionAsync(userId, message.SessionId, cancellationToken).ConfigureAwait(false))?.WorkflowId;
+                        if (workflowId is null)
+                        {
+                            continue;
+                        }
+
+                        workflows[message.SessionId] = workflowId;
+                    }
+
+                    var text = TextBudget.Cut(message.Content, _options.MaxMessageCharacters, out var truncated);
+                    messages.Add(new FavoriteItem
+                    {
+                        Workflow = workflowId,
+                        Id = message.Id,
+                        Role = message.Role.ToStorageName(),
+                        Time = TextBudget.Time(message.CreatedAt),
+                        Text = text,
+                        Truncated = truncated ? true : null,
+                    });
+                }
+
+                var result = new FavoriteListResult { Messages = messages, NextCursor = page.NextCursor };
+                var fit = Fit(result, messages, new FavoriteListResult { Messages = [], NextCursor = page.NextCursor }, fromEnd: false);
+                if (fit == messages.Count || size == 1)
+                {
+                    return result;
+                }
+
+                size = fit;
+            }
+        });
+
+    private MessageItem Message(StoredChatMessage message)
+    {
+        var text = TextBudget.Cut(message.Content, _options.MaxMessageCharacters, out var truncated);
+        return new MessageItem
+        {
+            Id = message.Id,
+            Role = message.Role.ToStorageName(),
+            Time = TextBudget.Time(message.CreatedAt),
+            Text = text,
+            Truncated = truncated ? true : null,
+            Favorite = message.IsFavorite ? true : null,
+        };
+    }
+
+    /// <summary>How many items fit the budget (all of them when the whole result fits).</summary>
+    private int Fit<TResult, TItem>(TResult result, List<TItem> items, TResult envelope, bool fromEnd)
+    {
+        if (ToolJson.Length(result) <= _options.MaxResultCharacters)
+        {
+            return items.Count;
+        }
+
+        return ResultFit.Count(items.ConvertAll(item => ToolJson.Length(item)), ToolJson.Length(envelope), _options.MaxResultCharacters, fromEnd);
+    }
+
+    /// <summary>An empty or blank cursor means "the first page" (models often send "" for an absent argument).</summary>
+    private static string? Blank(string? cursor) => string.IsNullOrWhiteSpace(cursor) ? null : cursor;
+}
