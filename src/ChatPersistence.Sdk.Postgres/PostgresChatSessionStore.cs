@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using ChatPersistence.Sdk.Internal;
 using Npgsql;
@@ -19,7 +18,8 @@ namespace ChatPersistence.Sdk.Postgres;
 public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable
 {
     private const string MessageColumns = "id, session_id, seq, role, content, metadata, created_at, is_favorite";
-    private static readonly SemaphoreSlim[] AppendGates = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    // The common empty metadata: one shared immutable element instead of a document per message.
+    private static readonly JsonElement EmptyMetadata = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly bool _actAsUser;
@@ -108,30 +108,20 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     /// <remarks>
-    /// Appends to one session are serialised by the session's row lock in the database (so sequence order is commit order).
-    /// Within this process they also queue on a striped gate first, so many concurrent writers to one session wait here
-    /// instead of piling up on the row lock, where every commit would wake all of them.
+    /// Appends to one session are serialised by the session's row lock in the database (so sequence order is commit order);
+    /// appends to different sessions never wait for each other.
     /// </remarks>
-    protected override async Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
     {
         var json = MessagesJson(messages);
-        var gate = AppendGates[(sessionId.GetHashCode() & int.MaxValue) % AppendGates.Length];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
-                p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json }); p.Add(UserParameter(userId)); },
-                ReadMessages, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        return QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
+            p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json }); p.Add(UserParameter(userId)); },
+            ReadMessages, NotFound.Session, cancellationToken, sessionId);
     }
 
     /// <inheritdoc />
     protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(userId, "select public.chat_read_messages($1, $2, $3, $4, $5)::text",
+        QueryAsync(userId, $"select {MessageColumns}, beyond from public.chat_read_messages($1, $2, $3, $4, $5)",
             p =>
             {
                 p.Add(Uuid(sessionId));
@@ -140,11 +130,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = boundary is { } b ? b : DBNull.Value });
                 p.Add(UserParameter(userId));
             },
-            async (reader, ct) =>
-            {
-                await reader.ReadAsync(ct).ConfigureAwait(false);
-                return ParseHistory(reader.GetString(0));
-            },
+            ReadHistory,
             NotFound.Session, cancellationToken, sessionId);
 
     /// <inheritdoc />
@@ -402,11 +388,17 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
         return messages;
     }
 
+    private static JsonElement ParseMetadata(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
     // Columns in MessageColumns order.
     private static StoredChatMessage ReadMessage(NpgsqlDataReader reader)
     {
         _ = ChatMessageRoleExtensions.TryParseStorageName(reader.GetString(3), out var role);
-        using var metadata = JsonDocument.Parse(reader.GetString(5));
+        var json = reader.GetString(5);
         return new StoredChatMessage
         {
             Id = reader.GetGuid(0),
@@ -414,34 +406,26 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             Sequence = reader.GetInt64(2),
             Role = role,
             Content = reader.GetString(4),
-            Metadata = metadata.RootElement.Clone(),
+            Metadata = json == "{}" ? EmptyMetadata : ParseMetadata(json),
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
             IsFavorite = reader.GetBoolean(7),
         };
     }
 
-    private static ChatHistorySlice ParseHistory(string json)
+    // The page's rows (MessageColumns, then beyond); an empty page is one row with null message columns.
+    private static async Task<ChatHistorySlice> ReadHistory(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        var rows = root.GetProperty("messages");
-        var messages = new List<StoredChatMessage>(rows.GetArrayLength());
-        foreach (var row in rows.EnumerateArray())
+        var messages = new List<StoredChatMessage>();
+        var beyond = false;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            _ = ChatMessageRoleExtensions.TryParseStorageName(row.GetProperty("role").GetString(), out var role);
-            messages.Add(new StoredChatMessage
+            beyond = reader.GetBoolean(8);
+            if (!reader.IsDBNull(0))
             {
-                Id = row.GetProperty("id").GetGuid(),
-                SessionId = row.GetProperty("session_id").GetGuid(),
-                Sequence = row.GetProperty("seq").GetInt64(),
-                Role = role,
-                Content = row.GetProperty("content").GetString()!,
-                Metadata = row.GetProperty("metadata").Clone(),
-                CreatedAt = DateTimeOffset.Parse(row.GetProperty("created_at").GetString()!, CultureInfo.InvariantCulture).ToUniversalTime(),
-                IsFavorite = row.GetProperty("is_favorite").GetBoolean(),
-            });
+                messages.Add(ReadMessage(reader));
+            }
         }
 
-        return new ChatHistorySlice(messages, root.GetProperty("beyond").GetBoolean());
+        return new ChatHistorySlice(messages, beyond);
     }
 }

@@ -162,30 +162,31 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
                 {
                     var message = messages[i];
                     var metadata = message.Metadata is { } m ? m.GetRawText() : "{}";
-                    using (var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id))))
-                    using (var reader = find.ExecuteReader())
-                    {
-                        if (reader.Read())
-                        {
-                            var stored = ReadMessage(reader);
-                            if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
-                                || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
-                            {
-                                // Throwing rolls the transaction back: nothing of the batch is written.
-                                throw ChatConflictException.ForMessage(message.Id);
-                            }
-
-                            result[i] = stored;
-                            continue;
-                        }
-                    }
-
                     var createdAt = message.CreatedAt is { } at ? ChatTime.ToUnixMicroseconds(at) : now;
+                    // The common case first: a new id is one statement. An id already stored returns no row; only then is
+                    // the stored message read and compared (a retry of the same message, or a conflict).
                     using var insert = Command(connection, transaction,
-                        "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) VALUES ($id, $session, $user, $role, $content, $metadata, $created) RETURNING seq",
+                        "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) VALUES ($id, $session, $user, $role, $content, $metadata, $created) ON CONFLICT (id) DO NOTHING RETURNING seq",
                         ("$id", Key(message.Id)), ("$session", session), ("$user", userId), ("$role", message.Role.ToStorageName()),
                         ("$content", message.Content), ("$metadata", metadata), ("$created", createdAt));
-                    var seq = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    if (insert.ExecuteScalar() is not { } insertedSeq)
+                    {
+                        using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
+                        using var reader = find.ExecuteReader();
+                        reader.Read();
+                        var stored = ReadMessage(reader);
+                        if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
+                            || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
+                        {
+                            // Throwing rolls the transaction back: nothing of the batch is written.
+                            throw ChatConflictException.ForMessage(message.Id);
+                        }
+
+                        result[i] = stored;
+                        continue;
+                    }
+
+                    var seq = Convert.ToInt64(insertedSeq, CultureInfo.InvariantCulture);
                     result[i] = new StoredChatMessage
                     {
                         Id = message.Id,

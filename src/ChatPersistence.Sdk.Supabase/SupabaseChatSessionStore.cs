@@ -175,7 +175,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     /// <inheritdoc />
     protected override async Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
     {
-        var result = await CallAsync(userId, "chat_read_messages",
+        var rows = await CallAsync(userId, "chat_read_messages",
             w =>
             {
                 w.WriteString("p_session_id", sessionId);
@@ -188,8 +188,17 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
 
                 WriteUser(w, userId);
             },
-            SupabaseJsonContext.Default.HistoryResult, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return new ChatHistorySlice(result.Messages.ConvertAll(r => r.ToMessage()), result.Beyond);
+            SupabaseJsonContext.Default.ListHistoryRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
+        var messages = new List<StoredChatMessage>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Id is not null)
+            {
+                messages.Add(row.ToMessage());
+            }
+        }
+
+        return new ChatHistorySlice(messages, rows.Count > 0 && rows[0].Beyond);
     }
 
     /// <inheritdoc />

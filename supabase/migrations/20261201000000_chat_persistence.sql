@@ -103,8 +103,18 @@ create table if not exists public.chat_messages (
     references public.chat_sessions (id, user_id) on delete cascade,
   constraint chat_messages_role_check check (role in ('user', 'assistant', 'system', 'tool')),
   constraint chat_messages_metadata_check check (jsonb_typeof(metadata) = 'object'),
-  constraint chat_messages_content_check check (octet_length(content) <= 16777216)
+  constraint chat_messages_content_check check (octet_length(content) <= 16777216),
+  -- A message says something: text, or metadata (attachments, tool calls…) when the text is empty.
+  constraint chat_messages_not_empty_check check (content <> '' or metadata <> '{}'::jsonb)
 );
+
+do $$
+begin
+  if not exists (select 1 from pg_constraint where conname = 'chat_messages_not_empty_check' and conrelid = 'public.chat_messages'::regclass) then
+    alter table public.chat_messages
+      add constraint chat_messages_not_empty_check check (content <> '' or metadata <> '{}'::jsonb);
+  end if;
+end $$;
 
 -- Sessions: get-or-create (the unique key), list a user's sessions by activity, retention by idle time.
 create index if not exists chat_sessions_user_activity_idx on public.chat_sessions (user_id, updated_at desc, id desc);
@@ -190,20 +200,34 @@ drop function if exists public.chat_check_text(text, text, int, boolean);
 drop function if exists public.chat_check_limit(int, int);
 drop function if exists public.chat_require_session(uuid, uuid);
 drop function if exists public.chat_search_query(text);
+-- chat_read_messages returned one jsonb document in earlier development builds; it returns rows now.
+do $$
+begin
+  if (select p.prorettype from pg_proc p where p.oid = to_regprocedure('public.chat_read_messages(uuid, int, boolean, bigint, uuid)')) = 'jsonb'::regtype then
+    drop function public.chat_read_messages(uuid, int, boolean, bigint, uuid);
+  end if;
+end $$;
 
 -- Who may name any user: an allowlist, never "any role but anon/authenticated". Trusted are the service role (and roles
 -- that may become it, such as the API's login role) and the owner of the chat tables (the role that ran this migration,
 -- and superusers). The caller is the role the request runs as — SET [LOCAL] ROLE as PostgREST and the PostgreSQL store
 -- set it, else the login role — read so that it is also right inside a SECURITY DEFINER function, where current_user is
 -- the owner. A login role that is merely a member of `authenticated` is not trusted.
+-- PL/pgSQL rather than SQL: a `language sql` function with a SET clause is never inlined and is parsed and planned again
+-- on every call (~0.1 ms here), while PL/pgSQL keeps its plans; the common case (a service-role member) is one simple
+-- expression, and only other callers pay for the owner lookup.
 create or replace function chat_private.chat_is_trusted()
 returns boolean
-language sql stable security invoker set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
-  select pg_catalog.pg_has_role(r.name, 'service_role', 'MEMBER')
-      or pg_catalog.pg_has_role(r.name, (select c.relowner from pg_catalog.pg_class c where c.oid = 'public.chat_sessions'::pg_catalog.regclass), 'MEMBER')
-    from (select coalesce(nullif(pg_catalog.current_setting('role', true), 'none'), session_user::text) as name) r
-$$;
+declare
+  v_role text := coalesce(nullif(pg_catalog.current_setting('role', true), 'none'), session_user::text);
+begin
+  if pg_catalog.pg_has_role(v_role, 'service_role', 'MEMBER') then
+    return true;
+  end if;
+  return pg_catalog.pg_has_role(v_role, (select c.relowner from pg_catalog.pg_class c where c.oid = 'public.chat_sessions'::pg_catalog.regclass), 'MEMBER');
+end $$;
 
 -- Whose data a call acts on: a signed-in user (a JWT `sub` in request.jwt.claims) acts for themself (an explicit other
 -- id is refused); trusted callers must name the user; anyone else is refused.
@@ -328,7 +352,23 @@ begin
   return next v_row;
 end $$;
 
--- The message shape every message-returning function uses (no tsvector).
+-- Raises an error with the given SQLSTATE: lets a single SQL statement refuse a row (in a CASE, evaluated only then).
+create or replace function chat_private.chat_raise(p_code text, p_message text)
+returns boolean
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  raise exception using errcode = p_code, message = p_message;
+end $$;
+
+-- Appends 1 to 100 messages to a session, atomically and idempotently by message id; returns them in input order.
+-- Each element is an object {id, role, content, metadata?, created_at?}; the column types (uuid, text, jsonb,
+-- timestamptz) and the table's constraints check it (the SDK validates everything before it sends). Two statements, on
+-- purpose: the first locks the session (appends to one session run one at a time, so sequence order is commit order;
+-- a row lock writes no row version), the second — one plan, with a snapshot taken after the lock, so it sees what an
+-- append that held the lock before committed — inserts, reads back the ids that were already stored, updates the
+-- session once and returns the rows. A stored id with other data (or in another session, or another user's) is a PT409
+-- conflict and rolls the whole batch back.
 create or replace function public.chat_append_messages(p_session_id uuid, p_messages jsonb, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
 language plpgsql volatile security invoker set search_path = ''
@@ -336,123 +376,105 @@ as $$
 #variable_conflict use_column
 declare
   v_user uuid := chat_private.chat_caller(p_user_id);
-  v_ids uuid[];
-  v_count int;
-  v_inserted bigint;
-  v_bad record;
 begin
-  if jsonb_typeof(p_messages) is distinct from 'array' or jsonb_array_length(p_messages) not between 1 and 100 then
+  if pg_catalog.jsonb_typeof(p_messages) is distinct from 'array' or pg_catalog.jsonb_array_length(p_messages) not between 1 and 100 then
     raise exception 'chat: p_messages must be a JSON array of 1 to 100 messages' using errcode = '22023';
   end if;
-  select e.ord, e.m into v_bad
-    from jsonb_array_elements(p_messages) with ordinality as e(m, ord)
-   where jsonb_typeof(e.m) <> 'object'
-      or jsonb_typeof(e.m -> 'id') <> 'string'
-      or (e.m ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-      or (e.m ->> 'role') is null or (e.m ->> 'role') not in ('user', 'assistant', 'system', 'tool')
-      or jsonb_typeof(e.m -> 'content') is distinct from 'string'
-      or (e.m ? 'metadata' and jsonb_typeof(e.m -> 'metadata') not in ('object', 'null'))
-      or (e.m ? 'created_at' and jsonb_typeof(e.m -> 'created_at') not in ('string', 'null'))
-      or ((e.m ->> 'content') = '' and coalesce(e.m -> 'metadata', '{}'::jsonb) in ('{}'::jsonb, 'null'::jsonb))
-   limit 1;
-  if found then
-    raise exception 'chat: message % is invalid (id uuid, role user|assistant|system|tool, content string, metadata object; empty content needs metadata)', v_bad.ord
-      using errcode = '22023';
-  end if;
-  v_ids := array(select (e.m ->> 'id')::uuid from jsonb_array_elements(p_messages) with ordinality as e(m, ord) order by e.ord);
-  select count(distinct u) into v_count from unnest(v_ids) u;
-  if v_count <> cardinality(v_ids) then
-    raise exception 'chat: message ids in one batch must be distinct' using errcode = '22023';
-  end if;
-
-  -- Lock the session first: appends to one session run one at a time, so sequence order is commit order. A row lock
-  -- writes no new row version; the session is updated once, at the end (each update of an indexed column is a new
-  -- row version plus new entries in every index, so one update per append instead of two halves that churn).
   perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
   end if;
-
-  insert into public.chat_messages as t (id, session_id, user_id, role, content, metadata, created_at)
-  select (e.m ->> 'id')::uuid, p_session_id, v_user, e.m ->> 'role', e.m ->> 'content',
-         coalesce(nullif(e.m -> 'metadata', 'null'::jsonb), '{}'::jsonb),
-         coalesce((e.m ->> 'created_at')::timestamptz, now())
-    from jsonb_array_elements(p_messages) with ordinality as e(m, ord)
-   order by e.ord
-  on conflict on constraint chat_messages_pkey do nothing;
-  get diagnostics v_inserted = row_count;
-
-  -- Every id must now be stored, in this session, with exactly this data; anything else is a conflict (and rolls
-  -- the whole batch back). Rows of other users are invisible under RLS and count as conflicts too. The stored rows are
-  -- fetched by primary key (= any(array)) so the plan stays an index scan whatever the table statistics say.
-  -- When every id was new, every row holds exactly the input and there is nothing to compare.
-  if v_inserted < cardinality(v_ids) then
-    select e.m ->> 'id' as id into v_bad
-      from jsonb_array_elements(p_messages) e(m)
-      left join (select c.id, c.session_id, c.role, c.content, c.metadata
-                   from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = (e.m ->> 'id')::uuid
-     where c.id is null
-        or c.session_id <> p_session_id
-        or c.role <> e.m ->> 'role'
-        or c.content <> e.m ->> 'content'
-        or c.metadata <> coalesce(nullif(e.m -> 'metadata', 'null'::jsonb), '{}'::jsonb)
-     limit 1;
-    if found then
-      raise exception 'chat: message % is already stored with different data', v_bad.id using errcode = 'PT409';
-    end if;
-  end if;
-
-  update public.chat_sessions s
-     set updated_at = greatest(now(), s.updated_at + interval '1 microsecond'),
-         message_count = s.message_count + v_inserted,
-         last_message_at = case when v_inserted > 0
-                                then (select c.created_at from public.chat_messages c where c.session_id = p_session_id order by c.seq desc limit 1)
-                                else s.last_message_at end
-   where s.id = p_session_id;
-
   return query
-    select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
-      from unnest(v_ids) with ordinality as u(id, ord)
-      join (select * from public.chat_messages c where c.id = any (v_ids) offset 0) c on c.id = u.id
-     order by u.ord;
+    with input as (
+      select e.id, e.role, e.content, coalesce(e.metadata, '{}'::jsonb) as metadata,
+             coalesce(e.created_at, pg_catalog.now()) as created_at, e.ord
+        from rows from (pg_catalog.jsonb_to_recordset(p_messages)
+                          as (id uuid, role text, content text, metadata jsonb, created_at timestamptz))
+             with ordinality as e(id, role, content, metadata, created_at, ord)
+    ), ins as (
+      insert into public.chat_messages as t (id, session_id, user_id, role, content, metadata, created_at)
+      select i.id, p_session_id, v_user, i.role, i.content, i.metadata, i.created_at from input i order by i.ord
+      on conflict on constraint chat_messages_pkey do nothing
+      returning t.id, t.session_id, t.seq, t.role, t.content, t.metadata, t.created_at, t.is_favorite
+    ), prior as (
+      -- The same snapshot as the insert: only rows stored before this call (rows of other users are invisible under RLS).
+      select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
+        from public.chat_messages c where c.id in (select i.id from input i)
+    ), touched as (
+      update public.chat_sessions s
+         set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
+             message_count = s.message_count + (select count(*) from ins),
+             last_message_at = coalesce((select n.created_at from ins n order by n.seq desc limit 1), s.last_message_at)
+       where s.id = p_session_id
+    )
+    select coalesce(n.id, p.id), coalesce(n.session_id, p.session_id), coalesce(n.seq, p.seq), coalesce(n.role, p.role),
+           coalesce(n.content, p.content), coalesce(n.metadata, p.metadata), coalesce(n.created_at, p.created_at),
+           coalesce(n.is_favorite, p.is_favorite)
+      from input i
+      left join ins n on n.id = i.id
+      left join prior p on p.id = i.id
+     where case
+             when (select count(distinct d.id) from input d) <> pg_catalog.jsonb_array_length(p_messages)
+               then chat_private.chat_raise('22023', 'chat: message ids in one batch must be distinct')
+             when n.id is null and (p.id is null or p.session_id <> p_session_id or p.role <> i.role
+                                    or p.content <> i.content or p.metadata <> i.metadata)
+               then chat_private.chat_raise('PT409', pg_catalog.format('chat: message %s is already stored with different data', i.id))
+             else true
+           end
+     order by i.ord;
 end $$;
 
 -- One keyset page of history. p_older: messages below p_boundary (newest first) else above it (oldest first); no
--- boundary starts at that end. Returns {"messages": [...], "beyond": bool} where beyond tells whether a message lies on
--- the other side of the boundary (or at it).
+-- boundary starts at that end. Returns the page's rows; `beyond` (the same on every row) tells whether a message lies on
+-- the other side of the boundary (or at it). An empty page is one row whose message columns are null, so that `beyond`
+-- still arrives. Rows, not an assembled jsonb: the page is one index range scan the caller reads as it comes.
+-- Generic plans (plan_cache_mode): with a custom plan per call the planner would plan the page again on every call
+-- (a LIMIT parameter makes the generic plan look costlier than it is); the keyset bounds are plain ranges, so the
+-- generic plan is the index range scan whatever the arguments.
 create or replace function public.chat_read_messages(
   p_session_id uuid, p_limit int, p_older boolean default true, p_boundary bigint default null, p_user_id uuid default null)
-returns jsonb
-language plpgsql stable security invoker set search_path = ''
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, beyond boolean)
+language plpgsql stable security invoker set search_path = '' set plan_cache_mode = force_generic_plan
 as $$
+#variable_conflict use_column
 declare
   v_user uuid := chat_private.chat_caller(p_user_id);
-  v_messages jsonb;
-  v_beyond boolean := false;
 begin
   perform chat_private.chat_check_limit(p_limit, 1000);
-  perform chat_private.chat_require_session(p_session_id, v_user);
-  if p_older then
-    select coalesce(jsonb_agg(to_jsonb(r) order by r.seq desc), '[]'::jsonb) into v_messages
-      from (select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
-              from public.chat_messages c
-             where c.session_id = p_session_id and (p_boundary is null or c.seq < p_boundary)
-             order by c.seq desc limit p_limit) r;
-    if p_boundary is not null then
-      -- max()/min() on (session_id, seq) read one index entry, whatever the session's size.
-      v_beyond := coalesce((select max(c.seq) from public.chat_messages c where c.session_id = p_session_id) >= p_boundary, false);
-    end if;
+  if coalesce(p_older, false) then
+    return query
+      select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite,
+             -- max() on (session_id, seq) reads one index entry, whatever the session's size.
+             p_boundary is not null and coalesce((select max(x.seq) from public.chat_messages x where x.session_id = p_session_id) >= p_boundary, false)
+        from public.chat_messages c
+       where c.session_id = p_session_id and c.seq < coalesce(p_boundary, 9223372036854775807)
+         and exists (select from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user)
+       order by c.seq desc
+       limit p_limit;
   else
-    select coalesce(jsonb_agg(to_jsonb(r) order by r.seq), '[]'::jsonb) into v_messages
-      from (select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
-              from public.chat_messages c
-             where c.session_id = p_session_id and (p_boundary is null or c.seq > p_boundary)
-             order by c.seq limit p_limit) r;
-    if p_boundary is not null then
-      v_beyond := coalesce((select min(c.seq) from public.chat_messages c where c.session_id = p_session_id) <= p_boundary, false);
-    end if;
+    return query
+      select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite,
+             p_boundary is not null and coalesce((select min(x.seq) from public.chat_messages x where x.session_id = p_session_id) <= p_boundary, false)
+        from public.chat_messages c
+       where c.session_id = p_session_id and c.seq > coalesce(p_boundary, -9223372036854775808)
+         and exists (select from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user)
+       order by c.seq
+       limit p_limit;
   end if;
-  return jsonb_build_object('messages', v_messages, 'beyond', v_beyond);
+  if found then
+    return;
+  end if;
+  -- An empty page: the session may not be the caller's, or it has no message on this side of the boundary.
+  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user;
+  if not found then
+    raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
+  end if;
+  return query
+    select null::uuid, null::uuid, null::bigint, null::text, null::text, null::jsonb, null::timestamptz, null::boolean,
+           p_boundary is not null and coalesce(case when coalesce(p_older, false)
+                                                  then (select max(x.seq) from public.chat_messages x where x.session_id = p_session_id) >= p_boundary
+                                                  else (select min(x.seq) from public.chat_messages x where x.session_id = p_session_id) <= p_boundary end, false);
 end $$;
 
 create or replace function public.chat_clear_session(p_session_id uuid, p_user_id uuid default null)
@@ -628,7 +650,7 @@ end $$;
 revoke all on function
   chat_private.chat_is_trusted(), chat_private.chat_caller(uuid), chat_private.chat_check_text(text, text, int, boolean),
   chat_private.chat_check_limit(int, int), chat_private.chat_require_session(uuid, uuid), chat_private.chat_search_query(text),
-  chat_private.chat_search(text, int, int, uuid, uuid),
+  chat_private.chat_search(text, int, int, uuid, uuid), chat_private.chat_raise(text, text),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),
@@ -639,7 +661,7 @@ revoke all on function
 grant execute on function
   chat_private.chat_is_trusted(), chat_private.chat_caller(uuid), chat_private.chat_check_text(text, text, int, boolean),
   chat_private.chat_check_limit(int, int), chat_private.chat_require_session(uuid, uuid), chat_private.chat_search_query(text),
-  chat_private.chat_search(text, int, int, uuid, uuid),
+  chat_private.chat_search(text, int, int, uuid, uuid), chat_private.chat_raise(text, text),
   public.chat_get_or_create_session(text, text, uuid), public.chat_get_session(uuid, uuid),
   public.chat_list_sessions(int, timestamptz, uuid, uuid), public.chat_rename_session(uuid, text, uuid),
   public.chat_append_messages(uuid, jsonb, uuid), public.chat_read_messages(uuid, int, boolean, bigint, uuid),

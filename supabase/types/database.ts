@@ -207,7 +207,17 @@ export type Database = {
           p_session_id: string
           p_user_id?: string
         }
-        Returns: Json
+        Returns: {
+          beyond: boolean
+          content: string
+          created_at: string
+          id: string
+          is_favorite: boolean
+          metadata: Json
+          role: string
+          seq: number
+          session_id: string
+        }[]
       }
       chat_rename_session: {
         Args: { p_session_id: string; p_title: string; p_user_id?: string }

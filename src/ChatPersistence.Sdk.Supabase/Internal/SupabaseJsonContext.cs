@@ -7,7 +7,7 @@ namespace ChatPersistence.Sdk.Supabase.Internal;
 [JsonSerializable(typeof(List<SessionRow>))]
 [JsonSerializable(typeof(List<MessageRow>))]
 [JsonSerializable(typeof(List<SearchRow>))]
-[JsonSerializable(typeof(HistoryResult))]
+[JsonSerializable(typeof(List<HistoryRow>))]
 [JsonSerializable(typeof(PostgrestError))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]

@@ -1,0 +1,1 @@
+insert into public.chat_messages (id, session_id, user_id, role, content, metadata) values (gen_random_uuid(), :r, :u, 'user', 'Hello, this is a typical user message of moderate length.', '{}'::jsonb);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Server-side cost of the SQL functions next to raw SQL (pgbench, 1 client, prepared statements, interleaved repetitions).
+# Needs a database with the migration applied (as the Supabase tests prepare it) and libpq variables (PGHOST, PGPORT,
+# PGUSER = the migration's owner, e.g. postgres; PGDATABASE). Seeds once (`--seed`), then prints the median latency of each
+# scenario and its ratio to its raw baseline.
+#   bash tests/ChatPersistence.Sdk.Benchmarks/pgbench/run.sh --seed [reps] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ "${1:-}" = "--seed" ]; then psql -v ON_ERROR_STOP=1 -q -f seed.sql 2>/dev/null; shift; fi
+reps=${1:-5}; secs=${2:-3}
+user=u=11111111-1111-1111-1111-111111111111
+declare -A vars=(
+  [raw_insert]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
+  [append]="-D a=aaaaaaaa-0000-0000-0000-000000000001 -D $user"
+  [raw_page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002"
+  [page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002 -D $user"
+  [raw_page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003"
+  [page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003 -D $user"
+)
+order=(raw_insert append raw_page_1k page_1k raw_page_100k page_100k)
+declare -A all
+for ((r = 0; r < reps; r++)); do
+  for s in "${order[@]}"; do
+    script=${s%_1k}; script=${script%_100k}.sql
+    # shellcheck disable=SC2086
+    lat=$(pgbench -n -M prepared -c 1 -T "$secs" ${vars[$s]} -f "$script" 2>&1 | awk '/latency average/ {print $4 * 1000}')
+    all[$s]="${all[$s]:-} $lat"
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+declare -A med
+for s in "${order[@]}"; do med[$s]=$(echo "${all[$s]}" | median); done
+printf '%-14s %10s %8s   %s\n' scenario 'median µs' ratio 'all runs (µs)'
+for s in "${order[@]}"; do
+  base=${s/append/raw_insert}; base=${base/#page/raw_page}
+  printf '%-14s %10.0f %7.2fx  %s\n' "$s" "${med[$s]}" "$(echo "${med[$s]} / ${med[$base]}" | bc -l)" "${all[$s]}"
+done
