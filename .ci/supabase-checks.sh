@@ -137,14 +137,18 @@ run_cli() {
 }
 
 # --- The migration prints no WARNING (psql shows the server's notices; the CLI does not) ----------
-step "migration applied with psql as postgres on a second database prepared the same way: no WARNING"
-migration="$root/supabase/migrations/20261201000000_chat_persistence.sql"
+step "migrations applied with psql as postgres on a second database prepared the same way: no WARNING"
+mapfile -t migrations < <(find "$root/supabase/migrations" -maxdepth 1 -name '*.sql' | sort)
+[ ${#migrations[@]} -gt 0 ] || fail "no migration in supabase/migrations"
 admin_psql -c "create database migration_check" \
   && PGOPTIONS="-c client_min_messages=warning" admin_psql -d migration_check -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql" \
   || fail "preparing database migration_check"
 status=0
-psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d migration_check -f "$migration" \
-  >"$work/psql-migration.out" 2>"$work/psql-migration.err" || status=$?
+: >"$work/psql-migration.err"
+for migration in "${migrations[@]}"; do
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d migration_check -f "$migration" \
+    >>"$work/psql-migration.out" 2>>"$work/psql-migration.err" || { status=$?; break; }
+done
 cat "$work/psql-migration.err"
 if [ "$status" -ne 0 ]; then
   bad "the migration failed under psql as postgres (exit $status)"
@@ -157,8 +161,10 @@ fi
 # --- supabase db push, twice ----------------------------------------------------------------------
 step "supabase db push (1st: applies the migration)"
 if run_cli db push --db-url "$db_url" --yes; then
-  grep -q "Applying migration 20261201000000_chat_persistence.sql" <<<"$out" \
-    || bad "the first db push did not apply 20261201000000_chat_persistence.sql"
+  for migration in "${migrations[@]}"; do
+    name=$(basename "$migration")
+    grep -q "Applying migration $name" <<<"$out" || bad "the first db push did not apply $name"
+  done
 else
   bad "supabase db push exited with an error"
 fi
@@ -172,8 +178,11 @@ fi
 
 step "supabase migration list"
 if run_cli migration list --db-url "$db_url"; then
-  grep -Eq '20261201000000`? *\| *`?20261201000000' <<<"$out" \
-    || bad "migration list does not show 20261201000000 both locally and on the database"
+  for migration in "${migrations[@]}"; do
+    version=$(basename "$migration" | cut -d_ -f1)
+    grep -Eq "$version\`? *\\| *\`?$version" <<<"$out" \
+      || bad "migration list does not show $version both locally and on the database"
+  done
 else
   bad "supabase migration list exited with an error"
 fi
