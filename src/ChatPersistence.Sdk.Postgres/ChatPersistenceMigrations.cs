@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using Npgsql;
 
@@ -6,8 +5,9 @@ namespace ChatPersistence.Sdk.Postgres;
 
 /// <summary>
 /// The SQL that creates and upgrades the chat schema (tables, indexes, Row Level Security, functions) in PostgreSQL or
-/// Supabase. The same files are in the repository (<c>src/ChatPersistence.Sdk.Postgres/Migrations</c>) and in the package's
-/// <c>content/migrations</c> folder, for <c>psql -f</c> or <c>supabase db push</c>.
+/// Supabase. They are the Supabase CLI project's migrations (<c>supabase/migrations</c> in the repository, applied by
+/// <c>supabase db push</c>), embedded here and also shipped as plain files in the package's <c>content/migrations</c>
+/// folder, for <c>psql -f</c>.
 /// </summary>
 public static class ChatPersistenceMigrations
 {
@@ -50,16 +50,16 @@ public static class ChatPersistenceMigrations
     private static ChatPersistenceMigration[] Load()
     {
         var assembly = typeof(ChatPersistenceMigrations).Assembly;
+        // The files are supabase/migrations/<14-digit timestamp>_<name>.sql: the name's order is the order to apply them.
         return assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
+            .Order(StringComparer.Ordinal)
+            .Select((n, index) =>
             {
-                var name = n[Prefix.Length..];
                 using var stream = assembly.GetManifestResourceStream(n)!;
                 using var reader = new StreamReader(stream);
-                return new ChatPersistenceMigration(int.Parse(name.AsSpan(0, 4), CultureInfo.InvariantCulture), name, reader.ReadToEnd());
+                return new ChatPersistenceMigration(index + 1, n[Prefix.Length..], reader.ReadToEnd());
             })
-            .OrderBy(m => m.Version)
             .ToArray();
     }
 }

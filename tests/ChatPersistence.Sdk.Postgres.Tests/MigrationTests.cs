@@ -66,7 +66,7 @@ public sealed class MigrationTests
     }
 
     [Fact]
-    public void The_supabase_cli_migrations_folder_holds_the_embedded_migrations_byte_for_byte()
+    public void The_package_embeds_every_supabase_cli_migration_byte_for_byte_in_timestamp_order()
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "ChatPersistence.Sdk.sln")))
@@ -80,7 +80,9 @@ public sealed class MigrationTests
         {
             Path.GetFileName(files[i]).Should().MatchRegex(@"^\d{14}_chat_.*\.sql$", "the Supabase CLI orders migrations by their 14-digit timestamp");
             File.ReadAllText(files[i]).Should().Be(ChatPersistenceMigrations.All[i].Sql,
-                $"{Path.GetFileName(files[i])} must stay identical to the embedded {ChatPersistenceMigrations.All[i].Name}: copy it over");
+                $"{Path.GetFileName(files[i])} is embedded as {ChatPersistenceMigrations.All[i].Name}");
+            ChatPersistenceMigrations.All[i].Name.Should().Be(Path.GetFileName(files[i]));
+            ChatPersistenceMigrations.All[i].Version.Should().Be(i + 1);
         }
     }
 
