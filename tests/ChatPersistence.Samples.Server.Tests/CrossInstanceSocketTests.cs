@@ -58,6 +58,7 @@ public sealed class CrossInstanceSocketTests(ChatInstances servers, ITestOutputH
               assistant.saved on A -> message on B (reply): p50 {P(replyToOther, 50):F1} ms, p99 {P(replyToOther, 99):F1} ms, max {replyToOther[^1]:F1} ms
             """);
         output.WriteLine(report);
+        output.WriteLine("slowest send -> other: " + string.Join(", ", questions.Select((q, i) => (i, total: Ms(at[q.Id] - q.Sent), own: Ms(q.Saved - q.Sent))).OrderByDescending(x => x.total).Take(5).Select(x => $"#{x.i} {x.total:F0} ms (own ack {x.own:F0} ms)")));
         var folder = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "cross-instance-latency.txt"), report);
