@@ -80,6 +80,13 @@ public sealed class LiveSocket : IAsyncDisposable
     public Task<(JsonObject Frame, long At)> WaitForMessageAsync(Guid id, double seconds = 10) =>
         WaitForAsync(f => Type(f) == "message" && f["message"]!["id"]!.GetValue<Guid>() == id, seconds);
 
+    /// <summary>Waits until the server closes the socket and returns its close status and description.</summary>
+    public async Task<(WebSocketCloseStatus? Status, string? Description)> CloseStatusAsync(TimeSpan timeout)
+    {
+        await _reader.WaitAsync(timeout);
+        return (_socket.CloseStatus, _socket.CloseStatusDescription);
+    }
+
     public static string Type(JsonObject frame) => frame["type"]!.GetValue<string>();
 
     public async ValueTask DisposeAsync()
@@ -117,6 +124,11 @@ public sealed class LiveSocket : IAsyncDisposable
                 while (!result.EndOfMessage);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    if (_socket.State == WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
                     return;
                 }
 

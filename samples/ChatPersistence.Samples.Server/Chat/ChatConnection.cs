@@ -102,5 +102,28 @@ internal sealed class ChatConnection(WebSocket socket, string userId, string wor
         }
     }
 
+    /// <summary>Starts the closing handshake from the server (the receive loop then gets the client's answer); never throws.</summary>
+    public async Task CloseOutputAsync(WebSocketCloseStatus status, string reason)
+    {
+        try
+        {
+            await _sending.WaitAsync();
+            try
+            {
+                if (Socket.State == WebSocketState.Open)
+                {
+                    await Socket.CloseOutputAsync(status, reason, CancellationToken.None);
+                }
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
     public void Dispose() => _sending.Dispose();
 }

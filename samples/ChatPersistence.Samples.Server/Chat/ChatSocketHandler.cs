@@ -24,7 +24,7 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// same user and workflow arrives as <c>message</c>, <c>snapshot</c> and <c>favorite</c> frames; a reconnecting client
 /// passes <c>after</c> (its last sequence) and gets what it missed.
 /// </summary>
-internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IChatChangeFeed? feed = null)
+internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
     private const int HistoryPageSize = 50;
 
@@ -81,6 +81,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         // Live updates (other tabs, other instances) run beside the frame loop; both write through the connection, one frame at a time.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var updates = feed is null ? Task.CompletedTask : RunLiveUpdatesAsync(live, feed, connection, stop.Token);
+        // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
+        // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
+        using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
         var buffer = new byte[options.Value.MaxFrameBytes];
         var closeReceived = false;
         try
@@ -107,7 +110,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             await updates;
         }
 
-        if (closeReceived)
+        if (closeReceived && socket.State == WebSocketState.CloseReceived)
         {
             try
             {
