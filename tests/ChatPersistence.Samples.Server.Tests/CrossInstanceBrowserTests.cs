@@ -2,7 +2,6 @@ using System.Globalization;
 using FluentAssertions;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -101,19 +100,7 @@ public sealed class CrossInstanceBrowserTests(ChatInstances servers, ITestOutput
 
     private ChromeDriver Open(string origin)
     {
-        const string Chromium = "/usr/bin/chromium";
-        const string Driver = "/usr/bin/chromedriver";
-        if (!File.Exists(Chromium) || !File.Exists(Driver))
-        {
-            throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium and its driver ({Chromium}, {Driver}). Install them: apt-get install -y chromium chromium-driver (bash .ci/run does).");
-        }
-
-        var options = new ChromeOptions { BinaryLocation = Chromium };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900");
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(Driver)!, Path.GetFileName(Driver));
-        service.HideCommandPromptWindow = true;
-        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        var driver = Chromium.Start();
         _drivers.Add(driver);
 
         // The app's sign-in puts the user's access token in sessionStorage; here it is the test project's token, valid on both instances.
@@ -162,17 +149,5 @@ public sealed class CrossInstanceBrowserTests(ChatInstances servers, ITestOutput
     private static string IdOf(ChromeDriver driver, string text) =>
         driver.FindElements(By.CssSelector(".message")).First(m => m.FindElement(By.CssSelector(".content")).Text == text).GetAttribute("data-id") ?? "";
 
-    private static void WaitFor(ChromeDriver driver, Func<bool> condition) =>
-        new WebDriverWait(driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(25) }
-            .Until(_ =>
-            {
-                try
-                {
-                    return condition();
-                }
-                catch (StaleElementReferenceException)
-                {
-                    return false;
-                }
-            });
+    private static void WaitFor(ChromeDriver driver, Func<bool> condition) => Chromium.WaitFor(driver, condition, pollMilliseconds: 25);
 }

@@ -95,6 +95,17 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     e.messages.splice(at, 0, saved);
   }
 
+  // Clear or delete on the server, then empty the local list (keeping what `keep` says).
+  async function empty(workflowId, call, keep) {
+    await call(workflowId);
+    const e = entry(workflowId);
+    e.messages = e.messages.filter(keep);
+    e.hasOlder = false;
+    e.olderCursor = null;
+    e.synced = null;
+    if (workflowId === current) emit();
+  }
+
   function synced(e, messages) {
     for (const m of messages) if (e.synced === null || m.sequence > e.synced) e.synced = m.sequence;
   }
@@ -237,28 +248,10 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     },
 
     // Clearing happens only here, when the user asks — never as a side effect of switching workflows.
-    async clear() {
-      const workflowId = current;
-      await api.clear(workflowId);
-      const e = entry(workflowId);
-      e.messages = [];
-      e.hasOlder = false;
-      e.olderCursor = null;
-      e.synced = null;
-      if (workflowId === current) emit();
-    },
+    clear() { return empty(current, api.clear, () => false); },
 
     // Deletes the workflow's session (its next message starts a new one); other tabs get a snapshot from the server.
-    async remove() {
-      const workflowId = current;
-      await api.remove(workflowId);
-      const e = entry(workflowId);
-      e.messages = e.messages.filter(m => m.status === "pending");
-      e.hasOlder = false;
-      e.olderCursor = null;
-      e.synced = null;
-      if (workflowId === current) emit();
-    },
+    remove() { return empty(current, api.remove, m => m.status === "pending"); },
 
     search(query) { return api.search(query, current); },
 
