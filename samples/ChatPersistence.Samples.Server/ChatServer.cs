@@ -55,6 +55,7 @@ public static class ChatServer
         builder.Services.AddSingleton<SendLimiter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
+        builder.Services.AddHostedService<ChangeFeedListener>();
         builder.Services.AddSingleton<LogThrottle>();
 
         // MCP: the chat history tools over streamable HTTP at /mcp, for the same signed-in user as /api (the token's sub, as a

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Data.Sqlite;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 using Xunit;
 
 namespace ChatPersistence.Samples.Server.Tests;
@@ -23,25 +22,12 @@ public sealed class BrowserTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        const string Chromium = "/usr/bin/chromium";
-        const string Driver = "/usr/bin/chromedriver";
-        if (!File.Exists(Chromium) || !File.Exists(Driver))
-        {
-            throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium and its driver ({Chromium}, {Driver}). Install them: apt-get install -y chromium chromium-driver (bash .ci/run does).");
-        }
-
+        _driver = Chromium.Start();
         Directory.CreateDirectory(_folder);
         _app = ChatServer.Build(["--environment", "Development", "--urls", "http://127.0.0.1:0", "--ChatPersistence:Sqlite:Path", Path.Combine(_folder, "chat.db"), "--Chat:OfflineWordDelay", "00:00:00.005"],
             builder => builder.WebHost.UseContentRoot(AppContext.BaseDirectory).UseWebRoot(Path.Combine(AppContext.BaseDirectory, "wwwroot")));
         await _app.StartAsync();
         _url = _app.Urls.First();
-
-        var options = new ChromeOptions { BinaryLocation = Chromium };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900");
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(Driver)!, Path.GetFileName(Driver));
-        service.HideCommandPromptWindow = true;
-        _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
     public void Dispose() => _driver?.Dispose();
@@ -162,19 +148,7 @@ public sealed class BrowserTests : IAsyncLifetime, IDisposable
         }
     }
 
-    private void WaitFor(Func<bool> condition) =>
-        new WebDriverWait(_driver, TimeSpan.FromSeconds(20)) { PollingInterval = TimeSpan.FromMilliseconds(50) }
-            .Until(_ =>
-            {
-                try
-                {
-                    return condition();
-                }
-                catch (StaleElementReferenceException)
-                {
-                    return false;
-                }
-            });
+    private void WaitFor(Func<bool> condition) => Chromium.WaitFor(_driver, condition);
 
     private void Screenshot(string name)
     {

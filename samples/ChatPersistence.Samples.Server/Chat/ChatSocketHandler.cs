@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.WebSockets;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,6 +9,7 @@ using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.ChangeFeed;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -18,10 +19,18 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// One chat connection: <c>/ws/chat?workflowId=…</c>. On connect it sends the workflow's newest history page; then, for
 /// each <c>send</c> frame, it persists the user message, acknowledges it (<c>saved</c>, after the commit), streams the
 /// assistant's reply (<c>assistant.delta</c>) and persists it with its metadata (<c>assistant.saved</c>). The protocol is
-/// documented in docs/server-sample.md. Frames are handled one at a time per connection.
+/// documented in docs/server-sample.md. Frames are handled one at a time per connection. Beside the frames, the socket is
+/// kept live from the store's change feed (<see cref="ChatLiveUpdates"/>): what other tabs or server instances save for the
+/// same user and workflow arrives as <c>message</c>, <c>snapshot</c> and <c>favorite</c> frames; a reconnecting client
+/// passes <c>after</c> (its last sequence) and gets what it missed.
 /// </summary>
-internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger)
+internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
+    private const int HistoryPageSize = 50;
+
+    // A reconnect reads back at most this many pages to find the client's last message; further behind, it gets the newest page.
+    private const int MaxCatchUpPages = 4;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // Strict reading of client frames: duplicate keys are refused (not last-wins), a wrong JSON type is an error.
@@ -48,24 +57,35 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
+        long? after = null;
+        if (context.Request.Query.TryGetValue("after", out var afterValue))
+        {
+            if (!long.TryParse(afterValue.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var known))
+            {
+                await Results.Problem(statusCode: 400, title: "Invalid after", detail: "after is the sequence of the last message the client has (a non-negative integer).").ExecuteAsync(context);
+                return;
+            }
+
+            after = known;
+        }
+
         var userId = ChatUser.Id(context.User);
         var cancellation = context.RequestAborted;
         // Connecting reads only: the session is created by the first message sent, so opening sockets on made-up workflows writes nothing.
         var found = await WorkflowSessions.FindAsync(store, userId, workflowId, cancellation);
-        var session = new StrongBox<ChatSession?>(found);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var page = found is null ? null : await store.GetMessagesAsync(userId, found.Id, new ChatHistoryRequest { PageSize = 50 }, cancellation);
-        await SendAsync(socket, new
-        {
-            type = "history",
-            workflowId,
-            sessionId = found?.Id,
-            messages = page?.Messages.Select(MessageDto.From) ?? [],
-            hasOlder = page?.HasOlder ?? false,
-            olderCursor = page?.OlderCursor,
-        }, cancellation);
+        using var connection = new ChatConnection(socket, userId, workflowId) { Session = found };
+        var live = new ChatLiveUpdates(store, connection);
+        live.Start(found?.Id, await SendHistoryAsync(connection, found, after, cancellation));
 
+        // Live updates (other tabs, other instances) run beside the frame loop; both write through the connection, one frame at a time.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var updates = feed is null ? Task.CompletedTask : RunLiveUpdatesAsync(live, feed, connection, stop.Token);
+        // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
+        // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
+        using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
         var buffer = new byte[options.Value.MaxFrameBytes];
+        var closeReceived = false;
         try
         {
             while (socket.State == WebSocketState.Open && !cancellation.IsCancellationRequested)
@@ -73,25 +93,103 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                 var (kind, length, tooLarge) = await ReceiveAsync(socket, buffer, cancellation);
                 if (kind == WebSocketMessageType.Close)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                    return;
+                    closeReceived = true;
+                    break;
                 }
 
-                await HandleMessageAsync(socket, kind, buffer.AsMemory(0, length), tooLarge, userId, workflowId, session, cancellation);
+                await HandleMessageAsync(connection, kind, buffer.AsMemory(0, length), tooLarge, cancellation);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             // The client went away (or the server is stopping): nothing to answer, nothing worth a stack trace.
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await updates;
+        }
+
+        if (closeReceived && socket.State == WebSocketState.CloseReceived)
+        {
+            try
+            {
+                await connection.CloseAsync("bye");
+            }
+            catch (WebSocketException)
+            {
+            }
+        }
+    }
+
+    // The connect frame. Without `after`: the newest page. With `after` (a reconnect: the sequence of the last message the
+    // client has), older pages are read back (keyset) until that message: if it is still there the frame carries the
+    // messages from the newest page's start or that message, whichever is older, with "after" set, and the client merges
+    // them into what it has; if it is gone (cleared, deleted, or too far behind), the full newest page replaces the client's.
+    // Returns the newest page read, where the live updates start.
+    private async Task<ChatMessagePage?> SendHistoryAsync(ChatConnection connection, ChatSession? found, long? after, CancellationToken cancellation)
+    {
+        var newest = found is null ? null : await store.GetMessagesAsync(connection.UserId, found.Id, new ChatHistoryRequest { PageSize = HistoryPageSize }, cancellation);
+        var oldest = newest;
+        IReadOnlyList<StoredChatMessage> messages = newest?.Messages ?? [];
+        long? resumedAfter = null;
+        if (found is not null && newest is not null && after is { } known)
+        {
+            var collected = new List<StoredChatMessage>(newest.Messages);
+            var page = newest;
+            for (var pages = 1; collected.Count > 0 && collected[0].Sequence > known && page.HasOlder && pages < MaxCatchUpPages; pages++)
+            {
+                page = await store.GetMessagesAsync(connection.UserId, found.Id, new ChatHistoryRequest { PageSize = HistoryPageSize, Cursor = page.OlderCursor }, cancellation);
+                collected.InsertRange(0, page.Messages);
+            }
+
+            if (collected.Exists(m => m.Sequence == known))
+            {
+                (messages, oldest, resumedAfter) = (collected, page, known);
+            }
+        }
+
+        await connection.SendAsync(new
+        {
+            type = "history",
+            workflowId = connection.WorkflowId,
+            sessionId = found?.Id,
+            messages = messages.Select(MessageDto.From),
+            hasOlder = oldest?.HasOlder ?? false,
+            olderCursor = oldest?.OlderCursor,
+            after = resumedAfter,
+        }, cancellation);
+        return newest;
+    }
+
+    private async Task RunLiveUpdatesAsync(ChatLiveUpdates live, IChatChangeFeed feed, ChatConnection connection, CancellationToken stop)
+    {
+        try
+        {
+            await live.RunAsync(feed, stop);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException || stop.IsCancellationRequested)
+        {
+            // The socket closed.
+        }
+        catch (Exception ex)
+        {
+            // Without the feed this socket would silently stop being live: drop it, so the client reconnects and catches up.
+            if (throttle.TryAcquire(out var suppressed))
+            {
+                ServerLog.FrameFailed(logger, "live_updates", ex.GetType().Name, Reason(ex), suppressed);
+            }
+
+            connection.Socket.Abort();
+        }
     }
 
     // Any frame gets an answer and the socket stays open: whatever its JSON shape, a refusal is an error frame and one log line.
-    private async Task HandleMessageAsync(WebSocket socket, WebSocketMessageType kind, ReadOnlyMemory<byte> bytes, bool tooLarge, string userId, string workflowId, StrongBox<ChatSession?> session, CancellationToken cancellation)
+    private async Task HandleMessageAsync(ChatConnection connection, WebSocketMessageType kind, ReadOnlyMemory<byte> bytes, bool tooLarge, CancellationToken cancellation)
     {
         if (tooLarge)
         {
-            await RefuseAsync(socket, "too_large", $"Frames are limited to {options.Value.MaxFrameBytes} bytes.", null, null, cancellation);
+            await RefuseAsync(connection, "too_large", $"Frames are limited to {options.Value.MaxFrameBytes} bytes.", null, null, cancellation);
             return;
         }
 
@@ -111,41 +209,41 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
 
         if (frame is null)
         {
-            await RefuseAsync(socket, "bad_json", """A frame is one JSON text object: {"type":"send","id":"<uuid>","content":"<text>"} or {"type":"ping"}.""", null, parseError, cancellation);
+            await RefuseAsync(connection, "bad_json", """A frame is one JSON text object: {"type":"send","id":"<uuid>","content":"<text>"} or {"type":"ping"}.""", null, parseError, cancellation);
             return;
         }
 
         var id = Guid.TryParse(frame.Id, out var parsed) && parsed != Guid.Empty ? parsed : (Guid?)null;
         try
         {
-            await HandleFrameAsync(socket, frame, id, userId, workflowId, session, cancellation);
+            await HandleFrameAsync(connection, frame, id, cancellation);
         }
         catch (ArgumentException ex)
         {
-            await RefuseAsync(socket, "invalid", UserMessage(ex), id, ex, cancellation);
+            await RefuseAsync(connection, "invalid", UserMessage(ex), id, ex, cancellation);
         }
         catch (ChatConflictException ex)
         {
-            await RefuseAsync(socket, "conflict", ex.Message, id, ex, cancellation);
+            await RefuseAsync(connection, "conflict", ex.Message, id, ex, cancellation);
         }
         catch (ChatPersistenceException ex)
         {
-            await RefuseAsync(socket, ex.IsTransient ? "unavailable" : "failed", "The message could not be saved; retry it.", id, ex, cancellation);
+            await RefuseAsync(connection, ex.IsTransient ? "unavailable" : "failed", "The message could not be saved; retry it.", id, ex, cancellation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
         {
-            await RefuseAsync(socket, "failed", "The frame could not be handled.", id, ex, cancellation);
+            await RefuseAsync(connection, "failed", "The frame could not be handled.", id, ex, cancellation);
         }
     }
 
-    private async Task RefuseAsync(WebSocket socket, string code, string message, Guid? id, Exception? cause, CancellationToken cancellation)
+    private async Task RefuseAsync(ChatConnection connection, string code, string message, Guid? id, Exception? cause, CancellationToken cancellation)
     {
         if (throttle.TryAcquire(out var suppressed))
         {
             ServerLog.FrameFailed(logger, code, cause?.GetType().Name ?? "none", Reason(cause), suppressed);
         }
 
-        await ErrorAsync(socket, code, message, id, cancellation);
+        await connection.SendAsync(new { type = "error", code, message, id }, cancellation);
     }
 
     // The first line of the exception's message, without the parameter name, short: never the content, never a stack trace.
@@ -161,42 +259,59 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
     private static string UserMessage(Exception ex) =>
         ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
 
-    private async Task HandleFrameAsync(WebSocket socket, ChatFrame frame, Guid? frameId, string userId, string workflowId, StrongBox<ChatSession?> sessionBox, CancellationToken cancellation)
+    private async Task HandleFrameAsync(ChatConnection connection, ChatFrame frame, Guid? frameId, CancellationToken cancellation)
     {
         switch (frame.Type)
         {
             case "ping":
-                await SendAsync(socket, new { type = "pong" }, cancellation);
+                await connection.SendAsync(new { type = "pong" }, cancellation);
                 return;
             case "send":
                 break;
             default:
-                await RefuseAsync(socket, "unknown_type", "Frame types: send, ping.", frameId, null, cancellation);
+                await RefuseAsync(connection, "unknown_type", "Frame types: send, ping.", frameId, null, cancellation);
                 return;
         }
 
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
+        var userId = connection.UserId;
         if (limits.TryAcquire(userId, Encoding.UTF8.GetByteCount(content)) is { } refused)
         {
-            await RefuseAsync(socket, refused.Code, refused.Message, id, null, cancellation);
+            await RefuseAsync(connection, refused.Code, refused.Message, id, null, cancellation);
             return;
         }
 
-        var session = sessionBox.Value ??= await store.GetOrCreateSessionAsync(userId, workflowId, workflowId, cancellation);
-        var stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
-        await SendAsync(socket, new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
+        // The live updates skip what this socket acknowledges itself (saved, assistant.saved): noted before the append,
+        // since the feed can report the append before the store call returns here.
+        var replyId = ReplyId(id);
+        connection.WillAcknowledge(id);
+        connection.WillAcknowledge(replyId);
+        var session = connection.Session ?? connection.Adopt(await store.GetOrCreateSessionAsync(userId, connection.WorkflowId, connection.WorkflowId, cancellation));
+        StoredChatMessage stored;
+        try
+        {
+            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+        }
+        catch (ChatNotFoundException)
+        {
+            // The session was deleted (from another tab or instance) since this socket learnt it: the workflow starts a new one.
+            connection.Session = null;
+            session = connection.Adopt(await store.GetOrCreateSessionAsync(userId, connection.WorkflowId, connection.WorkflowId, cancellation));
+            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+        }
+
+        await connection.SendAsync(new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
 
         // The reply's id follows from the question's, so a re-sent question (lost acknowledgement) never gets two replies.
-        var replyId = ReplyId(stored.Id);
         var recent = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = options.Value.ContextMessages }, cancellation);
         if (recent.Messages.FirstOrDefault(m => m.Id == replyId) is { } existing)
         {
-            await SendAsync(socket, new { type = "assistant.saved", message = MessageDto.From(existing) }, cancellation);
+            await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(existing) }, cancellation);
             return;
         }
 
-        await SendAsync(socket, new { type = "assistant.start", id = replyId }, cancellation);
+        await connection.SendAsync(new { type = "assistant.start", id = replyId }, cancellation);
         var context = recent.Messages.Select(m => new ChatMessage(m.Role == ChatMessageRole.Assistant ? ChatRole.Assistant : ChatRole.User, m.Content));
         var text = new StringBuilder();
         UsageDetails? usage = null;
@@ -209,7 +324,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             if (update.Text is { Length: > 0 } delta)
             {
                 text.Append(delta);
-                await SendAsync(socket, new { type = "assistant.delta", id = replyId, text = delta }, cancellation);
+                await connection.SendAsync(new { type = "assistant.delta", id = replyId, text = delta }, cancellation);
             }
         }
 
@@ -220,7 +335,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             usage = usage is null ? null : new { input = usage.InputTokenCount, output = usage.OutputTokenCount, total = usage.TotalTokenCount },
         }, Json);
         var reply = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.Assistant(text.ToString(), metadata) with { Id = replyId }, cancellation);
-        await SendAsync(socket, new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
+        await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
     }
 
     // Same origin by default: the Origin header's scheme://host[:port] must be this request's, or one configured.
@@ -286,19 +401,5 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                 ArrayPool<byte>.Shared.Return(scratch);
             }
         }
-    }
-
-    private static Task ErrorAsync(WebSocket socket, string code, string message, Guid? id, CancellationToken cancellation) =>
-        SendAsync(socket, new { type = "error", code, message, id }, cancellation);
-
-    private static async Task SendAsync(WebSocket socket, object frame, CancellationToken cancellation)
-    {
-        if (socket.State != WebSocketState.Open)
-        {
-            return;
-        }
-
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(frame, Json);
-        await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellation);
     }
 }

@@ -13,8 +13,8 @@ function fakeServer() {
     async search() { return { items: [] }; },
     async favorite(id, on) { return { id, isFavorite: on }; },
   };
-  const connect = (workflowId, handlers) => {
-    const socket = { workflowId, handlers, sent: [], open: false, closed: false,
+  const connect = (workflowId, handlers, options = {}) => {
+    const socket = { workflowId, handlers, after: options.after ?? null, sent: [], open: false, closed: false,
       send(frame) { if (!this.open) return false; this.sent.push(frame); return true; },
       close() { this.closed = true; } };
     sockets.push(socket);
@@ -123,4 +123,90 @@ test("the streamed reply grows with each delta and is replaced by the saved mess
   assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "streaming"]]);
   on({ type: "assistant.saved", message: { id: "r1", role: "assistant", content: "Olá mundo", sequence: 2 } });
   assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "saved"]]);
+});
+
+const saved = (id, sequence, extra = {}) => ({ id, role: "user", content: `m${sequence}`, sequence, isFavorite: false, ...extra });
+const view = chat => chat.getState().messages.map(m => [m.id, m.status]);
+
+test("messages from another tab arrive once, in sequence order, ahead of local pending ones", () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [saved("a1", 1)]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  const mine = chat.send("mine, not acknowledged yet");
+  on({ type: "message", message: saved("b3", 3) });
+  on({ type: "message", message: saved("b2", 2) });          // late: still placed by sequence
+  on({ type: "message", message: saved("b3", 3) });          // the same message again: shown once
+  on({ type: "assistant.saved", message: saved("b3", 3) });  // and once more through another frame type
+  assert.deepEqual(view(chat), [["a1", "saved"], ["b2", "saved"], ["b3", "saved"], [mine, "pending"]]);
+  on({ type: "saved", id: mine, sequence: 4 });
+  on({ type: "message", message: saved(mine, 4, { content: "mine, not acknowledged yet" }) });
+  assert.deepEqual(view(chat), [["a1", "saved"], ["b2", "saved"], ["b3", "saved"], [mine, "saved"]]);
+});
+
+test("a reconnect asks for what follows the last sequence received and merges it without duplicates", async () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [saved("a1", 1), saved("a2", 2)]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId, reconnectDelayMs: 1 });
+  chat.selectWorkflow("alpha");
+  assert.equal(server.sockets[0].after, null, "a first connect asks for the newest page");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "message", message: saved("b3", 3) });
+  const mine = chat.send("own");
+  on({ type: "saved", id: mine, sequence: 4 });              // acknowledged, but not yet received as a message
+  server.sockets[0].handlers.onClose();
+  await new Promise(resolve => setTimeout(resolve, 20));
+  assert.equal(server.sockets[1].after, 3, "the last sequence received in order (own acknowledgements excluded)");
+  server.sockets[1].open = true;
+  server.sockets[1].handlers.onOpen();
+  server.sockets[1].handlers.onFrame({ type: "history", workflowId: "alpha", after: 3, hasOlder: false, olderCursor: null,
+    messages: [saved("a1", 1, { isFavorite: true }), saved("a2", 2), saved("b3", 3), saved(mine, 4), saved("b5", 5)] });
+  assert.deepEqual(view(chat).map(([id]) => id), ["a1", "a2", "b3", mine, "b5"], "nothing twice, nothing lost");
+  assert.equal(chat.getState().messages[0].isFavorite, true, "state refreshed from the merged page");
+  assert.deepEqual(server.sockets[1].sent, [], "the acknowledged message is not re-sent");
+});
+
+test("a reconnect whose last message is gone (cleared elsewhere) gets the newest page and replaces the list", async () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [saved("a1", 1), saved("a2", 2)]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId, reconnectDelayMs: 1 });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  server.sockets[0].handlers.onClose();
+  await new Promise(resolve => setTimeout(resolve, 20));
+  assert.equal(server.sockets[1].after, 2);
+  server.stored.set("alpha", [saved("c7", 7)]);
+  server.accept(server.sockets[1]);                          // a full history frame (no "after"): replaces
+  assert.deepEqual(view(chat), [["c7", "saved"]]);
+});
+
+test("a snapshot after a clear elsewhere replaces saved messages but keeps pending ones and ones saved after it", () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [saved("a1", 1), saved("a2", 2)]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  const late = chat.send("saved after the server read the snapshot");
+  on({ type: "saved", id: late, sequence: 9 });
+  const pending = chat.send("still pending");
+  on({ type: "snapshot", reason: "cleared", workflowId: "alpha", messages: [saved("c5", 5)], hasOlder: false, olderCursor: null, through: 5 });
+  assert.deepEqual(view(chat), [["c5", "saved"], [late, "saved"], [pending, "pending"]]);
+  on({ type: "snapshot", reason: "deleted", workflowId: "alpha", sessionId: null, messages: [], hasOlder: false, olderCursor: null, through: 9 });
+  assert.deepEqual(view(chat), [[pending, "pending"]]);
+});
+
+test("a favourite set elsewhere shows on this tab", () => {
+  const server = fakeServer();
+  server.stored.set("alpha", [saved("a1", 1)]);
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  server.sockets[0].handlers.onFrame({ type: "favorite", id: "a1", isFavorite: true, sequence: 1 });
+  assert.equal(chat.getState().messages[0].isFavorite, true);
+  server.sockets[0].handlers.onFrame({ type: "favorite", id: "unknown", isFavorite: true, sequence: 0 });
+  assert.equal(chat.getState().messages.length, 1);
 });

@@ -1,13 +1,16 @@
 // Framework-agnostic chat state for one signed-in user: per-workflow history with a cache, pending → saved messages,
-// older pages, clear, search, favourites and a reconnecting socket with an outbox. No DOM here: the page (chat-dom.js) or a
-// React hook (docs/server-sample.md) subscribes to snapshots.
+// older pages, clear, search, favourites and a reconnecting socket with an outbox. Live across tabs and server instances:
+// what another tab saves arrives as message / snapshot / favorite frames and is merged by id (never shown twice), and a
+// reconnect passes the last sequence received so the server sends only what was missed. No DOM here: the page
+// (chat-dom.js) or a React hook (docs/server-sample.md) subscribes to snapshots.
 //
 //   const chat = createChatClient({ api, connect });
 //   chat.subscribe(state => render(state));
 //   chat.selectWorkflow("alpha"); chat.send("Olá!");
 //
-// api:     { history(workflowId, before, limit), clear(workflowId), search(query, workflowId), favorite(messageId, on) }
-// connect: (workflowId, { onOpen, onFrame, onClose }) => { send(frame) -> boolean, close() }
+// api:     { history(workflowId, before, limit), clear(workflowId), remove(workflowId), search(query, workflowId), favorite(messageId, on) }
+// connect: (workflowId, { onOpen, onFrame, onClose }, { after }) => { send(frame) -> boolean, close() }
+//          after: the sequence of the last message received from the server for this workflow (null: send the newest page)
 //
 // A frontend that reads the same tables with supabase-js (createClient<Database>(url, publishableKey)) gets their types
 // from supabase/types/database.ts, generated from the migration and checked in CI:
@@ -28,7 +31,10 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
 
   function entry(workflowId) {
     if (!workflows.has(workflowId)) {
-      workflows.set(workflowId, { messages: [], hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null });
+      // synced: the highest sequence received through history, message and snapshot frames. The server sends those in
+      // sequence order without gaps, so a reconnect asks for what follows it (the socket's own acknowledged messages may
+      // come again then: merged by id).
+      workflows.set(workflowId, { messages: [], hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null, synced: null });
     }
     return workflows.get(workflowId);
   }
@@ -56,6 +62,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     clearTimeout(reconnectTimer);
     if (connection) connection.close();
     connected = false;
+    const e = entry(workflowId);
     connection = connect(workflowId, {
       onOpen() {
         if (workflowId !== current) return;
@@ -71,7 +78,36 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         // Reconnect; unsent and unacknowledged messages stay pending and are re-sent with the same ids (no duplicates).
         reconnectTimer = setTimeout(() => { if (workflowId === current && !disposed) open(workflowId); }, reconnectDelayMs);
       },
-    });
+    }, { after: e.loaded ? e.synced : null });
+  }
+
+  // Adds a saved message, or replaces the one with its id: saved messages stay in sequence order, ahead of the local ones
+  // not saved yet (pending, failed, streaming). The same message twice is shown once.
+  function upsert(e, message) {
+    const saved = { ...message, status: "saved", error: null };
+    const index = e.messages.findIndex(x => x.id === saved.id);
+    if (index >= 0) {
+      e.messages[index] = { ...e.messages[index], ...saved };
+      return;
+    }
+    let at = e.messages.length;
+    while (at > 0 && (e.messages[at - 1].status !== "saved" || e.messages[at - 1].sequence > saved.sequence)) at--;
+    e.messages.splice(at, 0, saved);
+  }
+
+  // Clear or delete on the server, then empty the local list (keeping what `keep` says).
+  async function empty(workflowId, call, keep) {
+    await call(workflowId);
+    const e = entry(workflowId);
+    e.messages = e.messages.filter(keep);
+    e.hasOlder = false;
+    e.olderCursor = null;
+    e.synced = null;
+    if (workflowId === current) emit();
+  }
+
+  function synced(e, messages) {
+    for (const m of messages) if (e.synced === null || m.sequence > e.synced) e.synced = m.sequence;
   }
 
   function flush(workflowId) {
@@ -87,12 +123,20 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     const e = entry(workflowId);
     switch (frame.type) {
       case "history": {
-        const server = frame.messages.map(m => ({ ...m, status: "saved" }));
-        const known = new Set(server.map(m => m.id));
-        const local = e.messages.filter(m => m.status !== "saved" && m.status !== "streaming" && !known.has(m.id));
-        e.messages = server.concat(local);
-        e.hasOlder = frame.hasOlder;
-        e.olderCursor = frame.olderCursor;
+        if (frame.after !== null && frame.after !== undefined && e.loaded) {
+          // A reconnect that resumed after our last sequence: merge; what we already had (older pages too) stays.
+          for (const m of frame.messages) upsert(e, m);
+          e.messages = e.messages.filter(m => m.status !== "streaming"); // a reply still streaming died with the old socket
+        } else {
+          const server = frame.messages.map(m => ({ ...m, status: "saved" }));
+          const known = new Set(server.map(m => m.id));
+          const local = e.messages.filter(m => m.status !== "saved" && m.status !== "streaming" && !known.has(m.id));
+          e.messages = server.concat(local);
+          e.hasOlder = frame.hasOlder;
+          e.olderCursor = frame.olderCursor;
+          e.synced = null;
+        }
+        synced(e, frame.messages);
         e.loaded = true;
         e.loading = false;
         e.source = "server";
@@ -104,6 +148,29 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         if (m) Object.assign(m, { status: "saved", sequence: frame.sequence, createdAt: frame.createdAt, error: null });
         break;
       }
+      case "message":
+        upsert(e, frame.message);
+        synced(e, [frame.message]);
+        break;
+      case "snapshot": {
+        // The session was cleared or deleted (here or elsewhere): the server's newest page replaces the saved messages,
+        // except ones saved here after the server read it (sequence above `through`); unsaved local ones stay.
+        const known = new Set(frame.messages.map(m => m.id));
+        const keep = e.messages.filter(m => !known.has(m.id) && (m.status !== "saved" || (frame.through !== null && m.sequence > frame.through)));
+        e.messages = [];
+        for (const m of frame.messages) upsert(e, m);
+        for (const m of keep) if (m.status === "saved") upsert(e, m); else e.messages.push(m);
+        e.hasOlder = frame.hasOlder;
+        e.olderCursor = frame.olderCursor;
+        e.synced = null;
+        synced(e, frame.messages);
+        break;
+      }
+      case "favorite": {
+        const m = e.messages.find(x => x.id === frame.id);
+        if (m) m.isFavorite = frame.isFavorite;
+        break;
+      }
       case "assistant.start":
         if (!e.messages.some(x => x.id === frame.id)) e.messages.push({ id: frame.id, role: "assistant", content: "", status: "streaming" });
         break;
@@ -112,12 +179,9 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         if (m) m.content += frame.text;
         break;
       }
-      case "assistant.saved": {
-        const saved = { ...frame.message, status: "saved" };
-        const index = e.messages.findIndex(x => x.id === saved.id);
-        if (index >= 0) e.messages[index] = saved; else e.messages.push(saved);
+      case "assistant.saved":
+        upsert(e, frame.message);
         break;
-      }
       case "error": {
         const m = frame.id ? e.messages.find(x => x.id === frame.id) : null;
         if (m) Object.assign(m, { status: "failed", error: frame.message });
@@ -184,15 +248,10 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     },
 
     // Clearing happens only here, when the user asks — never as a side effect of switching workflows.
-    async clear() {
-      const workflowId = current;
-      await api.clear(workflowId);
-      const e = entry(workflowId);
-      e.messages = [];
-      e.hasOlder = false;
-      e.olderCursor = null;
-      if (workflowId === current) emit();
-    },
+    clear() { return empty(current, api.clear, () => false); },
+
+    // Deletes the workflow's session (its next message starts a new one); other tabs get a snapshot from the server.
+    remove() { return empty(current, api.remove, m => m.status === "pending"); },
 
     search(query) { return api.search(query, current); },
 

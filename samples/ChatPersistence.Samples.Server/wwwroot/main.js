@@ -48,6 +48,9 @@ async function start() {
   $("clear").addEventListener("click", async () => {
     if (confirm(`Clear the chat of workflow "${select.value}"? This deletes its messages.`)) await chat.clear().catch(showError);
   });
+  $("delete").addEventListener("click", async () => {
+    if (confirm(`Delete the chat of workflow "${select.value}"? This deletes the session and its messages.`)) await chat.remove().catch(showError);
+  });
   $("messages").addEventListener("scroll", () => { if ($("messages").scrollTop === 0) chat.loadOlder().catch(showError); });
   $("search").addEventListener("submit", async event => {
     event.preventDefault();

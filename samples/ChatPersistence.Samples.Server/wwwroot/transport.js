@@ -15,6 +15,7 @@ export function createApi(getToken) {
     history: (workflowId, before, limit) =>
       call("GET", `/api/workflows/${encodeURIComponent(workflowId)}/messages?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
     clear: workflowId => call("DELETE", `/api/workflows/${encodeURIComponent(workflowId)}/messages`),
+    remove: workflowId => call("DELETE", `/api/workflows/${encodeURIComponent(workflowId)}`),
     search: (query, workflowId) =>
       call("GET", `/api/search?q=${encodeURIComponent(query)}${workflowId ? `&workflowId=${encodeURIComponent(workflowId)}` : ""}`),
     favorite: (messageId, on) => call(on ? "PUT" : "DELETE", `/api/messages/${messageId}/favorite`),
@@ -23,9 +24,11 @@ export function createApi(getToken) {
 }
 
 export function createSocketConnector(getToken) {
-  return (workflowId, { onOpen, onFrame, onClose }) => {
+  // after: the last sequence the client has for the workflow (a reconnect), so the server sends only what follows it.
+  return (workflowId, { onOpen, onFrame, onClose }, { after = null } = {}) => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/chat?workflowId=${encodeURIComponent(workflowId)}&access_token=${encodeURIComponent(getToken())}`);
+    const resume = after === null || after === undefined ? "" : `&after=${after}`;
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/chat?workflowId=${encodeURIComponent(workflowId)}${resume}&access_token=${encodeURIComponent(getToken())}`);
     let closedByUs = false;
     socket.onopen = () => onOpen();
     socket.onmessage = event => onFrame(JSON.parse(event.data));
