@@ -108,7 +108,9 @@ public abstract class CrossHostCachingTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task A_third_hosts_first_reads_come_from_redis()
     {
-        var (a, _, _) = StartHost();
+        var (a, _, aCache) = StartHost();
+        _ = await a.GetSessionAsync(await NewUserAsync(), Guid.NewGuid()); // resolves the cache, which starts the feed
+        await UntilAsync(() => Task.FromResult(aCache.IsLive), Stopwatch.StartNew()); // until then reads go to the store
         var user = await NewUserAsync();
         var session = await a.GetOrCreateSessionAsync(user, "wf");
         await a.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("hello")]);
@@ -116,7 +118,10 @@ public abstract class CrossHostCachingTests(ITestOutputHelper output) : IAsyncLi
         _ = await a.GetMessagesAsync(user, session.Id);
         await Task.Delay(200); // HybridCache writes the second tier after handing the value to the caller
 
-        var (c, cCalls, _) = StartHost();
+        var (c, cCalls, cCache) = StartHost();
+        _ = await c.GetSessionAsync(user, Guid.NewGuid()); // resolves the cache, which starts the feed
+        await UntilAsync(() => Task.FromResult(cCache.IsLive), Stopwatch.StartNew()); // until then reads go to the store
+        cCalls.Calls.Clear();
         var reopened = await c.GetOrCreateSessionAsync(user, "wf");
         var page = await c.GetMessagesAsync(user, session.Id);
 

@@ -109,6 +109,25 @@ public sealed class FeedCachingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Until_the_feed_is_live_reads_go_to_the_store()
+    {
+        _feed.Started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (cached, calls, cache) = Build();
+        var user = NewUser();
+        var session = await _store.GetOrCreateSessionAsync(user, "wf");
+        _ = await cached.GetMessagesAsync(user, session.Id);
+        _ = await cached.GetMessagesAsync(user, session.Id);
+        calls["GetMessagesAsync"].Should().Be(2, "a watch subscribed before the feed is live could miss a change");
+        cache.IsLive.Should().BeFalse();
+
+        _feed.Started.SetResult();
+        await UntilAsync(() => Task.FromResult(cache.IsLive));
+        _ = await cached.GetMessagesAsync(user, session.Id);
+        _ = await cached.GetMessagesAsync(user, session.Id);
+        calls["GetMessagesAsync"].Should().Be(3);
+    }
+
+    [Fact]
     public async Task A_user_the_feed_refuses_is_still_cached()
     {
         var (cached, calls, cache) = Build();

@@ -7,7 +7,8 @@ namespace ChatPersistence.Sdk.Decorators.Tests;
 /// <summary>
 /// A change feed over a real one that the test can break: <see cref="Break"/> makes every open watch throw (as a lost
 /// connection would), and <see cref="RefusedUsers"/> are refused with <see cref="ArgumentException"/> (as PostgreSQL refuses
-/// non-UUID ids). Records each subscription's <c>afterPosition</c>.
+/// non-UUID ids), and <see cref="Started"/> holds the feed back from being live (as PostgreSQL's listener connecting).
+/// Records each subscription's <c>afterPosition</c>.
 /// </summary>
 public sealed class FlakyFeed(IChatChangeFeed inner) : IChatChangeFeed
 {
@@ -16,6 +17,11 @@ public sealed class FlakyFeed(IChatChangeFeed inner) : IChatChangeFeed
     public ConcurrentQueue<(string UserId, long? AfterPosition)> Subscriptions { get; } = new();
 
     public HashSet<string> RefusedUsers { get; } = [];
+
+    /// <summary>Completes <see cref="StartAsync"/> (already completed unless the test replaces it).</summary>
+    public TaskCompletionSource Started { get; set; } = CompletedSource();
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Started.Task.WaitAsync(cancellationToken);
 
     /// <summary>Fails every watch open now; later subscriptions work.</summary>
     public void Break()
@@ -34,6 +40,13 @@ public sealed class FlakyFeed(IChatChangeFeed inner) : IChatChangeFeed
 
         Subscriptions.Enqueue((userId, afterPosition));
         return WatchCoreAsync(inner.WatchAsync(userId, sessionId, afterPosition, cancellationToken), _broken.Task, cancellationToken);
+    }
+
+    private static TaskCompletionSource CompletedSource()
+    {
+        var source = new TaskCompletionSource();
+        source.SetResult();
+        return source;
     }
 
     private static async IAsyncEnumerable<ChatChange> WatchCoreAsync(IAsyncEnumerable<ChatChange> changes, Task broken, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -57,10 +57,24 @@ public static class ChatPersistenceBuilderDecoratorExtensions
         builder.Services.TryAddSingleton(services => new ChatCache(
             services.GetRequiredService<IOptions<ChatCachingOptions>>().Value,
             services.GetService<IDistributedCache>(),
-            builder.HasChangeFeed ? services.GetRequiredService<IChatChangeFeed>() : null,
+            builder.HasChangeFeed ? services.GetRequiredService<IChatChangeFeed>() : HostFeed(services),
             services.GetService<ILoggerFactory>(),
             services.GetService<TimeProvider>() ?? TimeProvider.System));
         return builder.Use((inner, services) => new CachingChatSessionStore(inner, services.GetRequiredService<ChatCache>()));
+    }
+
+    // A feed the host registered itself (not through the builder), or none: the builder's own registration throws when no
+    // store chose a feed.
+    private static IChatChangeFeed? HostFeed(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetService<IChatChangeFeed>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

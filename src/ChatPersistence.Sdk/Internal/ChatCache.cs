@@ -89,6 +89,9 @@ internal sealed partial class ChatCache : IAsyncDisposable, IDisposable
     /// <summary>Entries in the in-process tier.</summary>
     public int LocalCount => _local.Count;
 
+    /// <summary>False until the store's change feed is live (reads go to the store meanwhile); true without a feed.</summary>
+    public bool IsLive => _watcher?.IsLive ?? true;
+
     /// <summary>Users watched on the change feed (0 without a feed).</summary>
     public int WatchedUsers => _watcher?.Count ?? 0;
 
@@ -131,7 +134,16 @@ internal sealed partial class ChatCache : IAsyncDisposable, IDisposable
         CancellationToken cancellationToken,
         long? readStarted = null)
     {
-        _watcher?.Watch(userId);
+        if (_watcher is { } watcher)
+        {
+            if (!watcher.IsLive)
+            {
+                return await read(cancellationToken).ConfigureAwait(false);
+            }
+
+            watcher.Watch(userId);
+        }
+
         var snapshot = Generation(userId, sessionId);
         var ranHere = false;
         T ownResult = default!;

@@ -26,6 +26,8 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
     private readonly LinkedList<ChatCacheUserWatch> _recent = new();
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _started;
+    private bool _live;
 
     public ChatCacheWatcher(IChatChangeFeed feed, ChatCache cache, int capacity, TimeProvider time, ILogger logger)
     {
@@ -34,7 +36,14 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
         _capacity = capacity;
         _time = time;
         _logger = logger;
+        _started = StartFeedAsync();
     }
+
+    /// <summary>
+    /// Whether the feed is live (<see cref="IChatChangeFeed.StartAsync"/> completed). Until then a new watch could miss a
+    /// change (PostgreSQL's listener is still connecting), so nothing is read from or written to the cache.
+    /// </summary>
+    public bool IsLive => Volatile.Read(ref _live);
 
     public int Count
     {
@@ -92,6 +101,31 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DisposeWatchesAsync().ConfigureAwait(false);
+        await _started.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task StartFeedAsync()
+    {
+        try
+        {
+            await _feed.StartAsync(_stopping.Token).ConfigureAwait(false);
+            Volatile.Write(ref _live, true);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The cache or the feed is being disposed.
+        }
+        catch (Exception ex)
+        {
+            // The cache stays bypassed (reads go to the store), never wrong.
+            LogWatchFailed(_logger, ex);
+        }
+    }
+
+    private async Task DisposeWatchesAsync()
+    {
         List<Task> running;
         lock (_gate)
         {
@@ -113,8 +147,6 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-
-        _stopping.Dispose();
     }
 
     private void Start(ChatCacheUserWatch watch)
