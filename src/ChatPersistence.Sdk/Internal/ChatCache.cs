@@ -134,6 +134,7 @@ internal sealed partial class ChatCache : IAsyncDisposable, IDisposable
         CancellationToken cancellationToken,
         long? readStarted = null)
     {
+        ChatCacheUserWatch? watch = null;
         if (_watcher is { } watcher)
         {
             if (!watcher.IsLive)
@@ -141,7 +142,7 @@ internal sealed partial class ChatCache : IAsyncDisposable, IDisposable
                 return await read(cancellationToken).ConfigureAwait(false);
             }
 
-            watcher.Watch(userId);
+            watch = watcher.Watch(userId);
         }
 
         var snapshot = Generation(userId, sessionId);
@@ -180,6 +181,14 @@ internal sealed partial class ChatCache : IAsyncDisposable, IDisposable
 
             if (entry.Origin != Origin || entry.Generation >= snapshot)
             {
+                if (watch is { Token.IsCancellationRequested: true })
+                {
+                    // The user's watch was dropped (MaxWatchedUsers) during this call, and its eviction may have run before
+                    // this entry was stored: it would miss the next change. Forget it; the next read watches again.
+                    BumpUser(userId);
+                    await RemoveAsync(key).ConfigureAwait(false);
+                }
+
                 return entry.Value;
             }
 

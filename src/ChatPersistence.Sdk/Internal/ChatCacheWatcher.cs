@@ -56,8 +56,11 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes sure the user is watched (subscribed before this returns) and marks them recently read.</summary>
-    public void Watch(string userId)
+    /// <summary>
+    /// Makes sure the user is watched (subscribed before this returns) and marks them recently read. Returns the watch, or
+    /// <see langword="null"/> when the feed refuses the user or the cache is being disposed.
+    /// </summary>
+    public ChatCacheUserWatch? Watch(string userId)
     {
         ChatCacheUserWatch watch;
         ChatCacheUserWatch? dropped = null;
@@ -65,7 +68,7 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
         {
             if (_stopping.IsCancellationRequested || _refused.Contains(userId))
             {
-                return;
+                return null;
             }
 
             if (_watches.TryGetValue(userId, out var node))
@@ -97,6 +100,8 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
         {
             Start(watch);
         }
+
+        return watch;
     }
 
     public async ValueTask DisposeAsync()
@@ -170,6 +175,11 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
                 LogUserNotWatchable(_logger, ex);
                 lock (_gate)
                 {
+                    if (_refused.Count >= _capacity)
+                    {
+                        _refused.Clear(); // bounded: a refused id is asked again later
+                    }
+
                     _refused.Add(watch.UserId);
                     if (_watches.Remove(watch.UserId, out var node))
                     {
