@@ -33,8 +33,8 @@ public static class ChatPersistenceBuilderDecoratorExtensions
     /// <see cref="IDistributedCache"/> — Redis through <c>AddStackExchangeRedisCache</c> — is the second tier, shared by every
     /// host. This host's own writes (append, clear, delete, rename, favourite, retention) evict at once. When the store has a
     /// change feed (in-memory, SQLite, PostgreSQL), each host watches the users it has read and evicts exactly the session
-    /// each change names, so other hosts' writes are seen once the feed delivered them; without one, after
-    /// <see cref="ChatCachingOptions.Expiration"/>.
+    /// each change names, so other hosts' writes are seen once the feed delivered them (the feed is started with the cache,
+    /// and until it is live reads go to the store); without one, after <see cref="ChatCachingOptions.Expiration"/>.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Adjusts the options after configuration binding, or <see langword="null"/>.</param>
