@@ -3,7 +3,7 @@
 # PostgreSQL 15 with contrib (throwaway clusters for the PostgreSQL, Supabase and fault tests), pgTAP, pg_cron and
 # plpgsql_check (the SQL-level checks), pg_prove, poppler-utils (pdftoppm, the PDF rendering test), Chromium and its
 # version-matched driver (the chat server's browser tests; browser downloads are not possible), Node.js and npm (the web
-# client's module tests and the pinned Supabase CLI). Uses apt-get as root, or through sudo; fails loudly otherwise.
+# client's module tests and the pinned Supabase CLI), Redis (the cache's second tier in the decorator tests). Uses apt-get as root, or through sudo; fails loudly otherwise.
 set -euo pipefail
 
 packages=()
@@ -17,6 +17,7 @@ command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
 [ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 
 if [ ${#packages[@]} -eq 0 ]; then
   echo "prerequisites: all present"

@@ -58,6 +58,9 @@ public sealed class ChatPersistenceBuilder
         return this;
     }
 
+    /// <summary>Whether a store (or the host) chose a change feed, so resolving <see cref="IChatChangeFeed"/> succeeds.</summary>
+    internal bool HasChangeFeed => _feedFactory is not null;
+
     internal IChatChangeFeed BuildFeed(IServiceProvider services)
     {
         var factory = _feedFactory ?? throw new InvalidOperationException(

@@ -26,4 +26,15 @@ public interface IChatChangeFeed
     /// <exception cref="ArgumentException"><paramref name="userId"/> is invalid for the store, or <paramref name="sessionId"/> is empty.</exception>
     /// <exception cref="ChatPersistenceException">The store failed to replay the logged changes.</exception>
     IAsyncEnumerable<ChatChange> WatchAsync(string userId, Guid? sessionId = null, long? afterPosition = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts the feed if it has to connect, and completes once every watch subscribed from then on receives every change
+    /// committed after its subscription. PostgreSQL's listener connects and <c>LISTEN</c>s (until then, a new watch may
+    /// miss changes); the default, for feeds that deliver from the moment a watch subscribes (in-memory, SQLite), completes
+    /// at once.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the feed goes on starting).</param>
+    /// <returns>A task that completes when the feed is live.</returns>
+    /// <exception cref="ObjectDisposedException">The feed was disposed.</exception>
+    Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
