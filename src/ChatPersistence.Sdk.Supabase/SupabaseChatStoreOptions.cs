@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace ChatPersistence.Sdk.Supabase;
@@ -188,9 +187,7 @@ public sealed class SupabaseChatStoreOptions
 
         try
         {
-            var payload = parts[1].Replace('-', '+').Replace('_', '/');
-            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-            using var document = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
+            using var document = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
                 ? role.GetString()

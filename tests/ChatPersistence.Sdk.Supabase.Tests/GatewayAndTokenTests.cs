@@ -171,5 +171,5 @@ public sealed class GatewayAndTokenTests(ServerFixture fixture) : IClassFixture<
     private static string Unsigned(JsonObject claims) =>
         Base64Url("""{"alg":"none","typ":"JWT"}"""u8.ToArray()) + "." + Base64Url(System.Text.Encoding.UTF8.GetBytes(claims.ToJsonString())) + ".";
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatPersistence.Sdk.Internal;
 
 namespace ChatPersistence.Sdk.AI.Internal;
 
@@ -62,22 +63,8 @@ internal static class WellFormedText
 
     private static bool IsUnpaired(string text) => FirstUnpaired(text) >= 0;
 
-    private static int FirstUnpaired(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    // The store's own rule (InputValidator), so "repaired" means exactly "what the store accepts".
+    private static int FirstUnpaired(string text) => InputValidator.IsWellFormed(text, out var index) ? -1 : index;
 
     private static string Replace(string text)
     {

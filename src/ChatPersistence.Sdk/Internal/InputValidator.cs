@@ -204,7 +204,8 @@ internal static class InputValidator
         }
     }
 
-    private static bool IsWellFormed(string value, out int index)
+    /// <summary>Whether <paramref name="value"/> has no unpaired UTF-16 surrogate; <paramref name="index"/> is the first one's, or -1.</summary>
+    internal static bool IsWellFormed(string value, out int index)
     {
         var span = value.AsSpan();
         for (index = 0; index < span.Length; index++)
