@@ -81,12 +81,15 @@ create table if not exists public.chat_sessions (
   updated_at      timestamptz not null default now(),
   message_count   bigint      not null default 0,
   last_message_at timestamptz,
+  -- The UTC day of the latest activity, for retention's index: it changes at most once a day per session, so the appends
+  -- that update updated_at stay HOT (see the indexes below).
+  active_on       date        generated always as ((updated_at at time zone 'UTC')::date) stored,
   constraint chat_sessions_user_workflow_key unique (user_id, workflow_id),
   -- Target of chat_messages' composite foreign key: a message's user_id always equals its session's.
   constraint chat_sessions_id_user_key unique (id, user_id),
   constraint chat_sessions_workflow_id_check check (char_length(workflow_id) between 1 and 256),
   constraint chat_sessions_title_check check (title is null or char_length(title) <= 256)
-);
+) with (fillfactor = 90);
 
 create table if not exists public.chat_messages (
   id          uuid        primary key,
@@ -116,9 +119,18 @@ begin
   end if;
 end $$;
 
--- Sessions: get-or-create (the unique key), list a user's sessions by activity, retention by idle time.
-create index if not exists chat_sessions_user_activity_idx on public.chat_sessions (user_id, updated_at desc, id desc);
-create index if not exists chat_sessions_activity_idx on public.chat_sessions (updated_at);
+-- Sessions: get-or-create and a user's sessions (the unique key, which leads with user_id); retention by the day of the
+-- latest activity. No index holds updated_at, message_count or last_message_at: every append updates them, and an update
+-- that changes no indexed value is a HOT update — one new row version on the same page (fillfactor 90 leaves it room), no
+-- index entry. With updated_at indexed (as it was for listing and retention), each append wrote five index entries into
+-- chat_sessions, as much work as the message insert itself. Listing sorts the user's sessions (their number, not their
+-- messages'); retention reads the days that qualify, oldest first (figures in docs/performance.md).
+alter table public.chat_sessions set (fillfactor = 90);
+alter table public.chat_sessions
+  add column if not exists active_on date generated always as ((updated_at at time zone 'UTC')::date) stored;
+drop index if exists public.chat_sessions_user_activity_idx;
+drop index if exists public.chat_sessions_activity_idx;
+create index if not exists chat_sessions_active_on_idx on public.chat_sessions (active_on);
 -- Messages: keyset history, clear and the cascade from a session delete.
 create index if not exists chat_messages_session_seq_idx on public.chat_messages (session_id, seq);
 -- Favourites of a user, newest first (small: only favourites are indexed).
@@ -363,12 +375,14 @@ end $$;
 
 -- Appends 1 to 100 messages to a session, atomically and idempotently by message id; returns them in input order.
 -- Each element is an object {id, role, content, metadata?, created_at?}; the column types (uuid, text, jsonb,
--- timestamptz) and the table's constraints check it (the SDK validates everything before it sends). Two statements, on
--- purpose: the first locks the session (appends to one session run one at a time, so sequence order is commit order;
--- a row lock writes no row version), the second — one plan, with a snapshot taken after the lock, so it sees what an
--- append that held the lock before committed — inserts, reads back the ids that were already stored, updates the
--- session once and returns the rows. A stored id with other data (or in another session, or another user's) is a PT409
--- conflict and rolls the whole batch back.
+-- timestamptz) and the table's constraints check it (the SDK validates everything before it sends). First the session row
+-- is locked: appends to one session run one at a time, so sequence order is commit order. Each later statement takes a new
+-- snapshot, so it sees what an append that held the lock before has committed.
+-- The common case — none of the ids is stored yet — is one probe of the primary key, a plain INSERT … RETURNING and one
+-- (HOT) update of the session. A retry (some or all ids already stored) takes the second branch: it inserts only the new
+-- ids and returns every row in input order; a stored id with other data (or in another session) is a PT409 conflict and
+-- rolls the whole batch back. An id stored by another user is invisible under RLS: the plain INSERT then fails on the
+-- primary key (23505, HTTP 409 over PostgREST), which the stores report as the same conflict.
 create or replace function public.chat_append_messages(p_session_id uuid, p_messages jsonb, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
 language plpgsql volatile security invoker set search_path = ''
@@ -376,13 +390,36 @@ as $$
 #variable_conflict use_column
 declare
   v_user uuid := chat_private.chat_caller(p_user_id);
+  v_count int;
 begin
-  if pg_catalog.jsonb_typeof(p_messages) is distinct from 'array' or pg_catalog.jsonb_array_length(p_messages) not between 1 and 100 then
+  if pg_catalog.jsonb_typeof(p_messages) is distinct from 'array' then
+    raise exception 'chat: p_messages must be a JSON array of 1 to 100 messages' using errcode = '22023';
+  end if;
+  v_count := pg_catalog.jsonb_array_length(p_messages);
+  if v_count not between 1 and 100 then
     raise exception 'chat: p_messages must be a JSON array of 1 to 100 messages' using errcode = '22023';
   end if;
   perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
+  end if;
+  if not exists (select from public.chat_messages c
+                  where c.id in (select e.id from pg_catalog.jsonb_to_recordset(p_messages) as e(id uuid))) then
+    return query
+      insert into public.chat_messages as t (id, session_id, user_id, role, content, metadata, created_at)
+      select e.id, p_session_id, v_user, e.role, e.content, coalesce(e.metadata, '{}'::jsonb), coalesce(e.created_at, pg_catalog.now())
+        from rows from (pg_catalog.jsonb_to_recordset(p_messages)
+                          as (id uuid, role text, content text, metadata jsonb, created_at timestamptz))
+             with ordinality as e(id, role, content, metadata, created_at, ord)
+       order by e.ord
+      returning t.id, t.session_id, t.seq, t.role, t.content, t.metadata, t.created_at, t.is_favorite;
+    -- The newest message is the batch's last (rows are inserted in input order, so it has the highest sequence).
+    update public.chat_sessions s
+       set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
+           message_count = s.message_count + v_count,
+           last_message_at = coalesce((p_messages -> -1 ->> 'created_at')::timestamptz, pg_catalog.now())
+     where s.id = p_session_id;
+    return;
   end if;
   return query
     with input as (
@@ -414,7 +451,7 @@ begin
       left join ins n on n.id = i.id
       left join prior p on p.id = i.id
      where case
-             when (select count(distinct d.id) from input d) <> pg_catalog.jsonb_array_length(p_messages)
+             when (select count(distinct d.id) from input d) <> v_count
                then chat_private.chat_raise('22023', 'chat: message ids in one batch must be distinct')
              when n.id is null and (p.id is null or p.session_id <> p_session_id or p.role <> i.role
                                     or p.content <> i.content or p.metadata <> i.metadata)
@@ -636,10 +673,11 @@ begin
   if p_idle_before is null or p_max_sessions is null or p_max_sessions not between 1 and 10000 then
     raise exception 'chat: p_idle_before is required and p_max_sessions must be between 1 and 10000' using errcode = '22023';
   end if;
+  -- active_on narrows the read to the days that qualify (index), updated_at decides; the order is oldest first.
   delete from public.chat_sessions s
    where s.id in (select i.id from public.chat_sessions i
-                   where i.updated_at < p_idle_before
-                   order by i.updated_at, i.id
+                   where i.active_on <= (p_idle_before at time zone 'UTC')::date and i.updated_at < p_idle_before
+                   order by i.active_on, i.updated_at, i.id
                    limit p_max_sessions
                    for update skip locked);
   get diagnostics v_deleted = row_count;

@@ -45,46 +45,46 @@ begin
                  pg_catalog.pg_get_serial_sequence('chat_private.chat_changes', 'position'));
 end $$;
 
--- Logs one change and notifies listeners (delivered at commit, only if the transaction commits).
-create or replace function chat_private.chat_log_change(
-  p_kind smallint, p_user_id uuid, p_session_id uuid, p_seq bigint, p_message_id uuid, p_is_favorite boolean)
-returns void
-language plpgsql volatile security invoker set search_path = ''
-as $$
-declare
-  v_position bigint;
-  v_xid xid8;
-begin
-  insert into chat_private.chat_changes (kind, user_id, session_id, seq, message_id, is_favorite)
-  values (p_kind, p_user_id, p_session_id, p_seq, p_message_id, p_is_favorite)
-  returning position, xid into v_position, v_xid;
-  perform pg_catalog.pg_notify('chat_changes', pg_catalog.concat_ws(',', v_position, v_xid, p_kind, p_user_id, p_session_id,
-    coalesce(p_seq::text, ''), coalesce(p_message_id::text, ''), coalesce(p_is_favorite::text, '')));
-end $$;
-
--- The triggers' function. SECURITY DEFINER so that a signed-in user's write (RLS, no rights on chat_private's log) is
--- logged too; it is not callable as an RPC (chat_private is not exposed, and no API role has EXECUTE), takes no input but
--- the row the trigger fired for, and reads only the row's own session. TG_ARGV[0] is the kind.
+-- The triggers' function: logs one change and notifies listeners (delivered at commit, only if the transaction commits).
+-- SECURITY DEFINER so that a signed-in user's write (RLS, no rights on chat_private's log) is logged too; it is not
+-- callable as an RPC (chat_private is not exposed, and no API role has EXECUTE), takes no input but the row the trigger
+-- fired for, and reads only the row's own session. TG_ARGV[0] is the kind. One function, no nested call: it runs on
+-- every append, and each PL/pgSQL call with a pinned search_path costs a few microseconds of its own.
 create or replace function chat_private.chat_record_change()
 returns trigger
 language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_kind smallint := tg_argv[0]::smallint;
+  v_user uuid;
+  v_session uuid;
+  v_seq bigint;
+  v_message uuid;
+  v_favorite boolean;
+  v_position bigint;
+  v_xid xid8;
 begin
-  if v_kind = 1 then
-    -- One change per append call (the call bumps message_count once): the newest sequence of the session, one index probe.
-    perform chat_private.chat_log_change(v_kind, new.user_id, new.id,
-      (select max(c.seq) from public.chat_messages c where c.session_id = new.id), null, null);
+  if v_kind = 5 then
+    v_user := new.user_id; v_session := new.session_id; v_seq := new.seq; v_message := new.id; v_favorite := new.is_favorite;
   elsif v_kind = 3 then
-    perform chat_private.chat_log_change(v_kind, old.user_id, old.id, null, null, null);
-  elsif v_kind = 5 then
-    perform chat_private.chat_log_change(v_kind, new.user_id, new.session_id, new.seq, new.id, new.is_favorite);
+    v_user := old.user_id; v_session := old.id;
   else
-    perform chat_private.chat_log_change(v_kind, new.user_id, new.id, null, null, null);
+    v_user := new.user_id; v_session := new.id;
+    if v_kind = 1 then
+      -- One change per append call (the call bumps message_count once): the session's newest sequence, one index probe.
+      select max(c.seq) into v_seq from public.chat_messages c where c.session_id = new.id;
+    end if;
   end if;
+  insert into chat_private.chat_changes (kind, user_id, session_id, seq, message_id, is_favorite)
+  values (v_kind, v_user, v_session, v_seq, v_message, v_favorite)
+  returning position, xid into v_position, v_xid;
+  perform pg_catalog.pg_notify('chat_changes', pg_catalog.concat_ws(',', v_position, v_xid, v_kind, v_user, v_session,
+    coalesce(v_seq::text, ''), coalesce(v_message::text, ''), coalesce(v_favorite::text, '')));
   return null;
 end $$;
+
+-- Earlier development builds logged through a second function.
+drop function if exists chat_private.chat_log_change(smallint, uuid, uuid, bigint, uuid, boolean);
 
 -- Appends set message_count to a larger value; a clear sets it to 0 (an append always leaves at least one message).
 create or replace trigger chat_sessions_messages_appended
@@ -120,7 +120,7 @@ begin
 end $$;
 
 revoke all on function
-  chat_private.chat_log_change(smallint, uuid, uuid, bigint, uuid, boolean), chat_private.chat_record_change(),
+  chat_private.chat_record_change(),
   chat_private.chat_prune_changes(interval)
   from public, anon, authenticated, service_role;
 grant execute on function chat_private.chat_prune_changes(interval) to service_role;

@@ -58,6 +58,7 @@ export type Database = {
       }
       chat_sessions: {
         Row: {
+          active_on: string | null
           created_at: string
           id: string
           last_message_at: string | null
@@ -68,6 +69,7 @@ export type Database = {
           workflow_id: string
         }
         Insert: {
+          active_on?: never
           created_at?: string
           id?: string
           last_message_at?: string | null
@@ -78,6 +80,7 @@ export type Database = {
           workflow_id: string
         }
         Update: {
+          active_on?: never
           created_at?: string
           id?: string
           last_message_at?: string | null
@@ -122,6 +125,7 @@ export type Database = {
       chat_get_or_create_session: {
         Args: { p_title?: string; p_user_id?: string; p_workflow_id: string }
         Returns: {
+          active_on: string | null
           created_at: string
           id: string
           last_message_at: string | null
@@ -141,6 +145,7 @@ export type Database = {
       chat_get_session: {
         Args: { p_session_id: string; p_user_id?: string }
         Returns: {
+          active_on: string | null
           created_at: string
           id: string
           last_message_at: string | null
@@ -183,6 +188,7 @@ export type Database = {
           p_user_id?: string
         }
         Returns: {
+          active_on: string | null
           created_at: string
           id: string
           last_message_at: string | null
@@ -222,6 +228,7 @@ export type Database = {
       chat_rename_session: {
         Args: { p_session_id: string; p_title: string; p_user_id?: string }
         Returns: {
+          active_on: string | null
           created_at: string
           id: string
           last_message_at: string | null

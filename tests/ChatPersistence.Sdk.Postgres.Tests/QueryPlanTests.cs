@@ -29,7 +29,7 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
         { "search", $"select c.id, ts_rank(c.search, q) r from public.chat_messages c, chat_private.chat_search_query('needle42') q where c.search @@ q and c.user_id = '{UserA}' order by r desc, c.seq desc limit 21" },
         { "sessions: get-or-create lookup", $"select s.id from public.chat_sessions s where s.user_id = '{UserA}' and s.workflow_id = 'big'" },
         { "sessions: list page", $"select s.id from public.chat_sessions s where s.user_id = '{UserA}' and (s.updated_at, s.id) < (now(), '{Guid.Empty}') order by s.updated_at desc, s.id desc limit 51" },
-        { "retention", "select s.id from public.chat_sessions s where s.updated_at < now() - interval '30 days' order by s.updated_at, s.id limit 1000" },
+        { "retention", "select s.id from public.chat_sessions s where s.active_on <= (now() - interval '30 days')::date and s.updated_at < now() - interval '30 days' order by s.active_on, s.updated_at, s.id limit 1000" },
         { "clear / cascade of a session", $"select c.id from public.chat_messages c where c.session_id = (select s.id from public.chat_sessions s where s.user_id = '{User78}' and s.workflow_id = 'w77') and c.user_id = '{User78}'" },
     };
 

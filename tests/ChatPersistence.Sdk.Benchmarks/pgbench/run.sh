@@ -2,22 +2,29 @@
 # Server-side cost of the SQL functions next to raw SQL (pgbench, 1 client, prepared statements, interleaved repetitions).
 # Needs a database with the migration applied (as the Supabase tests prepare it) and libpq variables (PGHOST, PGPORT,
 # PGUSER = the migration's owner, e.g. postgres; PGDATABASE). Seeds once (`--seed`), then prints the median latency of each
-# scenario and its ratio to its raw baseline.
-#   bash tests/ChatPersistence.Sdk.Benchmarks/pgbench/run.sh --seed [reps] [seconds]
+# scenario and its ratio to its raw baseline. `--without-feed` disables the change feed's append trigger for the run (and
+# enables it again after), to show what the feed costs an append.
+#   bash tests/ChatPersistence.Sdk.Benchmarks/pgbench/run.sh [--seed] [--without-feed] [reps] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ "${1:-}" = "--seed" ]; then psql -v ON_ERROR_STOP=1 -q -f seed.sql 2>/dev/null; shift; fi
+if [ "${1:-}" = "--without-feed" ]; then
+  psql -v ON_ERROR_STOP=1 -qc 'alter table public.chat_sessions disable trigger chat_sessions_messages_appended'
+  trap "psql -qc 'alter table public.chat_sessions enable trigger chat_sessions_messages_appended'" EXIT
+  shift
+fi
 reps=${1:-5}; secs=${2:-3}
 user=u=11111111-1111-1111-1111-111111111111
 declare -A vars=(
   [raw_insert]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
+  [raw_insert_update]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
   [append]="-D a=aaaaaaaa-0000-0000-0000-000000000001 -D $user"
   [raw_page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002"
   [page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002 -D $user"
   [raw_page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003"
   [page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003 -D $user"
 )
-order=(raw_insert append raw_page_1k page_1k raw_page_100k page_100k)
+order=(raw_insert raw_insert_update append raw_page_1k page_1k raw_page_100k page_100k)
 declare -A all
 for ((r = 0; r < reps; r++)); do
   for s in "${order[@]}"; do
@@ -32,6 +39,6 @@ declare -A med
 for s in "${order[@]}"; do med[$s]=$(echo "${all[$s]}" | median); done
 printf '%-14s %10s %8s   %s\n' scenario 'median µs' ratio 'all runs (µs)'
 for s in "${order[@]}"; do
-  base=${s/append/raw_insert}; base=${base/#page/raw_page}
+  base=${s/append/raw_insert}; base=${base/raw_insert_update/raw_insert}; base=${base/#page/raw_page}
   printf '%-14s %10.0f %7.2fx  %s\n' "$s" "${med[$s]}" "$(echo "${med[$s]} / ${med[$base]}" | bc -l)" "${all[$s]}"
 done
