@@ -288,10 +288,9 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 Details = ex.Detail,
                 Hint = ex.Hint,
             },
-            // chat_append_messages inserts new ids with a plain INSERT: an id stored by another user fails on the primary key.
-            "PT409" or "23505" when state == "PT409" || ex.ConstraintName == "chat_messages_pkey" => new ChatConflictException(ex.MessageText + "; a retried append must send the same message.", ex)
+            "PT409" => new ChatConflictException(ex.MessageText + "; a retried append must send the same message.", ex)
             {
-                MessageId = ConflictId(ex.MessageText) ?? ConflictId(ex.Detail ?? ""),
+                MessageId = ConflictId(ex.MessageText),
                 ErrorCode = state,
                 Details = ex.Detail,
                 Hint = ex.Hint,
@@ -317,7 +316,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     private static Guid? ConflictId(string text)
     {
-        foreach (var word in text.Split(' ', '(', ')'))
+        foreach (var word in text.Split(' '))
         {
             if (Guid.TryParse(word, out var id))
             {

@@ -378,11 +378,10 @@ end $$;
 -- timestamptz) and the table's constraints check it (the SDK validates everything before it sends). First the session row
 -- is locked: appends to one session run one at a time, so sequence order is commit order. Each later statement takes a new
 -- snapshot, so it sees what an append that held the lock before has committed.
--- The common case — none of the ids is stored yet — is one probe of the primary key, a plain INSERT … RETURNING and one
--- (HOT) update of the session. A retry (some or all ids already stored) takes the second branch: it inserts only the new
--- ids and returns every row in input order; a stored id with other data (or in another session) is a PT409 conflict and
--- rolls the whole batch back. An id stored by another user is invisible under RLS: the plain INSERT then fails on the
--- primary key (23505, HTTP 409 over PostgREST), which the stores report as the same conflict.
+-- The common case — none of the ids is stored yet — is one probe of the primary key, one INSERT … RETURNING and one (HOT)
+-- update of the session. A retry (some or all ids already stored) takes the second branch: it inserts only the new ids
+-- and returns every row in input order. A stored id with other data, in another session or of another user (invisible
+-- under RLS, so only the INSERT meets it) is a PT409 conflict naming the id, and rolls the whole batch back.
 create or replace function public.chat_append_messages(p_session_id uuid, p_messages jsonb, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
 language plpgsql volatile security invoker set search_path = ''
@@ -391,6 +390,8 @@ as $$
 declare
   v_user uuid := chat_private.chat_caller(p_user_id);
   v_count int;
+  v_inserted bigint;
+  v_conflict uuid;
 begin
   if pg_catalog.jsonb_typeof(p_messages) is distinct from 'array' then
     raise exception 'chat: p_messages must be a JSON array of 1 to 100 messages' using errcode = '22023';
@@ -412,7 +413,18 @@ begin
                           as (id uuid, role text, content text, metadata jsonb, created_at timestamptz))
              with ordinality as e(id, role, content, metadata, created_at, ord)
        order by e.ord
+      on conflict on constraint chat_messages_pkey do nothing
       returning t.id, t.session_id, t.seq, t.role, t.content, t.metadata, t.created_at, t.is_favorite;
+    get diagnostics v_inserted = row_count;
+    if v_inserted < v_count then
+      -- An id the probe could not see (another user's, or stored meanwhile in another session), or one repeated in the batch.
+      if (select count(distinct e.id) from pg_catalog.jsonb_to_recordset(p_messages) as e(id uuid)) <> v_count then
+        raise exception 'chat: message ids in one batch must be distinct' using errcode = '22023';
+      end if;
+      select e.id into v_conflict from pg_catalog.jsonb_to_recordset(p_messages) as e(id uuid)
+       where not exists (select from public.chat_messages c where c.id = e.id and c.session_id = p_session_id) limit 1;
+      raise exception 'chat: message % is already stored with different data', v_conflict using errcode = 'PT409';
+    end if;
     -- The newest message is the batch's last (rows are inserted in input order, so it has the highest sequence).
     update public.chat_sessions s
        set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),

@@ -142,6 +142,25 @@ public abstract class AppendSuite<TFixture>(TFixture fixture) : ConformanceSuite
         (await s.Store.GetMessagesAsync(s.UserId, other.Id)).Messages.Should().BeEmpty();
     }
 
+    // Under RLS another user's message is invisible, so the database meets the id only when it inserts (the primary key):
+    // still a conflict, still nothing written, and nothing of the other user's message comes back.
+    [Fact]
+    public async Task Same_id_stored_by_another_user_is_a_conflict_and_nothing_is_written()
+    {
+        var owner = await NewSessionAsync();
+        var other = await NewSessionAsync();
+        var message = NewChatMessage.User("the owner's words");
+        await owner.Store.AppendMessageAsync(owner.UserId, owner.Session.Id, message);
+
+        var act = () => other.Store.AppendMessagesAsync(other.UserId, other.Session.Id, [NewChatMessage.User("innocent"), message with { Content = "other words" }]);
+
+        var conflict = (await act.Should().ThrowAsync<ChatConflictException>()).Which;
+        conflict.MessageId.Should().Be(message.Id);
+        conflict.Message.Should().NotContain("the owner's words");
+        (await other.Store.GetMessagesAsync(other.UserId, other.Session.Id)).Messages.Should().BeEmpty();
+        (await other.Store.GetSessionAsync(other.UserId, other.Session.Id))!.MessageCount.Should().Be(0);
+    }
+
     [Fact]
     public async Task Append_to_a_missing_session_is_not_found()
     {

@@ -88,12 +88,9 @@ internal static class SupabaseFailures
                     Hint = error?.Hint,
                 };
             case "PT409":
-            // chat_append_messages inserts new ids with a plain INSERT: an id stored by another user (invisible under RLS)
-            // fails on the primary key, with the id in the details ("Key (id)=(…) already exists.").
-            case "23505" when error?.Message?.Contains("chat_messages_pkey", StringComparison.Ordinal) == true:
                 return new ChatConflictException(text + "; a retried append must send the same message.")
                 {
-                    MessageId = FirstGuid(text) ?? FirstGuid(error?.Details ?? ""),
+                    MessageId = FirstGuid(text),
                     ErrorCode = code,
                     HttpStatusCode = status,
                     Details = error?.Details,
