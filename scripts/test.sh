@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, on a fresh Debian machine too: installs what is missing (scripts/install-test-prerequisites.sh), runs
-# Supabase's own tools on the migration (.ci/supabase-checks.sh), then `dotnet test` on the whole solution. The first run
-# restores and builds the solution before testing. Extra arguments go to `dotnet test`.
+# Supabase's own tools on the migration (.ci/supabase-checks.sh), then `dotnet test` on the whole solution, then every
+# benchmark once in smoke mode (BenchmarkDotNet and pgbench on small data: they must run, their figures are not checked).
+# The first run restores and builds the solution before testing. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +12,4 @@ command -v dotnet >/dev/null 2>&1 || { echo "test: the .NET 10 SDK (dotnet) is r
 bash scripts/install-test-prerequisites.sh
 bash .ci/supabase-checks.sh
 dotnet test ChatPersistence.Sdk.sln "$@"
+dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*' --smoke --sql

@@ -1,56 +1,43 @@
-using System.Net.Http.Json;
 using BenchmarkDotNet.Attributes;
 using ChatPersistence.Sdk.Postgres;
-using ChatPersistence.Sdk.PostgrestTesting;
-using ChatPersistence.Sdk.Supabase;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace ChatPersistence.Sdk.Benchmarks;
 
 /// <summary>
-/// Appending one message, on PostgreSQL over loopback: the raw INSERT of the same row is the floor (baseline); the
-/// PostgreSQL store is one round trip to chat_append_messages (which also checks ownership, idempotency and updates the
-/// session counters); the Supabase store is one HTTP request through the PostgREST-compatible server; the original plan is
-/// two requests through that server (upsert the session, then insert the row).
+/// Appending on PostgreSQL over loopback: the raw INSERT of the same row is the floor (baseline); the PostgreSQL store is one
+/// round trip to chat_append_messages (which also checks the caller and the session, is idempotent by id, keeps the order
+/// and updates the session's counters; the change feed's trigger logs the append). <see cref="AutoPrepare"/> runs
+/// everything on a data source with Npgsql's automatic preparation on or off.
 /// </summary>
 public class AppendBenchmarks
 {
     private NpgsqlDataSource _admin = null!;
-    private PostgrestTestServer _server = null!;
     private PostgresChatSessionStore _postgres = null!;
-    private SupabaseChatSessionStore _supabase = null!;
-    private HttpClient _http = null!;
     private Guid _user;
     private Guid _session;
     private Guid _batchSession;
     private List<NewChatMessage> _batch = null!;
 
+    /// <summary>Npgsql's <c>Max Auto Prepare</c> on the benchmark's data source (server-side prepared statements).</summary>
+    [Params(false, true)]
+    public bool AutoPrepare { get; set; }
+
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
 
     [GlobalCleanup]
-    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+    public void Cleanup() => _admin.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task SetupAsync()
     {
-        var (cluster, database, admin) = await BenchEnvironment.DatabaseAsync();
-        _admin = admin;
-        _server = await BenchEnvironment.ServerAsync(cluster, database);
-        _postgres = new PostgresChatSessionStore(admin);
-        _http = new HttpClient();
-        _supabase = new SupabaseChatSessionStore(_http, new SupabaseChatStoreOptions { Url = _server.Url, ServiceRoleKey = _server.ServiceRoleKey });
-        _user = await BenchEnvironment.UserAsync(admin);
+        (_, _, _admin) = await BenchEnvironment.DatabaseAsync(AutoPrepare);
+        _postgres = new PostgresChatSessionStore(_admin);
+        _user = await BenchEnvironment.UserAsync(_admin);
         _session = (await _postgres.GetOrCreateSessionAsync(_user.ToString(), "append")).Id;
         _batchSession = (await _postgres.GetOrCreateSessionAsync(_user.ToString(), "batch")).Id;
         _batch = Enumerable.Range(0, 100).Select(i => NewChatMessage.User($"batch message {i} with typical length text")).ToList();
-    }
-
-    private async Task CleanupAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        await _admin.DisposeAsync();
     }
 
     [Benchmark(Baseline = true, Description = "raw INSERT (Npgsql)")]
@@ -72,32 +59,4 @@ public class AppendBenchmarks
     [Benchmark(Description = "PostgreSQL store: append batch of 100")]
     public Task<IReadOnlyList<StoredChatMessage>> PostgresStoreBatch() =>
         _postgres.AppendMessagesAsync(_user.ToString(), _batchSession, _batch.Select(m => m with { Id = Guid.CreateVersion7() }).ToList());
-
-    [Benchmark(Description = "Supabase store: append 1 (HTTP, test server)")]
-    public Task<StoredChatMessage> SupabaseStore() =>
-        _supabase.AppendMessageAsync(_user.ToString(), _session, NewChatMessage.User("Hello, this is a typical user message of moderate length."));
-
-    [Benchmark(Description = "original plan: upsert session + insert (2 HTTP requests)")]
-    public async Task<HttpResponseMessage> OriginalPlan()
-    {
-        using var upsert = Request("/rest/v1/rpc/chat_get_or_create_session", new { p_workflow_id = "append", p_user_id = _user });
-        (await _http.SendAsync(upsert)).EnsureSuccessStatusCode().Dispose();
-        using var insert = Request("/rest/v1/chat_messages", new
-        {
-            id = Guid.CreateVersion7(),
-            session_id = _session,
-            user_id = _user,
-            role = "user",
-            content = "Hello, this is a typical user message of moderate length.",
-        });
-        return (await _http.SendAsync(insert)).EnsureSuccessStatusCode();
-    }
-
-    private HttpRequestMessage Request(string path, object body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.Url, path)) { Content = JsonContent.Create(body) };
-        request.Headers.Add("apikey", _server.ServiceRoleKey);
-        request.Headers.Authorization = new("Bearer", _server.ServiceRoleKey);
-        return request;
-    }
 }

@@ -7,11 +7,19 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// <summary>The real PostgreSQL (throwaway cluster or CHATPERSISTENCE_TEST_POSTGRES) and helpers shared by the benchmarks.</summary>
 public static class BenchEnvironment
 {
-    public static async Task<(PostgresCluster Cluster, string Database, NpgsqlDataSource Admin)> DatabaseAsync()
+    /// <param name="autoPrepare">Npgsql's automatic preparation (<c>Max Auto Prepare</c>) on the returned data source.</param>
+    public static async Task<(PostgresCluster Cluster, string Database, NpgsqlDataSource Admin)> DatabaseAsync(bool autoPrepare = false)
     {
         var cluster = await PostgresCluster.GetAsync();
         var database = await cluster.CreateDatabaseAsync();
-        return (cluster, database, NpgsqlDataSource.Create(cluster.ConnectionString(database)));
+        var builder = new NpgsqlConnectionStringBuilder(cluster.ConnectionString(database));
+        if (autoPrepare)
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return (cluster, database, NpgsqlDataSource.Create(builder.ConnectionString));
     }
 
     public static async Task<Guid> UserAsync(NpgsqlDataSource admin)

@@ -5,11 +5,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using ChatPersistence.Sdk.Benchmarks;
 
-// dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*'          (the docs table, ~15 min)
-// dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*' --smoke  (each benchmark once)
-var smoke = args.Contains("--smoke");
-var job = (smoke ? Job.Dry : Job.Default.WithWarmupCount(3).WithIterationCount(12).WithLaunchCount(1))
+// Every figure of docs/performance.md in one run (BenchmarkDotNet for the stores, then pgbench for the SQL functions):
+//   dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*' --sql
+// --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
+BenchMode.Smoke = args.Contains("--smoke");
+var sql = args.Contains("--sql");
+var job = (BenchMode.Smoke ? Job.Dry : Job.Default.WithWarmupCount(3).WithIterationCount(12).WithLaunchCount(1))
     .WithToolchain(InProcessEmitToolchain.Instance);
 var config = ManualConfig.CreateEmpty()
     .AddJob(job)
@@ -19,5 +22,13 @@ var config = ManualConfig.CreateEmpty()
     .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
     .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
     .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
-    .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--smoke").ToArray(), config);
+    .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile | ConfigOptions.StopOnFirstError);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a is not ("--smoke" or "--sql")).ToArray(), config);
+var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+if (failed)
+{
+    Console.Error.WriteLine("benchmarks: a benchmark failed (see above).");
+    return 1;
+}
+
+return sql ? await SqlBenchmarks.RunAsync(BenchMode.Smoke) : 0;

@@ -37,8 +37,8 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 declare -A med
 for s in "${order[@]}"; do med[$s]=$(echo "${all[$s]}" | median); done
-printf '%-14s %10s %8s   %s\n' scenario 'median µs' ratio 'all runs (µs)'
+printf '%-18s %10s %8s   %s\n' scenario 'median µs' ratio 'all runs (µs)'
 for s in "${order[@]}"; do
   base=${s/append/raw_insert}; base=${base/raw_insert_update/raw_insert}; base=${base/#page/raw_page}
-  printf '%-14s %10.0f %7.2fx  %s\n' "$s" "${med[$s]}" "$(echo "${med[$s]} / ${med[$base]}" | bc -l)" "${all[$s]}"
+  printf '%-18s %10.0f %7.2fx  %s\n' "$s" "${med[$s]}" "$(awk -v a="${med[$s]}" -v b="${med[$base]}" 'BEGIN {print a / b}')" "${all[$s]}"
 done
