@@ -124,36 +124,45 @@ internal static class InputValidator
         }
 
         var result = new NewChatMessage[messages.Count];
-        var ids = new HashSet<Guid>();
+
+        // A batch of one (the common append) cannot repeat an id: no set for it.
+        var ids = messages.Count > 1 ? new HashSet<Guid>() : null;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw new ArgumentException($"Message {i} of the batch is null.", paramName);
-            var where = $"Message {i} ({message.Id}) of the batch";
+
+            // Named in error messages only; a valid message costs no string.
+            string Where() => $"Message {i} ({message.Id}) of the batch";
             if (message.Id == Guid.Empty)
             {
                 throw new ArgumentException($"Message {i} of the batch has the id Guid.Empty; use Guid.CreateVersion7().", paramName);
             }
 
-            if (!ids.Add(message.Id))
+            if (ids is not null && !ids.Add(message.Id))
             {
-                throw new ArgumentException($"{where} repeats an id used earlier in the same batch.", paramName);
+                throw new ArgumentException($"{Where()} repeats an id used earlier in the same batch.", paramName);
             }
 
             if (!Enum.IsDefined(message.Role))
             {
-                throw new ArgumentException($"{where} has the undefined role {(int)message.Role}.", paramName);
+                throw new ArgumentException($"{Where()} has the undefined role {(int)message.Role}.", paramName);
             }
 
             if (message.Content is null)
             {
-                throw new ArgumentException($"{where} has null content; use an empty string with metadata for content-less turns.", paramName);
+                throw new ArgumentException($"{Where()} has null content; use an empty string with metadata for content-less turns.", paramName);
             }
 
-            Text(message.Content, paramName, where + " content", allowNul: true);
+            // The check itself allocates nothing; Text builds the exact error message.
+            if (!IsWellFormed(message.Content, out _))
+            {
+                Text(message.Content, paramName, Where() + " content", allowNul: true);
+            }
+
             var contentBytes = Encoding.UTF8.GetByteCount(message.Content);
             if (contentBytes > options.MaxContentBytes)
             {
-                throw new ArgumentException($"{where} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
+                throw new ArgumentException($"{Where()} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
             }
 
             var metadataIsEmpty = true;
@@ -161,27 +170,28 @@ internal static class InputValidator
             {
                 if (metadata.ValueKind != JsonValueKind.Object)
                 {
-                    throw new ArgumentException($"{where} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
+                    throw new ArgumentException($"{Where()} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
                 }
 
-                Json(metadata, paramName, where + " metadata");
+                Json(metadata, paramName, Where() + " metadata");
                 var metadataBytes = CompactSize(metadata);
                 if (metadataBytes > options.MaxMetadataBytes)
                 {
-                    throw new ArgumentException($"{where} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
+                    throw new ArgumentException($"{Where()} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
                 }
 
-                metadataIsEmpty = !metadata.EnumerateObject().Any();
+                var properties = metadata.EnumerateObject();
+                metadataIsEmpty = !properties.MoveNext();
             }
 
             if (message.Content.Length == 0 && metadataIsEmpty)
             {
-                throw new ArgumentException($"{where} has empty content and no metadata; an empty message is allowed only when metadata carries its payload.", paramName);
+                throw new ArgumentException($"{Where()} has empty content and no metadata; an empty message is allowed only when metadata carries its payload.", paramName);
             }
 
             if (message.CreatedAt is { } createdAt && (createdAt.UtcDateTime.Year < 1900 || createdAt.UtcDateTime.Year > 9000))
             {
-                throw new ArgumentOutOfRangeException(paramName, createdAt, $"{where} has a creation time outside the years 1900 to 9000.");
+                throw new ArgumentOutOfRangeException(paramName, createdAt, $"{Where()} has a creation time outside the years 1900 to 9000.");
             }
 
             result[i] = message.CreatedAt is { } at ? message with { CreatedAt = ChatTime.Truncate(at) } : message;
