@@ -1,12 +1,23 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace ChatPersistence.Sdk.Internal;
 
 /// <summary>The shared input rules (see <see cref="ChatPersistenceLimits"/>), applied before a store sees a call.</summary>
 internal static class InputValidator
 {
+    /// <summary>Up to this many properties, an object's names are checked for repeats pairwise, with no set and no strings.</summary>
+    private const int MaxPairwiseNames = 32;
+
+    [ThreadStatic]
+    private static ByteCounter? t_counter;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_sizeWriter;
+
     public static void Id(string? value, int maxLength, string paramName)
     {
         ArgumentNullException.ThrowIfNull(value, paramName);
@@ -247,15 +258,43 @@ internal static class InputValidator
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject())
+                if (!PlainNames(element))
                 {
-                    Text(property.Name, paramName, what + " property name", allowNul: true);
-                    if (!names.Add(property.Name))
+                    var names = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var property in element.EnumerateObject())
                     {
-                        throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        Text(property.Name, paramName, what + " property name", allowNul: true);
+                        if (!names.Add(property.Name))
+                        {
+                            throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        }
+
+                        Json(property.Value, paramName, what);
                     }
 
+                    break;
+                }
+
+                // Every name is plain (see PlainNames): its raw bytes are the name, and equal names have equal bytes.
+                var index = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    var earlierIndex = 0;
+                    foreach (var earlier in element.EnumerateObject())
+                    {
+                        if (earlierIndex++ == index)
+                        {
+                            break;
+                        }
+
+                        if (JsonMarshal.GetRawUtf8PropertyName(earlier).SequenceEqual(name))
+                        {
+                            throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        }
+                    }
+
+                    index++;
                     Json(property.Value, paramName, what);
                 }
 
@@ -266,6 +305,9 @@ internal static class InputValidator
                     Json(item, paramName, what);
                 }
 
+                break;
+            case JsonValueKind.String when IsPlain(JsonMarshal.GetRawUtf8Value(element)):
+                // Valid UTF-8 without escapes decodes to well-formed text: nothing to check, no string to make.
                 break;
             case JsonValueKind.String:
                 string text;
@@ -283,14 +325,43 @@ internal static class InputValidator
         }
     }
 
-    private static long CompactSize(JsonElement element)
+    /// <summary>
+    /// Whether every property name of <paramref name="element"/> is plain, and there are few enough of them to compare pairwise.
+    /// </summary>
+    private static bool PlainNames(JsonElement element)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var count = 0;
+        foreach (var property in element.EnumerateObject())
         {
-            element.WriteTo(writer);
+            if (++count > MaxPairwiseNames || !IsPlain(JsonMarshal.GetRawUtf8PropertyName(property)))
+            {
+                return false;
+            }
         }
 
-        return buffer.WrittenCount;
+        return true;
+    }
+
+    /// <summary>Raw JSON text with no escape sequence and valid UTF-8: it is its own value, and that value is well-formed.</summary>
+    private static bool IsPlain(ReadOnlySpan<byte> raw) => raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw);
+
+    /// <summary>The size of <paramref name="element"/> written compactly, counted without keeping the bytes.</summary>
+    private static long CompactSize(JsonElement element)
+    {
+        var counter = t_counter ??= new ByteCounter();
+        counter.Reset();
+        var writer = t_sizeWriter;
+        if (writer is null)
+        {
+            t_sizeWriter = writer = new Utf8JsonWriter(counter);
+        }
+        else
+        {
+            writer.Reset(counter);
+        }
+
+        element.WriteTo(writer);
+        writer.Flush();
+        return counter.Count;
     }
 }
