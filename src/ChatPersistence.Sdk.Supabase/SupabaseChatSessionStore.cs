@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -24,6 +25,7 @@ namespace ChatPersistence.Sdk.Supabase;
 public sealed class SupabaseChatSessionStore : ChatSessionStore
 {
     private const string JsonMediaType = "application/json";
+    private const int AnswerBufferSize = 16 * 1024;
     private static readonly string ClientInfo = "chatpersistence-sdk/" +
         (typeof(SupabaseChatSessionStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
@@ -42,6 +44,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     private readonly string? _serviceAuthorization;
     private readonly string _schema;
     private readonly SupabaseAccessTokenProvider? _tokens;
+    private volatile BearerAuthorization? _lastAuthorization;
 
     /// <summary>Creates a store that sends its requests through <paramref name="httpClient"/> (which the caller owns).</summary>
     /// <param name="httpClient">The client. It is used as given: add a resilience handler to it for retries.</param>
@@ -103,170 +106,176 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     public override string ToString() => $"Supabase chat store ({_rpc.GetLeftPart(UriPartial.Authority)}, {_mode} mode)";
 
     /// <inheritdoc />
-    protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
+    protected override Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
     {
-        var rows = await CallAsync(userId, "chat_get_or_create_session",
-            w => { w.WriteString("p_workflow_id", workflowId); WriteNullable(w, "p_title", title); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, null, cancellationToken).ConfigureAwait(false);
-        return Single(rows, "chat_get_or_create_session").ToSession();
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_workflow_id", workflowId);
+        WriteNullable(w, "p_title", title);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_get_or_create_session", RequestJson.End(w),
+            static json => Single(Sessions(json), "chat_get_or_create_session").ToSession(), NotFoundKind.Session, null, cancellationToken);
     }
 
     /// <inheritdoc />
-    protected override async Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    protected override Task<ChatSession?> GetSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
     {
-        var rows = await CallAsync(userId, "chat_get_session",
-            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0].ToSession();
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_get_session", RequestJson.End(w),
+            static json => Sessions(json) is { Count: > 0 } rows ? rows[0].ToSession() : null, NotFoundKind.Session, sessionId, cancellationToken);
     }
 
     /// <inheritdoc />
-    protected override async Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<ChatSession>> ListSessionsCoreAsync(string userId, DateTimeOffset? afterUpdatedAt, Guid? afterId, int limit, CancellationToken cancellationToken)
     {
-        var rows = await CallAsync(userId, "chat_list_sessions",
-            w =>
-            {
-                w.WriteNumber("p_limit", limit);
-                if (afterUpdatedAt is { } at)
-                {
-                    w.WriteString("p_after_updated_at", SqlMessageJson.Timestamp(at));
-                }
-
-                if (afterId is { } id)
-                {
-                    w.WriteString("p_after_id", id);
-                }
-
-                WriteUser(w, userId);
-            },
-            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, null, cancellationToken).ConfigureAwait(false);
-        return rows.ConvertAll(r => r.ToSession());
-    }
-
-    /// <inheritdoc />
-    protected override async Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken)
-    {
-        var rows = await CallAsync(userId, "chat_rename_session",
-            w => { w.WriteString("p_session_id", sessionId); WriteNullable(w, "p_title", title); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.ListSessionRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return Single(rows, "chat_rename_session").ToSession();
-    }
-
-    /// <inheritdoc />
-    protected override async Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
-    {
-        var rows = await CallAsync(userId, "chat_append_messages",
-            w =>
-            {
-                w.WriteString("p_session_id", sessionId);
-                w.WriteStartArray("p_messages");
-                foreach (var message in messages)
-                {
-                    SqlMessageJson.WriteMessage(w, message);
-                }
-
-                w.WriteEndArray();
-                WriteUser(w, userId);
-            },
-            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return rows.ConvertAll(r => r.ToMessage());
-    }
-
-    /// <inheritdoc />
-    protected override async Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
-    {
-        var rows = await CallAsync(userId, "chat_read_messages",
-            w =>
-            {
-                w.WriteString("p_session_id", sessionId);
-                w.WriteNumber("p_limit", limit);
-                w.WriteBoolean("p_older", older);
-                if (boundary is { } b)
-                {
-                    w.WriteNumber("p_boundary", b);
-                }
-
-                WriteUser(w, userId);
-            },
-            SupabaseJsonContext.Default.ListHistoryRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        var messages = new List<StoredChatMessage>(rows.Count);
-        foreach (var row in rows)
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteNumber("p_limit", limit);
+        if (afterUpdatedAt is { } at)
         {
-            if (row.Id is not null)
-            {
-                messages.Add(row.ToMessage());
-            }
+            w.WriteString("p_after_updated_at", SqlMessageJson.Timestamp(at));
         }
 
-        return new ChatHistorySlice(messages, rows.Count > 0 && rows[0].Beyond);
-    }
-
-    /// <inheritdoc />
-    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
-        CallAsync(userId, "chat_clear_session",
-            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.Int64, NotFoundKind.Session, sessionId, cancellationToken);
-
-    /// <inheritdoc />
-    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
-        CallAsync(userId, "chat_delete_session",
-            w => { w.WriteString("p_session_id", sessionId); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.Boolean, NotFoundKind.Session, sessionId, cancellationToken);
-
-    /// <inheritdoc />
-    protected override async Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken)
-    {
-        var rows = await CallAsync(userId, "chat_search",
-            w =>
-            {
-                w.WriteString("p_query", query);
-                w.WriteNumber("p_limit", limit);
-                w.WriteNumber("p_offset", offset);
-                if (sessionId is { } id)
-                {
-                    w.WriteString("p_session_id", id);
-                }
-
-                WriteUser(w, userId);
-            },
-            SupabaseJsonContext.Default.ListSearchRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return rows.ConvertAll(r =>
+        if (afterId is { } id)
         {
-            var (snippet, highlights) = HighlightMarkers.Parse(r.Headline);
-            return new ChatSearchHit { Message = r.ToMessage(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
-        });
+            w.WriteString("p_after_id", id);
+        }
+
+        w.WriteString("p_user_id", user);
+        return CallAsync<IReadOnlyList<ChatSession>>(userId, "chat_list_sessions", RequestJson.End(w),
+            static json => Sessions(json).ConvertAll(r => r.ToSession()), NotFoundKind.Session, null, cancellationToken);
     }
 
     /// <inheritdoc />
-    protected override async Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken)
+    protected override Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken)
     {
-        var rows = await CallAsync(userId, "chat_set_favorite",
-            w => { w.WriteString("p_message_id", messageId); w.WriteBoolean("p_is_favorite", isFavorite); WriteUser(w, userId); },
-            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Message, messageId, cancellationToken).ConfigureAwait(false);
-        return Single(rows, "chat_set_favorite").ToMessage();
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        WriteNullable(w, "p_title", title);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_rename_session", RequestJson.End(w),
+            static json => Single(Sessions(json), "chat_rename_session").ToSession(), NotFoundKind.Session, sessionId, cancellationToken);
     }
 
     /// <inheritdoc />
-    protected override async Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
     {
-        var rows = await CallAsync(userId, "chat_list_favorites",
-            w =>
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteStartArray("p_messages");
+        for (var i = 0; i < messages.Count; i++)
+        {
+            SqlMessageJson.WriteMessage(w, messages[i]);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("p_user_id", user);
+        return CallAsync<IReadOnlyList<StoredChatMessage>>(userId, "chat_append_messages", RequestJson.End(w),
+            static json => MessageRowReader.Read(json, allowNullRow: false, out _), NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteNumber("p_limit", limit);
+        w.WriteBoolean("p_older", older);
+        if (boundary is { } b)
+        {
+            w.WriteNumber("p_boundary", b);
+        }
+
+        w.WriteString("p_user_id", user);
+
+        // An empty page is one row of nulls that still carries "beyond".
+        return CallAsync(userId, "chat_read_messages", RequestJson.End(w),
+            static json => new ChatHistorySlice(MessageRowReader.Read(json, allowNullRow: true, out var beyond), beyond),
+            NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_clear_session", RequestJson.End(w),
+            static json => Deserialize(json, SupabaseJsonContext.Default.Int64, "chat_clear_session"), NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_delete_session", RequestJson.End(w),
+            static json => Deserialize(json, SupabaseJsonContext.Default.Boolean, "chat_delete_session"), NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_query", query);
+        w.WriteNumber("p_limit", limit);
+        w.WriteNumber("p_offset", offset);
+        if (sessionId is { } id)
+        {
+            w.WriteString("p_session_id", id);
+        }
+
+        w.WriteString("p_user_id", user);
+        return CallAsync<IReadOnlyList<ChatSearchHit>>(userId, "chat_search", RequestJson.End(w),
+            static json => Deserialize(json, SupabaseJsonContext.Default.ListSearchRow, "chat_search").ConvertAll(r =>
             {
-                w.WriteNumber("p_limit", limit);
-                if (beforeSequence is { } before)
-                {
-                    w.WriteNumber("p_before_seq", before);
-                }
+                var (snippet, highlights) = HighlightMarkers.Parse(r.Headline);
+                return new ChatSearchHit { Message = r.ToMessage(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
+            }),
+            NotFoundKind.Session, sessionId, cancellationToken);
+    }
 
-                if (sessionId is { } id)
-                {
-                    w.WriteString("p_session_id", id);
-                }
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        w.WriteBoolean("p_is_favorite", isFavorite);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_set_favorite", RequestJson.End(w),
+            static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_set_favorite"), NotFoundKind.Message, messageId, cancellationToken);
+    }
 
-                WriteUser(w, userId);
-            },
-            SupabaseJsonContext.Default.ListMessageRow, NotFoundKind.Session, sessionId, cancellationToken).ConfigureAwait(false);
-        return rows.ConvertAll(r => r.ToMessage());
+    /// <inheritdoc />
+    protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteNumber("p_limit", limit);
+        if (beforeSequence is { } before)
+        {
+            w.WriteNumber("p_before_seq", before);
+        }
+
+        if (sessionId is { } id)
+        {
+            w.WriteString("p_session_id", id);
+        }
+
+        w.WriteString("p_user_id", user);
+        return CallAsync<IReadOnlyList<StoredChatMessage>>(userId, "chat_list_favorites", RequestJson.End(w),
+            static json => MessageRowReader.Read(json, allowNullRow: false, out _), NotFoundKind.Session, sessionId, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -278,9 +287,11 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             throw new ChatAccessDeniedException("Deleting idle sessions needs the Supabase store in service mode (the service-role key); signed-in users may not run retention.");
         }
 
-        return CallAsync(null, "chat_delete_idle_sessions",
-            w => { w.WriteString("p_idle_before", SqlMessageJson.Timestamp(idleBefore)); w.WriteNumber("p_max_sessions", maxSessions); },
-            SupabaseJsonContext.Default.Int32, NotFoundKind.Session, null, cancellationToken);
+        var w = RequestJson.Begin();
+        w.WriteString("p_idle_before", SqlMessageJson.Timestamp(idleBefore));
+        w.WriteNumber("p_max_sessions", maxSessions);
+        return CallAsync(null, "chat_delete_idle_sessions", RequestJson.End(w),
+            static json => Deserialize(json, SupabaseJsonContext.Default.Int32, "chat_delete_idle_sessions"), NotFoundKind.Session, null, cancellationToken);
     }
 
     private static Func<HttpClient> CheckClient(HttpClient httpClient)
@@ -289,9 +300,14 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         return () => httpClient;
     }
 
-    private static T Single<T>(List<T> rows, string function) => rows.Count == 1
+    private static T Single<T>(IReadOnlyList<T> rows, string function) => rows.Count == 1
         ? rows[0]
         : throw new ChatPersistenceException($"Supabase returned {rows.Count} rows from {function}; exactly one was expected.");
+
+    private static List<SessionRow> Sessions(ReadOnlySpan<byte> json) => Deserialize(json, SupabaseJsonContext.Default.ListSessionRow, "a session function");
+
+    private static T Deserialize<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string function) =>
+        JsonSerializer.Deserialize(json, type) ?? throw new ChatPersistenceException($"Supabase returned null from {function}.");
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
     {
@@ -310,52 +326,38 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             ? id
             : throw new ArgumentException($"The PostgreSQL and Supabase stores need user ids that are UUIDs (Supabase Auth user ids); '{userId}' is not one.", nameof(userId));
 
-    private static void WriteUser(Utf8JsonWriter writer, string userId) => writer.WriteString("p_user_id", ParseUserId(userId));
-
     private async Task<T> CallAsync<T>(
         string? userId,
         string function,
-        Action<Utf8JsonWriter> arguments,
-        JsonTypeInfo<T> resultType,
+        RentedBytes body,
+        ResponseParser<T> parse,
         NotFoundKind notFound,
         Guid? resourceId,
         CancellationToken cancellationToken)
     {
-        // Everything that can be wrong with the input is found before a byte is sent.
-        if (userId is not null)
-        {
-            _ = ParseUserId(userId);
-        }
-
-        // The body lives in a pooled buffer until the call (retries included) is over.
-        using var body = new PooledBufferWriter(1024);
-        using (var writer = new Utf8JsonWriter(body))
-        {
-            writer.WriteStartObject();
-            arguments(writer);
-            writer.WriteEndObject();
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoints[function]);
-        request.Content = new ReadOnlyMemoryContent(body.WrittenMemory);
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonMediaType);
-        request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
-        request.Headers.TryAddWithoutValidation("apikey", _apiKey);
-        request.Headers.TryAddWithoutValidation("X-Client-Info", ClientInfo);
-        // PostgREST picks the schema from these (PostgREST "Schemas"); without them it would use the first exposed schema.
-        request.Headers.TryAddWithoutValidation("Accept-Profile", _schema);
-        request.Headers.TryAddWithoutValidation("Content-Profile", _schema);
-        if (_mode == SupabaseAuthMode.User)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + await UserTokenAsync(userId, cancellationToken).ConfigureAwait(false));
-        }
-        else if (_serviceAuthorization is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", _serviceAuthorization);
-        }
-
+        // The input was validated and the body written before this point; the body stays in its pooled array until the
+        // call (retries included) is over.
+        var answer = default(RentedBytes);
         try
         {
+            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoints[function]);
+            request.Content = new ReadOnlyMemoryContent(body.Memory);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonMediaType);
+            request.Headers.TryAddWithoutValidation("Accept", JsonMediaType);
+            request.Headers.TryAddWithoutValidation("apikey", _apiKey);
+            request.Headers.TryAddWithoutValidation("X-Client-Info", ClientInfo);
+            // PostgREST picks the schema from these (PostgREST "Schemas"); without them it would use the first exposed schema.
+            request.Headers.TryAddWithoutValidation("Accept-Profile", _schema);
+            request.Headers.TryAddWithoutValidation("Content-Profile", _schema);
+            if (_mode == SupabaseAuthMode.User)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", await UserAuthorizationAsync(userId, cancellationToken).ConfigureAwait(false));
+            }
+            else if (_serviceAuthorization is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", _serviceAuthorization);
+            }
+
             using var response = await _client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -366,9 +368,10 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync(stream, resultType, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ChatPersistenceException($"Supabase returned null from {function}.");
+                answer = await ReadToEndAsync(stream, cancellationToken).ConfigureAwait(false);
             }
+
+            return parse(answer.Span);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -395,9 +398,44 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         {
             throw new ChatPersistenceException($"Supabase answered {function} with JSON the store did not expect: {ex.Message}. Are the ChatPersistence migrations up to date?", ex);
         }
+        finally
+        {
+            answer.Return();
+            body.Return();
+        }
     }
 
-    private async ValueTask<string> UserTokenAsync(string? userId, CancellationToken cancellationToken)
+    /// <summary>Reads the answer into one pooled array, so that it is parsed synchronously with no copy into strings or nodes.</summary>
+    private static async ValueTask<RentedBytes> ReadToEndAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(AnswerBufferSize);
+        var length = 0;
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            return new RentedBytes(buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>The <c>Authorization</c> value for the user's current token; the value for the last token is kept and reused.</summary>
+    private async ValueTask<string> UserAuthorizationAsync(string? userId, CancellationToken cancellationToken)
     {
         var token = userId is null ? null : await _tokens!(userId, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(token))
@@ -405,6 +443,14 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             throw new ChatAccessDeniedException("No access token: the Supabase store in user mode acts only for a signed-in user (the AccessTokenProvider returned none).");
         }
 
-        return token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? token[7..] : token;
+        var last = _lastAuthorization;
+        if (last is not null && string.Equals(last.Token, token, StringComparison.Ordinal))
+        {
+            return last.Value;
+        }
+
+        var value = "Bearer " + (token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? token[7..] : token);
+        _lastAuthorization = new BearerAuthorization(token, value);
+        return value;
     }
 }

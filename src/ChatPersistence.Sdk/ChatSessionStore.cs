@@ -393,7 +393,13 @@ public abstract class ChatSessionStore : IChatSessionStore
     private static async Task<IReadOnlyList<StoredChatMessage>> DecodeAsync(Task<IReadOnlyList<StoredChatMessage>> stored)
     {
         var rows = await stored.ConfigureAwait(false);
-        return [.. rows.Select(StoredText.Decode)];
+        var decoded = new StoredChatMessage[rows.Count];
+        for (var i = 0; i < decoded.Length; i++)
+        {
+            decoded[i] = StoredText.Decode(rows[i]);
+        }
+
+        return decoded;
     }
 
     private static async Task<StoredChatMessage> DecodeAsync(Task<StoredChatMessage> stored) => StoredText.Decode(await stored.ConfigureAwait(false));

@@ -17,7 +17,7 @@ public abstract class ValidationSuite<TFixture>(TFixture fixture) : ConformanceS
     public static TheoryData<string> BadMessages => new()
     {
         "null-content", "lone-surrogate", "empty-content-no-metadata", "empty-content-empty-metadata",
-        "metadata-array", "metadata-string", "metadata-duplicate-key",
+        "metadata-array", "metadata-string", "metadata-duplicate-key", "metadata-duplicate-escaped-key", "metadata-lone-surrogate",
         "empty-id", "undefined-role", "content-too-big", "metadata-too-big", "created-at-out-of-range",
     };
 
@@ -214,6 +214,8 @@ public abstract class ValidationSuite<TFixture>(TFixture fixture) : ConformanceS
         "metadata-array" => NewChatMessage.User("x", Json("[1,2]")),
         "metadata-string" => NewChatMessage.User("x", Json("\"text\"")),
         "metadata-duplicate-key" => NewChatMessage.User("x", Json("""{"k":1,"k":2}""")),
+        "metadata-duplicate-escaped-key" => NewChatMessage.User("x", Json("""{"k":1,"\u006b":2}""")),
+        "metadata-lone-surrogate" => NewChatMessage.User("x", Json("""{"k":{"deep":["ok","\ud800"]}}""")),
         "empty-id" => NewChatMessage.User("x") with { Id = Guid.Empty },
         "undefined-role" => NewChatMessage.User("x") with { Role = (ChatMessageRole)42 },
         "content-too-big" => NewChatMessage.User(new string('é', 501)),

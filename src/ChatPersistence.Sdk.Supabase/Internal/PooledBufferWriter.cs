@@ -2,15 +2,34 @@ using System.Buffers;
 
 namespace ChatPersistence.Sdk.Supabase.Internal;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>; returns them on dispose.</summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+/// <summary>
+/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>. <see cref="Detach"/> hands the
+/// written bytes (and the duty to return the array) to the caller, so one instance can be reused for the next body.
+/// </summary>
+internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    private byte[] _buffer;
+    private byte[] _buffer = [];
     private int _written;
 
-    public PooledBufferWriter(int initialCapacity) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    /// <summary>Starts a new body, keeping an array still held from an earlier body that was never detached.</summary>
+    public void Reset(int initialCapacity)
+    {
+        _written = 0;
+        if (_buffer.Length < initialCapacity)
+        {
+            Return();
+            _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        }
+    }
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
+    /// <summary>The written bytes; the caller returns <see cref="RentedBytes.Array"/> to the pool when done with them.</summary>
+    public RentedBytes Detach()
+    {
+        var bytes = new RentedBytes(_buffer, _written);
+        _buffer = [];
+        _written = 0;
+        return bytes;
+    }
 
     public void Advance(int count) => _written += count;
 
@@ -26,14 +45,14 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    public void Dispose()
+    private void Return()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        if (buffer.Length > 0)
+        if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(_buffer);
         }
+
+        _buffer = [];
     }
 
     private void Ensure(int sizeHint)
@@ -46,7 +65,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
         _buffer.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Return();
         _buffer = larger;
     }
 }

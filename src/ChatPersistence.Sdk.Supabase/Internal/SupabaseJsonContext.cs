@@ -5,9 +5,7 @@ namespace ChatPersistence.Sdk.Supabase.Internal;
 /// <summary>Source-generated (reflection-free, trimming- and AOT-safe) JSON for PostgREST's responses.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(List<SessionRow>))]
-[JsonSerializable(typeof(List<MessageRow>))]
 [JsonSerializable(typeof(List<SearchRow>))]
-[JsonSerializable(typeof(List<HistoryRow>))]
 [JsonSerializable(typeof(PostgrestError))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]

@@ -1,12 +1,23 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace ChatPersistence.Sdk.Internal;
 
 /// <summary>The shared input rules (see <see cref="ChatPersistenceLimits"/>), applied before a store sees a call.</summary>
 internal static class InputValidator
 {
+    /// <summary>Up to this many properties, an object's names are checked for repeats pairwise, with no set and no strings.</summary>
+    private const int MaxPairwiseNames = 32;
+
+    [ThreadStatic]
+    private static ByteCounter? t_counter;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_sizeWriter;
+
     public static void Id(string? value, int maxLength, string paramName)
     {
         ArgumentNullException.ThrowIfNull(value, paramName);
@@ -124,36 +135,45 @@ internal static class InputValidator
         }
 
         var result = new NewChatMessage[messages.Count];
-        var ids = new HashSet<Guid>();
+
+        // A batch of one (the common append) cannot repeat an id: no set for it.
+        var ids = messages.Count > 1 ? new HashSet<Guid>() : null;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw new ArgumentException($"Message {i} of the batch is null.", paramName);
-            var where = $"Message {i} ({message.Id}) of the batch";
+
+            // Named in error messages only; a valid message costs no string.
+            string Where() => $"Message {i} ({message.Id}) of the batch";
             if (message.Id == Guid.Empty)
             {
                 throw new ArgumentException($"Message {i} of the batch has the id Guid.Empty; use Guid.CreateVersion7().", paramName);
             }
 
-            if (!ids.Add(message.Id))
+            if (ids is not null && !ids.Add(message.Id))
             {
-                throw new ArgumentException($"{where} repeats an id used earlier in the same batch.", paramName);
+                throw new ArgumentException($"{Where()} repeats an id used earlier in the same batch.", paramName);
             }
 
             if (!Enum.IsDefined(message.Role))
             {
-                throw new ArgumentException($"{where} has the undefined role {(int)message.Role}.", paramName);
+                throw new ArgumentException($"{Where()} has the undefined role {(int)message.Role}.", paramName);
             }
 
             if (message.Content is null)
             {
-                throw new ArgumentException($"{where} has null content; use an empty string with metadata for content-less turns.", paramName);
+                throw new ArgumentException($"{Where()} has null content; use an empty string with metadata for content-less turns.", paramName);
             }
 
-            Text(message.Content, paramName, where + " content", allowNul: true);
+            // The check itself allocates nothing; Text builds the exact error message.
+            if (!IsWellFormed(message.Content, out _))
+            {
+                Text(message.Content, paramName, Where() + " content", allowNul: true);
+            }
+
             var contentBytes = Encoding.UTF8.GetByteCount(message.Content);
             if (contentBytes > options.MaxContentBytes)
             {
-                throw new ArgumentException($"{where} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
+                throw new ArgumentException($"{Where()} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
             }
 
             var metadataIsEmpty = true;
@@ -161,27 +181,28 @@ internal static class InputValidator
             {
                 if (metadata.ValueKind != JsonValueKind.Object)
                 {
-                    throw new ArgumentException($"{where} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
+                    throw new ArgumentException($"{Where()} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
                 }
 
-                Json(metadata, paramName, where + " metadata");
+                Json(metadata, paramName, Where() + " metadata");
                 var metadataBytes = CompactSize(metadata);
                 if (metadataBytes > options.MaxMetadataBytes)
                 {
-                    throw new ArgumentException($"{where} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
+                    throw new ArgumentException($"{Where()} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
                 }
 
-                metadataIsEmpty = !metadata.EnumerateObject().Any();
+                var properties = metadata.EnumerateObject();
+                metadataIsEmpty = !properties.MoveNext();
             }
 
             if (message.Content.Length == 0 && metadataIsEmpty)
             {
-                throw new ArgumentException($"{where} has empty content and no metadata; an empty message is allowed only when metadata carries its payload.", paramName);
+                throw new ArgumentException($"{Where()} has empty content and no metadata; an empty message is allowed only when metadata carries its payload.", paramName);
             }
 
             if (message.CreatedAt is { } createdAt && (createdAt.UtcDateTime.Year < 1900 || createdAt.UtcDateTime.Year > 9000))
             {
-                throw new ArgumentOutOfRangeException(paramName, createdAt, $"{where} has a creation time outside the years 1900 to 9000.");
+                throw new ArgumentOutOfRangeException(paramName, createdAt, $"{Where()} has a creation time outside the years 1900 to 9000.");
             }
 
             result[i] = message.CreatedAt is { } at ? message with { CreatedAt = ChatTime.Truncate(at) } : message;
@@ -237,15 +258,43 @@ internal static class InputValidator
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject())
+                if (!PlainNames(element))
                 {
-                    Text(property.Name, paramName, what + " property name", allowNul: true);
-                    if (!names.Add(property.Name))
+                    var names = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var property in element.EnumerateObject())
                     {
-                        throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        Text(property.Name, paramName, what + " property name", allowNul: true);
+                        if (!names.Add(property.Name))
+                        {
+                            throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        }
+
+                        Json(property.Value, paramName, what);
                     }
 
+                    break;
+                }
+
+                // Every name is plain (see PlainNames): its raw bytes are the name, and equal names have equal bytes.
+                var index = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    var earlierIndex = 0;
+                    foreach (var earlier in element.EnumerateObject())
+                    {
+                        if (earlierIndex++ == index)
+                        {
+                            break;
+                        }
+
+                        if (JsonMarshal.GetRawUtf8PropertyName(earlier).SequenceEqual(name))
+                        {
+                            throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                        }
+                    }
+
+                    index++;
                     Json(property.Value, paramName, what);
                 }
 
@@ -256,6 +305,9 @@ internal static class InputValidator
                     Json(item, paramName, what);
                 }
 
+                break;
+            case JsonValueKind.String when IsPlain(JsonMarshal.GetRawUtf8Value(element)):
+                // Valid UTF-8 without escapes decodes to well-formed text: nothing to check, no string to make.
                 break;
             case JsonValueKind.String:
                 string text;
@@ -273,14 +325,43 @@ internal static class InputValidator
         }
     }
 
-    private static long CompactSize(JsonElement element)
+    /// <summary>
+    /// Whether every property name of <paramref name="element"/> is plain, and there are few enough of them to compare pairwise.
+    /// </summary>
+    private static bool PlainNames(JsonElement element)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var count = 0;
+        foreach (var property in element.EnumerateObject())
         {
-            element.WriteTo(writer);
+            if (++count > MaxPairwiseNames || !IsPlain(JsonMarshal.GetRawUtf8PropertyName(property)))
+            {
+                return false;
+            }
         }
 
-        return buffer.WrittenCount;
+        return true;
+    }
+
+    /// <summary>Raw JSON text with no escape sequence and valid UTF-8: it is its own value, and that value is well-formed.</summary>
+    private static bool IsPlain(ReadOnlySpan<byte> raw) => raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw);
+
+    /// <summary>The size of <paramref name="element"/> written compactly, counted without keeping the bytes.</summary>
+    private static long CompactSize(JsonElement element)
+    {
+        var counter = t_counter ??= new ByteCounter();
+        counter.Reset();
+        var writer = t_sizeWriter;
+        if (writer is null)
+        {
+            t_sizeWriter = writer = new Utf8JsonWriter(counter);
+        }
+        else
+        {
+            writer.Reset(counter);
+        }
+
+        element.WriteTo(writer);
+        writer.Flush();
+        return counter.Count;
     }
 }

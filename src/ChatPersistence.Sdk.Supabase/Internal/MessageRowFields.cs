@@ -1,0 +1,21 @@
+namespace ChatPersistence.Sdk.Supabase.Internal;
+
+/// <summary>One message row's columns while a response is read; the metadata is a range of the response, parsed once per page.</summary>
+internal struct MessageRowFields
+{
+    public Guid Id;
+    public Guid SessionId;
+    public long Seq;
+    public ChatMessageRole Role;
+    public string? Content;
+    public DateTimeOffset CreatedAt;
+    public bool IsFavorite;
+    public bool Beyond;
+    public bool IsNull;
+
+    /// <summary>Where the metadata value starts in the response; -1 when the row has no metadata column.</summary>
+    public int MetadataStart;
+
+    /// <summary>The metadata value's length in bytes; 0 for <c>{}</c>.</summary>
+    public int MetadataLength;
+}
