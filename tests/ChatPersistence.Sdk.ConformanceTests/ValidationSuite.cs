@@ -18,6 +18,7 @@ public abstract class ValidationSuite<TFixture>(TFixture fixture) : ConformanceS
     {
         "null-content", "lone-surrogate", "empty-content-no-metadata", "empty-content-empty-metadata",
         "metadata-array", "metadata-string", "metadata-duplicate-key", "metadata-duplicate-escaped-key", "metadata-lone-surrogate",
+        "metadata-lone-surrogate-key",
         "empty-id", "undefined-role", "content-too-big", "metadata-too-big", "created-at-out-of-range",
     };
 
@@ -216,6 +217,7 @@ public abstract class ValidationSuite<TFixture>(TFixture fixture) : ConformanceS
         "metadata-duplicate-key" => NewChatMessage.User("x", Json("""{"k":1,"k":2}""")),
         "metadata-duplicate-escaped-key" => NewChatMessage.User("x", Json("""{"k":1,"\u006b":2}""")),
         "metadata-lone-surrogate" => NewChatMessage.User("x", Json("""{"k":{"deep":["ok","\ud800"]}}""")),
+        "metadata-lone-surrogate-key" => NewChatMessage.User("x", Json("""{"k":1,"\udc00":2}""")),
         "empty-id" => NewChatMessage.User("x") with { Id = Guid.Empty },
         "undefined-role" => NewChatMessage.User("x") with { Role = (ChatMessageRole)42 },
         "content-too-big" => NewChatMessage.User(new string('é', 501)),

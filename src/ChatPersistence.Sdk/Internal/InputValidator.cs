@@ -263,10 +263,21 @@ internal static class InputValidator
                     var names = new HashSet<string>(StringComparer.Ordinal);
                     foreach (var property in element.EnumerateObject())
                     {
-                        Text(property.Name, paramName, what + " property name", allowNul: true);
-                        if (!names.Add(property.Name))
+                        string name;
+                        try
                         {
-                            throw new ArgumentException($"{what} repeats the property name '{property.Name}' in one object; JSON stores keep only one of them.", paramName);
+                            name = property.Name;
+                        }
+                        catch (InvalidOperationException ex)
+                        {
+                            // An escaped lone surrogate ("\udc00") cannot be decoded into a string.
+                            throw new ArgumentException($"{what} holds a property name that is not valid Unicode.", paramName, ex);
+                        }
+
+                        Text(name, paramName, what + " property name", allowNul: true);
+                        if (!names.Add(name))
+                        {
+                            throw new ArgumentException($"{what} repeats the property name '{name}' in one object; JSON stores keep only one of them.", paramName);
                         }
 
                         Json(property.Value, paramName, what);
