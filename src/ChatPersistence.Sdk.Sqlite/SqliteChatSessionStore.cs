@@ -92,17 +92,17 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         }
 
         return await WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
                 var now = Now();
-                using (var insert = Command(connection, transaction,
+                using (var insert = Command(connection, null,
                     "INSERT INTO chat_sessions (id, user_id, workflow_id, title, created_at, updated_at) VALUES ($id, $user, $workflow, $title, $now, $now) ON CONFLICT (user_id, workflow_id) DO NOTHING",
                     ("$id", Guid.CreateVersion7().ToString()), ("$user", userId), ("$workflow", workflowId), ("$title", title), ("$now", now)))
                 {
                     insert.ExecuteNonQuery();
                 }
 
-                return QuerySession(connection, transaction, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId))!;
+                return QuerySession(connection, null, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId))!;
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -134,9 +134,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var update = Command(connection, transaction,
+                using var update = Command(connection, null,
                     "UPDATE chat_sessions SET title = $title, updated_at = max(updated_at + 1, $now) WHERE id = $id AND user_id = $user",
                     ("$title", title), ("$now", Now()), ("$id", Key(sessionId)), ("$user", userId));
                 if (update.ExecuteNonQuery() == 0)
@@ -144,7 +144,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
                     throw ChatNotFoundException.ForSession(sessionId);
                 }
 
-                return QuerySession(connection, transaction, "id = $id", ("$id", Key(sessionId)))!;
+                return QuerySession(connection, null, "id = $id", ("$id", Key(sessionId)))!;
             },
             cancellationToken);
 
@@ -156,11 +156,11 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// </remarks>
     protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<StoredChatMessage>>(
-            (connection, transaction) =>
+            connection =>
             {
                 var session = Key(sessionId);
                 var now = Now();
-                var insert = _writer.InsertMessage(transaction);
+                var insert = _writer.InsertMessage();
                 var values = insert.Parameters;
                 values[SqliteWriter.InsertSession].Value = session;
                 values[SqliteWriter.InsertUser].Value = userId;
@@ -198,16 +198,16 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
                     // No row: the session is not the caller's (checked once per call), or the id is already stored.
                     if (!sessionFound)
                     {
-                        RequireSession(connection, transaction, sessionId, userId);
+                        RequireSession(connection, null, sessionId, userId);
                         sessionFound = true;
                     }
 
-                    result[i] = StoredOrConflict(connection, transaction, sessionId, message);
+                    result[i] = StoredOrConflict(connection, null, sessionId, message);
                 }
 
                 if (inserted > 0)
                 {
-                    var touch = _writer.TouchSession(transaction);
+                    var touch = _writer.TouchSession();
                     touch.Parameters[SqliteWriter.TouchCount].Value = inserted;
                     touch.Parameters[SqliteWriter.TouchLast].Value = lastCreatedAt;
                     touch.Parameters[SqliteWriter.TouchNow].Value = now;
@@ -258,12 +258,12 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                RequireSession(connection, transaction, sessionId, userId);
-                using var delete = Command(connection, transaction, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
+                RequireSession(connection, null, sessionId, userId);
+                using var delete = Command(connection, null, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
                 long deleted = delete.ExecuteNonQuery();
-                using var touch = Command(connection, transaction,
+                using var touch = Command(connection, null,
                     "UPDATE chat_sessions SET message_count = 0, last_message_at = NULL, updated_at = max(updated_at + 1, $now) WHERE id = $id",
                     ("$now", Now()), ("$id", Key(sessionId)));
                 touch.ExecuteNonQuery();
@@ -274,9 +274,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var delete = Command(connection, transaction, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+                using var delete = Command(connection, null, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
                 return delete.ExecuteNonQuery() > 0;
             },
             cancellationToken);
@@ -327,9 +327,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var update = Command(connection, transaction,
+                using var update = Command(connection, null,
                     "UPDATE chat_messages SET is_favorite = $favorite WHERE id = $id AND user_id = $user RETURNING " + MessageColumns.Replace("m.", string.Empty, StringComparison.Ordinal),
                     ("$favorite", isFavorite ? 1 : 0), ("$id", Key(messageId)), ("$user", userId));
                 using var reader = update.ExecuteReader();
@@ -366,13 +366,13 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var delete = Command(connection, transaction,
+                using var delete = Command(connection, null,
                     "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff ORDER BY updated_at, id LIMIT $max)",
                     ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$max", maxSessions));
                 var deleted = delete.ExecuteNonQuery();
-                using var prune = Command(connection, transaction,
+                using var prune = Command(connection, null,
                     "DELETE FROM chat_changes WHERE created_at < CAST(strftime('%s', 'now') AS INTEGER) - $keep",
                     ("$keep", (long)_changeRetention.TotalSeconds));
                 prune.ExecuteNonQuery();
@@ -546,7 +546,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     /// <summary>The stored message with <paramref name="message"/>'s id when it is the same message (a retry); otherwise a conflict.</summary>
-    private static StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction transaction, Guid sessionId, NewChatMessage message)
+    private static StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
     {
         using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
         using var reader = find.ExecuteReader();
@@ -562,7 +562,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         return stored;
     }
 
-    private static void RequireSession(SqliteConnection connection, SqliteTransaction transaction, Guid sessionId, string userId)
+    private static void RequireSession(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, string userId)
     {
         using var command = Command(connection, transaction, "SELECT 1 FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
         if (command.ExecuteScalar() is null)
@@ -643,19 +643,27 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         }
     }
 
-    // All writes of this store run on its one write connection, one at a time per file (the gate).
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    // All writes of this store run on its one write connection, one at a time per file (the gate), each in one
+    // BEGIN IMMEDIATE transaction opened by the writer's prepared statements (so commands carry no SqliteTransaction).
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             var connection = _writer.Connection;
+            _writer.Begin();
             T result;
-            using (var transaction = connection.BeginTransaction(deferred: false))
+            try
             {
-                result = write(connection, transaction);
-                transaction.Commit();
+                result = write(connection);
+                _writer.Commit();
+            }
+            catch
+            {
+                // Nothing of a failed write stays: roll back (a failed rollback closes the connection, which discards it).
+                _writer.Rollback();
+                throw;
             }
 
             SignalPoller();

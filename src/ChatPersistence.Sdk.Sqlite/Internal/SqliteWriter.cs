@@ -3,9 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace ChatPersistence.Sdk.Sqlite.Internal;
 
 /// <summary>
-/// One store's write connection, kept open between writes, with the append's two statements prepared once on it.
-/// Preparing is most of an append's cost otherwise: the session update compiles the change-feed triggers and the insert
-/// the full-text trigger and the foreign key on every call. Not thread-safe: used only under the file's write gate.
+/// One store's write connection, kept open between writes, with the append's two statements and the transaction's
+/// <c>BEGIN IMMEDIATE</c> / <c>COMMIT</c> prepared once on it. Preparing is most of an append's cost otherwise: the session
+/// update compiles the change-feed triggers and the insert the full-text trigger and the foreign key on every call.
+/// Not thread-safe: used only under the file's write gate.
 /// </summary>
 /// <remarks>
 /// The store has no Dispose, so the connection closes itself once no write used it for a whole idle period (checked by a
@@ -49,6 +50,9 @@ internal sealed class SqliteWriter
     private SqliteConnection? _connection;
     private SqliteCommand? _insertMessage;
     private SqliteCommand? _touchSession;
+    private SqliteCommand? _begin;
+    private SqliteCommand? _commit;
+    private SqliteCommand? _rollback;
     private Timer? _idleTimer;
     private long _uses;
     private long _usesAtLastCheck;
@@ -81,11 +85,41 @@ internal sealed class SqliteWriter
         }
     }
 
-    /// <summary>The prepared insert (<see cref="InsertMessageSql"/>), enlisted in <paramref name="transaction"/>.</summary>
-    public SqliteCommand InsertMessage(SqliteTransaction transaction) => Prepared(ref _insertMessage, transaction, InsertMessageSql, InsertParameters);
+    /// <summary>The prepared insert (<see cref="InsertMessageSql"/>); runs inside the transaction of <see cref="Begin"/>.</summary>
+    public SqliteCommand InsertMessage() => Prepared(ref _insertMessage, InsertMessageSql, InsertParameters);
 
-    /// <summary>The prepared session update (<see cref="TouchSessionSql"/>), enlisted in <paramref name="transaction"/>.</summary>
-    public SqliteCommand TouchSession(SqliteTransaction transaction) => Prepared(ref _touchSession, transaction, TouchSessionSql, TouchParameters);
+    /// <summary>The prepared session update (<see cref="TouchSessionSql"/>); runs inside the transaction of <see cref="Begin"/>.</summary>
+    public SqliteCommand TouchSession() => Prepared(ref _touchSession, TouchSessionSql, TouchParameters);
+
+    /// <summary>
+    /// Starts the write transaction with <c>BEGIN IMMEDIATE</c> (takes the file's write lock, waiting up to the busy timeout).
+    /// Prepared once: a <see cref="SqliteTransaction"/> would prepare <c>BEGIN</c> and <c>COMMIT</c> again on every write.
+    /// </summary>
+    public void Begin() => Prepared(ref _begin, "BEGIN IMMEDIATE", []).ExecuteNonQuery();
+
+    /// <summary>Commits the transaction of <see cref="Begin"/>.</summary>
+    public void Commit() => Prepared(ref _commit, "COMMIT", []).ExecuteNonQuery();
+
+    /// <summary>
+    /// Rolls back the transaction of <see cref="Begin"/> after a failed write. When SQLite already ended it (some errors roll
+    /// back by themselves) or the rollback fails, the connection is closed instead, which discards anything uncommitted.
+    /// </summary>
+    public void Rollback()
+    {
+        if (_connection is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Prepared(ref _rollback, "ROLLBACK", []).ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            Reset();
+        }
+    }
 
     /// <summary>Closes the connection and its statements (after a failed write, whose connection state is unknown); the next write opens a new one.</summary>
     public void Reset()
@@ -96,6 +130,12 @@ internal sealed class SqliteWriter
         _insertMessage = null;
         _touchSession?.Dispose();
         _touchSession = null;
+        _begin?.Dispose();
+        _begin = null;
+        _commit?.Dispose();
+        _commit = null;
+        _rollback?.Dispose();
+        _rollback = null;
         _connection?.Dispose();
         _connection = null;
     }
@@ -124,7 +164,7 @@ internal sealed class SqliteWriter
         }
     }
 
-    private SqliteCommand Prepared(ref SqliteCommand? slot, SqliteTransaction transaction, string sql, string[] parameters)
+    private SqliteCommand Prepared(ref SqliteCommand? slot, string sql, string[] parameters)
     {
         if (slot is null)
         {
@@ -135,12 +175,10 @@ internal sealed class SqliteWriter
                 command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
             }
 
-            command.Transaction = transaction;
             command.Prepare();
             slot = command;
         }
 
-        slot.Transaction = transaction;
         return slot;
     }
 }
