@@ -19,17 +19,21 @@ namespace ChatPersistence.Sdk.Sqlite;
 /// The store is also its <see cref="IChatChangeFeed"/>: triggers log every change in the file; while anything is watched,
 /// the store reads the log after each of its own writes and every <see cref="SqliteChatStoreOptions.ChangeFeedPollInterval"/>
 /// for the writes of other processes.
+/// Each store keeps one write connection open while it writes, with the append's statements prepared on it once, and closes
+/// it after a few seconds without writes; reads use pooled connections.
 /// </remarks>
 public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
 {
     private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
     private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
     private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
+    private static readonly TimeSpan WriterIdleTimeout = TimeSpan.FromSeconds(10);
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate;
+    private readonly SqliteWriter _writer;
     private readonly TimeProvider _time;
     private readonly Lazy<bool> _schema;
     private readonly ChangeFeedHub _feed = new();
@@ -64,6 +68,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         DatabasePath = builder.DataSource;
         _connectionString = builder.ToString();
         _writeGate = WriteGates.GetOrAdd(DatabasePath, _ => new SemaphoreSlim(1, 1));
+        _writer = new SqliteWriter(Open, _writeGate, WriterIdleTimeout);
         _time = timeProvider ?? TimeProvider.System;
         _schema = new Lazy<bool>(CreateSchema, LazyThreadSafetyMode.ExecutionAndPublication);
         _pollInterval = storeOptions.ChangeFeedPollInterval > TimeSpan.Zero ? storeOptions.ChangeFeedPollInterval
@@ -87,17 +92,17 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         }
 
         return await WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
                 var now = Now();
-                using (var insert = Command(connection, transaction,
+                using (var insert = Command(connection, null,
                     "INSERT INTO chat_sessions (id, user_id, workflow_id, title, created_at, updated_at) VALUES ($id, $user, $workflow, $title, $now, $now) ON CONFLICT (user_id, workflow_id) DO NOTHING",
                     ("$id", Guid.CreateVersion7().ToString()), ("$user", userId), ("$workflow", workflowId), ("$title", title), ("$now", now)))
                 {
                     insert.ExecuteNonQuery();
                 }
 
-                return QuerySession(connection, transaction, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId))!;
+                return QuerySession(connection, null, "user_id = $user AND workflow_id = $workflow", ("$user", userId), ("$workflow", workflowId))!;
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -129,9 +134,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<ChatSession> RenameSessionCoreAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var update = Command(connection, transaction,
+                using var update = Command(connection, null,
                     "UPDATE chat_sessions SET title = $title, updated_at = max(updated_at + 1, $now) WHERE id = $id AND user_id = $user",
                     ("$title", title), ("$now", Now()), ("$id", Key(sessionId)), ("$user", userId));
                 if (update.ExecuteNonQuery() == 0)
@@ -139,73 +144,74 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
                     throw ChatNotFoundException.ForSession(sessionId);
                 }
 
-                return QuerySession(connection, transaction, "id = $id", ("$id", Key(sessionId)))!;
+                return QuerySession(connection, null, "id = $id", ("$id", Key(sessionId)))!;
             },
             cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One transaction of prepared statements: per message one <c>INSERT … SELECT</c> that checks the session's owner and
+    /// skips a stored id, then one session update. Only when an insert returns no row is anything read: the session (not
+    /// found) or the stored message (a retry of the same message, or a conflict).
+    /// </remarks>
     protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<StoredChatMessage>>(
-            (connection, transaction) =>
+            connection =>
             {
                 var session = Key(sessionId);
-                if (QuerySession(connection, transaction, "id = $id AND user_id = $user", ("$id", session), ("$user", userId)) is null)
-                {
-                    throw ChatNotFoundException.ForSession(sessionId);
-                }
-
                 var now = Now();
+                var insert = _writer.InsertMessage();
+                var values = insert.Parameters;
+                values[SqliteWriter.InsertSession].Value = session;
+                values[SqliteWriter.InsertUser].Value = userId;
                 var result = new StoredChatMessage[messages.Count];
                 var inserted = 0;
+                var sessionFound = false;
                 long lastCreatedAt = 0;
                 for (var i = 0; i < messages.Count; i++)
                 {
                     var message = messages[i];
-                    var metadata = message.Metadata is { } m ? m.GetRawText() : "{}";
                     var createdAt = message.CreatedAt is { } at ? ChatTime.ToUnixMicroseconds(at) : now;
-                    // The common case first: a new id is one statement. An id already stored returns no row; only then is
-                    // the stored message read and compared (a retry of the same message, or a conflict).
-                    using var insert = Command(connection, transaction,
-                        "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) VALUES ($id, $session, $user, $role, $content, $metadata, $created) ON CONFLICT (id) DO NOTHING RETURNING seq",
-                        ("$id", Key(message.Id)), ("$session", session), ("$user", userId), ("$role", message.Role.ToStorageName()),
-                        ("$content", message.Content), ("$metadata", metadata), ("$created", createdAt));
-                    if (insert.ExecuteScalar() is not { } insertedSeq)
+                    values[SqliteWriter.InsertId].Value = Key(message.Id);
+                    values[SqliteWriter.InsertRole].Value = message.Role.ToStorageName();
+                    values[SqliteWriter.InsertContent].Value = message.Content;
+                    values[SqliteWriter.InsertMetadata].Value = message.Metadata is { } m ? m.GetRawText() : "{}";
+                    values[SqliteWriter.InsertCreated].Value = createdAt;
+                    if (insert.ExecuteScalar() is { } insertedSeq)
                     {
-                        using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
-                        using var reader = find.ExecuteReader();
-                        reader.Read();
-                        var stored = ReadMessage(reader);
-                        if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
-                            || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
+                        sessionFound = true;
+                        result[i] = new StoredChatMessage
                         {
-                            // Throwing rolls the transaction back: nothing of the batch is written.
-                            throw ChatConflictException.ForMessage(message.Id);
-                        }
-
-                        result[i] = stored;
+                            Id = message.Id,
+                            SessionId = sessionId,
+                            Sequence = Convert.ToInt64(insertedSeq, CultureInfo.InvariantCulture),
+                            Role = message.Role,
+                            Content = message.Content,
+                            Metadata = message.Metadata?.Clone() ?? EmptyObject,
+                            CreatedAt = ChatTime.FromUnixMicroseconds(createdAt),
+                        };
+                        inserted++;
+                        lastCreatedAt = createdAt;
                         continue;
                     }
 
-                    var seq = Convert.ToInt64(insertedSeq, CultureInfo.InvariantCulture);
-                    result[i] = new StoredChatMessage
+                    // No row: the session is not the caller's (checked once per call), or the id is already stored.
+                    if (!sessionFound)
                     {
-                        Id = message.Id,
-                        SessionId = sessionId,
-                        Sequence = seq,
-                        Role = message.Role,
-                        Content = message.Content,
-                        Metadata = message.Metadata?.Clone() ?? EmptyObject,
-                        CreatedAt = ChatTime.FromUnixMicroseconds(createdAt),
-                    };
-                    inserted++;
-                    lastCreatedAt = createdAt;
+                        RequireSession(connection, null, sessionId, userId);
+                        sessionFound = true;
+                    }
+
+                    result[i] = StoredOrConflict(connection, null, sessionId, message);
                 }
 
                 if (inserted > 0)
                 {
-                    using var touch = Command(connection, transaction,
-                        "UPDATE chat_sessions SET message_count = message_count + $n, last_message_at = $last, updated_at = max(updated_at + 1, $now) WHERE id = $id",
-                        ("$n", inserted), ("$last", lastCreatedAt), ("$now", now), ("$id", session));
+                    var touch = _writer.TouchSession();
+                    touch.Parameters[SqliteWriter.TouchCount].Value = inserted;
+                    touch.Parameters[SqliteWriter.TouchLast].Value = lastCreatedAt;
+                    touch.Parameters[SqliteWriter.TouchNow].Value = now;
+                    touch.Parameters[SqliteWriter.TouchId].Value = session;
                     touch.ExecuteNonQuery();
                 }
 
@@ -252,12 +258,12 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                RequireSession(connection, transaction, sessionId, userId);
-                using var delete = Command(connection, transaction, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
+                RequireSession(connection, null, sessionId, userId);
+                using var delete = Command(connection, null, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
                 long deleted = delete.ExecuteNonQuery();
-                using var touch = Command(connection, transaction,
+                using var touch = Command(connection, null,
                     "UPDATE chat_sessions SET message_count = 0, last_message_at = NULL, updated_at = max(updated_at + 1, $now) WHERE id = $id",
                     ("$now", Now()), ("$id", Key(sessionId)));
                 touch.ExecuteNonQuery();
@@ -268,9 +274,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<bool> DeleteSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var delete = Command(connection, transaction, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+                using var delete = Command(connection, null, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
                 return delete.ExecuteNonQuery() > 0;
             },
             cancellationToken);
@@ -321,9 +327,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var update = Command(connection, transaction,
+                using var update = Command(connection, null,
                     "UPDATE chat_messages SET is_favorite = $favorite WHERE id = $id AND user_id = $user RETURNING " + MessageColumns.Replace("m.", string.Empty, StringComparison.Ordinal),
                     ("$favorite", isFavorite ? 1 : 0), ("$id", Key(messageId)), ("$user", userId));
                 using var reader = update.ExecuteReader();
@@ -360,13 +366,13 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>
         WriteAsync(
-            (connection, transaction) =>
+            connection =>
             {
-                using var delete = Command(connection, transaction,
+                using var delete = Command(connection, null,
                     "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff ORDER BY updated_at, id LIMIT $max)",
                     ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$max", maxSessions));
                 var deleted = delete.ExecuteNonQuery();
-                using var prune = Command(connection, transaction,
+                using var prune = Command(connection, null,
                     "DELETE FROM chat_changes WHERE created_at < CAST(strftime('%s', 'now') AS INTEGER) - $keep",
                     ("$keep", (long)_changeRetention.TotalSeconds));
                 prune.ExecuteNonQuery();
@@ -539,7 +545,24 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         return reader.Read() ? ReadSession(reader) : null;
     }
 
-    private static void RequireSession(SqliteConnection connection, SqliteTransaction transaction, Guid sessionId, string userId)
+    /// <summary>The stored message with <paramref name="message"/>'s id when it is the same message (a retry); otherwise a conflict.</summary>
+    private static StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
+    {
+        using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
+        using var reader = find.ExecuteReader();
+        reader.Read();
+        var stored = ReadMessage(reader);
+        if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
+            || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
+        {
+            // Throwing rolls the transaction back: nothing of the batch is written.
+            throw ChatConflictException.ForMessage(message.Id);
+        }
+
+        return stored;
+    }
+
+    private static void RequireSession(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, string userId)
     {
         using var command = Command(connection, transaction, "SELECT 1 FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
         if (command.ExecuteScalar() is null)
@@ -620,20 +643,36 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         }
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    // All writes of this store run on its one write connection, one at a time per file (the gate), each in one
+    // BEGIN IMMEDIATE transaction opened by the writer's prepared statements (so commands carry no SqliteTransaction).
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var connection = Open();
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var result = write(connection, transaction);
-            transaction.Commit();
+            cancellationToken.ThrowIfCancellationRequested();
+            var connection = _writer.Connection;
+            _writer.Begin();
+            T result;
+            try
+            {
+                result = write(connection);
+                _writer.Commit();
+            }
+            catch
+            {
+                // Nothing of a failed write stays: roll back (a failed rollback closes the connection, which discards it).
+                _writer.Rollback();
+                throw;
+            }
+
             SignalPoller();
             return result;
         }
         catch (SqliteException ex)
         {
+            // The connection's state is unknown (busy, I/O error, failed rollback): the next write starts on a new one.
+            _writer.Reset();
             throw Translate(ex);
         }
         finally
