@@ -19,12 +19,14 @@ declare -A vars=(
   [raw_insert]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
   [raw_insert_update]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
   [append]="-D a=aaaaaaaa-0000-0000-0000-000000000001 -D $user"
+  [raw_insert_100]="-D r=aaaaaaaa-0000-0000-0000-000000000004 -D $user"
+  [append_100]="-D a=aaaaaaaa-0000-0000-0000-000000000001 -D $user"
   [raw_page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002"
   [page_1k]="-D s=aaaaaaaa-0000-0000-0000-000000000002 -D $user"
   [raw_page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003"
   [page_100k]="-D s=aaaaaaaa-0000-0000-0000-000000000003 -D $user"
 )
-order=(raw_insert raw_insert_update append raw_page_1k page_1k raw_page_100k page_100k)
+order=(raw_insert raw_insert_update append raw_insert_100 append_100 raw_page_1k page_1k raw_page_100k page_100k)
 declare -A all
 for ((r = 0; r < reps; r++)); do
   for s in "${order[@]}"; do

@@ -1,0 +1,1 @@
+select id, session_id, seq, role, content, metadata, created_at, is_favorite from public.chat_append_messages(:a, (select jsonb_agg(jsonb_build_object('id', gen_random_uuid(), 'role', 'user', 'content', 'batch message ' || g || ' with typical length text')) from generate_series(1, 100) g), :u);

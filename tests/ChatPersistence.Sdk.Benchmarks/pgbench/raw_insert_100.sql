@@ -1,0 +1,1 @@
+insert into public.chat_messages (id, session_id, user_id, role, content, metadata) select gen_random_uuid(), :r, :u, 'user', 'batch message ' || g || ' with typical length text', '{}'::jsonb from generate_series(1, 100) g;
