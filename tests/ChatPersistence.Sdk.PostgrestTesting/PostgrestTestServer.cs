@@ -86,7 +86,9 @@ public sealed class PostgrestTestServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
 
-        // As PostgREST: connect as the login role; timestamps rendered in UTC as on Supabase.
+        // As PostgREST: connect as the login role; timestamps rendered in UTC as on Supabase. PostgREST's pool keeps its
+        // connections as they are between requests (its per-request settings are transaction-local), so no DISCARD ALL
+        // between requests either: that would throw away the plans the SQL functions cache, which PostgREST never does.
         var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString)
         {
             Username = options.LoginRole,
@@ -94,6 +96,7 @@ public sealed class PostgrestTestServer : IAsyncDisposable
             Timezone = "UTC",
             Pooling = true,
             MaxPoolSize = 30,
+            NoResetOnClose = true,
         };
         var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
 
