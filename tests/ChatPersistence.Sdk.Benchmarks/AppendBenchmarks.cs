@@ -8,8 +8,9 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// <summary>
 /// Appending on PostgreSQL over loopback: the raw INSERT of the same row is the floor (baseline); the PostgreSQL store is one
 /// round trip to chat_append_messages (which also checks the caller and the session, is idempotent by id, keeps the order
-/// and updates the session's counters; the change feed's trigger logs the append). <see cref="AutoPrepare"/> runs
-/// everything on a data source with Npgsql's automatic preparation on or off.
+/// and updates the session's counters; the change feed's trigger logs the append), on the data source the store builds
+/// from the connection string as UsePostgres does; the raw INSERT runs on a plain data source over the same connection
+/// string. <see cref="AutoPrepare"/> turns Npgsql's automatic preparation on or off in that connection string.
 /// </summary>
 public class AppendBenchmarks
 {
@@ -28,12 +29,17 @@ public class AppendBenchmarks
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
 
     [GlobalCleanup]
-    public void Cleanup() => _admin.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        _postgres.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _admin.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     private async Task SetupAsync()
     {
         (_, _, _admin) = await BenchEnvironment.DatabaseAsync(AutoPrepare);
-        _postgres = new PostgresChatSessionStore(_admin);
+        // As UsePostgres(connectionString) builds it: the store's own data source over the same connection string.
+        _postgres = new PostgresChatSessionStore(_admin.ConnectionString);
         _user = await BenchEnvironment.UserAsync(_admin);
         _session = (await _postgres.GetOrCreateSessionAsync(_user.ToString(), "append")).Id;
         _batchSession = (await _postgres.GetOrCreateSessionAsync(_user.ToString(), "batch")).Id;

@@ -9,7 +9,8 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// values are read into objects (baseline: what a hand-written query hands its caller), the same SELECT with its rows only
 /// counted, the store (chat_read_messages: ownership check + keyset page + "more beyond?"), OFFSET paging to the oldest
 /// page, and the original plan's <c>order by created_at asc limit 50</c> (which returns the oldest 50 and cannot page back).
-/// <see cref="AutoPrepare"/> runs everything on a data source with Npgsql's automatic preparation on or off.
+/// The store runs on the data source it builds from the connection string (as UsePostgres does), the raw queries on a plain
+/// data source over the same string; <see cref="AutoPrepare"/> turns Npgsql's automatic preparation on or off in it.
 /// </summary>
 public class HistoryBenchmarks
 {
@@ -38,13 +39,18 @@ public class HistoryBenchmarks
     private async Task SetupAsync()
     {
         (_, _, _admin) = await BenchEnvironment.DatabaseAsync(AutoPrepare);
-        _store = new PostgresChatSessionStore(_admin);
+        // As UsePostgres(connectionString) builds it: the store's own data source over the same connection string.
+        _store = new PostgresChatSessionStore(_admin.ConnectionString);
         _user = await BenchEnvironment.UserAsync(_admin);
         _session = (await _store.GetOrCreateSessionAsync(_user.ToString(), "history")).Id;
         await BenchEnvironment.SeedAsync(_admin, _user, _session, Messages);
     }
 
-    private async Task CleanupAsync() => await _admin.DisposeAsync();
+    private async Task CleanupAsync()
+    {
+        await _store.DisposeAsync();
+        await _admin.DisposeAsync();
+    }
 
     [Benchmark(Baseline = true, Description = "raw keyset SELECT newest 50, values read")]
     public async Task<int> RawKeyset()
