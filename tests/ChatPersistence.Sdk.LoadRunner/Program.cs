@@ -50,8 +50,9 @@ switch (store)
         };
         if (store == "postgres")
         {
-            target = new PostgresChatSessionStore(admin);
-            Console.WriteLine("PostgreSQL store (service mode), Npgsql pool, loopback");
+            // As UsePostgres(connectionString) builds it: the store's own data source (which keeps the functions' plans).
+            target = disposables.Add(new PostgresChatSessionStore(connectionString));
+            Console.WriteLine("PostgreSQL store (service mode), its own Npgsql pool, loopback");
         }
         else
         {
