@@ -86,6 +86,23 @@ public abstract class ObservabilityTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Spans_name_the_store_at_the_bottom_of_the_chain_when_other_decorators_stand_between()
+    {
+        // The documented order: telemetry outermost, the cache (and logging) between it and the store.
+        var store = Build(b => b.UseTelemetry().UseLogging().UseCaching(), LogLevel.Information);
+        var user = await Backing.NewUserAsync();
+        using (_root = TestSource.StartActivity("test"))
+        {
+            var session = await store.GetOrCreateSessionAsync(user, "wf");
+            await store.GetMessagesAsync(user, session.Id);
+        }
+
+        var spans = _activities.ToList();
+        spans.Should().HaveCount(2);
+        spans.Should().OnlyContain(a => (string?)a.GetTagItem("db.system.name") == ExpectedSystem);
+    }
+
+    [Fact]
     public async Task Metrics_record_durations_in_seconds_appended_messages_and_errors_by_type()
     {
         var store = Build(b => b.UseTelemetry(), LogLevel.Information);

@@ -89,9 +89,15 @@ internal sealed class TelemetryChatSessionStore : ObservedChatSessionStore
         }
     }
 
-    // OpenTelemetry's well-known db.system.name values where they apply.
+    // OpenTelemetry's well-known db.system.name values where they apply, named by the store at the bottom of the decorator
+    // chain (a cache or logging decorator may stand between this one and the store; the chain is built innermost first).
     private static string SystemName(IChatSessionStore store)
     {
+        while (store is DelegatingChatSessionStore decorator)
+        {
+            store = decorator.InnerStore;
+        }
+
         var name = store.GetType().Name;
         return name.Contains("Sqlite", StringComparison.Ordinal) ? "sqlite"
             : name.Contains("Postgres", StringComparison.Ordinal) || name.Contains("Supabase", StringComparison.Ordinal) ? "postgresql"
