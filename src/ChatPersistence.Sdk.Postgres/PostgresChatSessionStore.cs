@@ -15,7 +15,7 @@ namespace ChatPersistence.Sdk.Postgres;
 /// each call runs in a transaction as <c>authenticated</c> with <c>request.jwt.claims</c> set, as PostgREST does, so Row
 /// Level Security applies to the host's own calls too.
 /// </remarks>
-public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable
+public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable, IDisposable
 {
     private const string MessageColumns = "id, session_id, seq, role, content, metadata, created_at, is_favorite";
     // The common empty metadata: one shared immutable element instead of a document per message.
@@ -78,6 +78,15 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     /// <summary>Disposes the data source when the store created it.</summary>
     /// <returns>A task.</returns>
     public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
+
+    /// <summary>Disposes the data source when the store created it (for a service provider disposed synchronously).</summary>
+    public void Dispose()
+    {
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken) =>

@@ -21,8 +21,10 @@ namespace ChatPersistence.Sdk.Sqlite;
 /// for the writes of other processes.
 /// Each store keeps one write connection open while it writes, with the append's statements prepared on it once, and closes
 /// it after a few seconds without writes; reads use pooled connections.
+/// Dispose the store (the service provider that created it does) to close its write connection, end its watches and stop
+/// polling at once; calls after that throw <see cref="ObjectDisposedException"/>.
 /// </remarks>
-public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
+public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, IAsyncDisposable, IDisposable
 {
     private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
     private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
@@ -42,8 +44,10 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
     private readonly TimeSpan _pollInterval;
     private readonly TimeSpan _changeRetention;
+    private readonly CancellationTokenSource _disposing = new();
     private bool _polling;
     private long _lastPosition;
+    private int _disposed;
 
     /// <summary>Creates a store over the file or connection string in <paramref name="storeOptions"/>.</summary>
     /// <param name="storeOptions">Where the file is; <see langword="null"/> uses <see cref="SqliteChatStoreOptions.DefaultPath"/>.</param>
@@ -79,6 +83,52 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
+
+    /// <summary>
+    /// Ends every watch, stops polling the change log and closes the write connection (waiting for a write in progress to
+    /// finish). Idempotent; other stores on the same file are not affected.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        _feed.Complete();
+        _writeGate.Wait();
+        try
+        {
+            _writer.Reset();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc cref="Dispose" />
+    /// <returns>A task that completes when the store is disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        _feed.Complete();
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _writer.Reset();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
 
     /// <inheritdoc />
     protected override async Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
@@ -383,6 +433,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     /// <inheritdoc />
     public IAsyncEnumerable<ChatChange> WatchAsync(string userId, Guid? sessionId = null, long? afterPosition = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
         if (sessionId is { } id)
         {
@@ -440,7 +491,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
         {
             lock (_pollGate)
             {
-                if (_feed.Count == 0)
+                if (_feed.Count == 0 || _disposing.IsCancellationRequested)
                 {
                     _polling = false;
                     return;
@@ -468,10 +519,10 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
                 // Busy or briefly unavailable: the next round reads from the same position.
             }
 
-            // Polling stops by itself when the last watch ends (checked above), so the store needs no disposal.
+            // Polling stops by itself when the last watch ends or the store is disposed (checked above).
             // One pending wait is kept across rounds (a new one per round would pile up while nothing is written).
             signalled ??= _pollSignal.Reader.WaitToReadAsync().AsTask();
-            await Task.WhenAny(signalled, Task.Delay(_pollInterval)).ConfigureAwait(false);
+            await Task.WhenAny(signalled, Task.Delay(_pollInterval, _disposing.Token)).ConfigureAwait(false);
             if (signalled.IsCompleted)
             {
                 signalled = null;
@@ -629,6 +680,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     {
         try
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             cancellationToken.ThrowIfCancellationRequested();
             using var connection = Open();
             return Task.FromResult(read(connection));
@@ -647,9 +699,11 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed
     // BEGIN IMMEDIATE transaction opened by the writer's prepared statements (so commands carry no SqliteTransaction).
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             cancellationToken.ThrowIfCancellationRequested();
             var connection = _writer.Connection;
             _writer.Begin();

@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Sqlite.Tests;
 /// Two store instances over one file: one writes, the other's feed sees those writes only by polling the change log
 /// (as another process would).
 /// </summary>
-public sealed class SqliteFeedFixture : ChangeFeedFixture
+public sealed class SqliteFeedFixture : ChangeFeedFixture, IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatpersistence-sqlite-feed-" + Guid.NewGuid().ToString("N"));
     private SqliteChatSessionStore? _writer;
@@ -29,8 +29,18 @@ public sealed class SqliteFeedFixture : ChangeFeedFixture
         return Task.CompletedTask;
     }
 
-    public override Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        if (_reader is not null)
+        {
+            await _reader.DisposeAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         try
         {
@@ -40,8 +50,13 @@ public sealed class SqliteFeedFixture : ChangeFeedFixture
         {
             // A pooled handle may linger on some platforms; the temp folder is cleaned by the OS.
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>Disposes the stores (xunit calls it after <see cref="DisposeAsync"/>; disposing twice is harmless).</summary>
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _reader?.Dispose();
     }
 
     public override Task<string> CreateUserAsync() => Task.FromResult("user-" + Guid.NewGuid().ToString("N"));

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace ChatPersistence.Sdk.Sqlite.Tests;
 
 /// <summary>A real SQLite file in a temporary folder per fixture instance.</summary>
-public sealed class SqliteFixture : ChatStoreFixture
+public sealed class SqliteFixture : ChatStoreFixture, IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatpersistence-sqlite-" + Guid.NewGuid().ToString("N"));
     private SqliteChatSessionStore? _store;
@@ -22,8 +22,13 @@ public sealed class SqliteFixture : ChatStoreFixture
         return Task.CompletedTask;
     }
 
-    public override Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         try
         {
@@ -33,8 +38,12 @@ public sealed class SqliteFixture : ChatStoreFixture
         {
             // A pooled handle may linger on some platforms; the temp folder is cleaned by the OS.
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>Disposes the stores (xunit calls it after <see cref="DisposeAsync"/>; disposing twice is harmless).</summary>
+    public void Dispose()
+    {
+        _store?.Dispose();
     }
 
     public override Task<string> CreateUserAsync() => Task.FromResult("user-" + Guid.NewGuid().ToString("N"));

@@ -9,8 +9,8 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 /// Not thread-safe: used only under the file's write gate.
 /// </summary>
 /// <remarks>
-/// The store has no Dispose, so the connection closes itself once no write used it for a whole idle period (checked by a
-/// timer that runs only while the connection is open). Closing returns it to Microsoft.Data.Sqlite's pool, as every other
+/// The connection closes itself once no write used it for a whole idle period (checked by a timer that runs only while the
+/// connection is open), and when the store is disposed. Closing returns it to Microsoft.Data.Sqlite's pool, as every other
 /// connection of the store, so <c>SqliteConnection.ClearAllPools()</c> releases the file as before once writes stop.
 /// </remarks>
 internal sealed class SqliteWriter
