@@ -20,6 +20,8 @@ public sealed class CachedSearchTests(CachedSqliteFixture fixture) : SearchSuite
 
 public sealed class CachedFavoritesTests(CachedSqliteFixture fixture) : FavoritesSuite<CachedSqliteFixture>(fixture);
 
+public sealed class CachedReplyTests(CachedSqliteFixture fixture) : ReplySuite<CachedSqliteFixture>(fixture);
+
 public sealed class CachedLifecycleTests(CachedSqliteFixture fixture) : LifecycleSuite<CachedSqliteFixture>(fixture);
 
 public sealed class CachedRetentionTests(CachedSqliteFixture fixture) : RetentionSuite<CachedSqliteFixture>(fixture);

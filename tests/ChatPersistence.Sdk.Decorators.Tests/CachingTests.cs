@@ -41,6 +41,34 @@ public abstract class CachingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_newest_page_holding_a_reply_in_progress_is_never_served_from_the_cache()
+    {
+        var user = await Backing.NewUserAsync();
+        var session = await Cached.GetOrCreateSessionAsync(user, "wf");
+        await Cached.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("question")]);
+        _ = await Cached.GetMessagesAsync(user, session.Id); // cached: no reply yet
+        if (!Cached.Capabilities.Replies)
+        {
+            await FluentActions.Awaiting(() => Cached.BeginReplyAsync(user, session.Id, new NewChatReply())).Should().ThrowAsync<NotSupportedException>();
+            return;
+        }
+
+        var reply = await Cached.BeginReplyAsync(user, session.Id, new NewChatReply());
+        (await Cached.GetMessagesAsync(user, session.Id)).Messages.Select(m => m.Content).Should().Equal("question", "");
+        await Cached.GrowReplyAsync(user, reply.Id, 0, "grows");
+        (await Cached.GetMessagesAsync(user, session.Id)).Messages[^1].Content.Should().Be("grows", "a page with a streaming reply is read from the store");
+        await Cached.GrowReplyAsync(user, reply.Id, 5, " more");
+        (await Cached.GetMessagesAsync(user, session.Id)).Messages[^1].Content.Should().Be("grows more");
+
+        await Cached.FinishReplyAsync(user, reply.Id, new ChatReplyFinish { Status = ChatReplyStatus.Complete });
+        var finished = await Cached.GetMessagesAsync(user, session.Id);
+        finished.Messages[^1].Status.Should().Be(ChatReplyStatus.Complete, "finishing evicted the session");
+        var calls = Counting.Calls.Values.Sum();
+        (await Cached.GetMessagesAsync(user, session.Id)).Messages[^1].Content.Should().Be("grows more");
+        Counting.Calls.Values.Sum().Should().Be(calls, "a finished page is cached again");
+    }
+
+    [Fact]
     public async Task Reopening_a_workflow_costs_no_call_to_the_store()
     {
         var user = await Backing.NewUserAsync();

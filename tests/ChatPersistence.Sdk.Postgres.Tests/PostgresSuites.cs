@@ -20,6 +20,8 @@ public sealed class ServiceModeSearchTests(ServiceModeFixture fixture) : SearchS
 
 public sealed class ServiceModeFavoritesTests(ServiceModeFixture fixture) : FavoritesSuite<ServiceModeFixture>(fixture);
 
+public sealed class ServiceModeReplyTests(ServiceModeFixture fixture) : ReplySuite<ServiceModeFixture>(fixture);
+
 public sealed class ServiceModeLifecycleTests(ServiceModeFixture fixture) : LifecycleSuite<ServiceModeFixture>(fixture);
 
 public sealed class ServiceModeRetentionTests(ServiceModeFixture fixture) : RetentionSuite<ServiceModeFixture>(fixture);
@@ -41,6 +43,8 @@ public sealed class UserModeIsolationTests(UserModeFixture fixture) : IsolationS
 public sealed class UserModeSearchTests(UserModeFixture fixture) : SearchSuite<UserModeFixture>(fixture);
 
 public sealed class UserModeFavoritesTests(UserModeFixture fixture) : FavoritesSuite<UserModeFixture>(fixture);
+
+public sealed class UserModeReplyTests(UserModeFixture fixture) : ReplySuite<UserModeFixture>(fixture);
 
 public sealed class UserModeLifecycleTests(UserModeFixture fixture) : LifecycleSuite<UserModeFixture>(fixture);
 

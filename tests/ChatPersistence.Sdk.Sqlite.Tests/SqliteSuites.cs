@@ -20,6 +20,8 @@ public sealed class SqliteSearchTests(SqliteFixture fixture) : SearchSuite<Sqlit
 
 public sealed class SqliteFavoritesTests(SqliteFixture fixture) : FavoritesSuite<SqliteFixture>(fixture);
 
+public sealed class SqliteReplyTests(SqliteFixture fixture) : ReplySuite<SqliteFixture>(fixture);
+
 public sealed class SqliteLifecycleTests(SqliteFixture fixture) : LifecycleSuite<SqliteFixture>(fixture);
 
 public sealed class SqliteRetentionTests(SqliteFixture fixture) : RetentionSuite<SqliteFixture>(fixture);

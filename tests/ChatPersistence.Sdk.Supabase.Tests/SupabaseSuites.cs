@@ -20,6 +20,8 @@ public sealed class SupabaseServiceModeSearchTests(SupabaseServiceModeFixture fi
 
 public sealed class SupabaseServiceModeFavoritesTests(SupabaseServiceModeFixture fixture) : FavoritesSuite<SupabaseServiceModeFixture>(fixture);
 
+public sealed class SupabaseServiceModeReplyTests(SupabaseServiceModeFixture fixture) : ReplySuite<SupabaseServiceModeFixture>(fixture);
+
 public sealed class SupabaseServiceModeLifecycleTests(SupabaseServiceModeFixture fixture) : LifecycleSuite<SupabaseServiceModeFixture>(fixture);
 
 public sealed class SupabaseServiceModeRetentionTests(SupabaseServiceModeFixture fixture) : RetentionSuite<SupabaseServiceModeFixture>(fixture);
@@ -41,6 +43,8 @@ public sealed class SupabaseUserModeIsolationTests(SupabaseUserModeFixture fixtu
 public sealed class SupabaseUserModeSearchTests(SupabaseUserModeFixture fixture) : SearchSuite<SupabaseUserModeFixture>(fixture);
 
 public sealed class SupabaseUserModeFavoritesTests(SupabaseUserModeFixture fixture) : FavoritesSuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeReplyTests(SupabaseUserModeFixture fixture) : ReplySuite<SupabaseUserModeFixture>(fixture);
 
 public sealed class SupabaseUserModeLifecycleTests(SupabaseUserModeFixture fixture) : LifecycleSuite<SupabaseUserModeFixture>(fixture);
 
@@ -71,3 +75,5 @@ public sealed class SupabaseApiSchemaAppendTests(SupabaseApiSchemaFixture fixtur
 public sealed class SupabaseApiSchemaHistoryTests(SupabaseApiSchemaFixture fixture) : HistorySuite<SupabaseApiSchemaFixture>(fixture);
 
 public sealed class SupabaseApiSchemaFavoritesTests(SupabaseApiSchemaFixture fixture) : FavoritesSuite<SupabaseApiSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaReplyTests(SupabaseApiSchemaFixture fixture) : ReplySuite<SupabaseApiSchemaFixture>(fixture);

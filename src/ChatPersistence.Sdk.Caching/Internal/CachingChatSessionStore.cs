@@ -105,9 +105,19 @@ internal sealed class CachingChatSessionStore(IChatSessionStore innerStore, Chat
             ChatCache.PageKey(userId, sessionId, request.PageSize),
             SessionTags(userId, sessionId),
             token => InnerStore.GetMessagesAsync(userId, sessionId, request, token),
-            null,
+            static page => !ContainsStreamingReply(page),
             cancellationToken).ConfigureAwait(false);
     }
+
+    public override Task<StoredChatMessage> BeginReplyAsync(string userId, Guid sessionId, NewChatReply reply, CancellationToken cancellationToken = default) =>
+        WriteAsync(userId, sessionId, () => InnerStore.BeginReplyAsync(userId, sessionId, reply, cancellationToken));
+
+    // A grow changes only a streaming reply, and pages holding one are never cached: nothing to evict.
+    public override Task<StoredChatMessage> FinishReplyAsync(string userId, Guid messageId, ChatReplyFinish finish, CancellationToken cancellationToken = default) =>
+        MessageWriteAsync(userId, () => InnerStore.FinishReplyAsync(userId, messageId, finish, cancellationToken));
+
+    public override Task<StoredChatMessage> StopReplyAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        MessageWriteAsync(userId, () => InnerStore.StopReplyAsync(userId, messageId, cancellationToken));
 
     public override Task<ChatSession> RenameSessionAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken = default) =>
         WriteAsync(userId, sessionId, () => InnerStore.RenameSessionAsync(userId, sessionId, title, cancellationToken));
@@ -121,23 +131,8 @@ internal sealed class CachingChatSessionStore(IChatSessionStore innerStore, Chat
     public override Task<bool> DeleteSessionAsync(string userId, Guid sessionId, CancellationToken cancellationToken = default) =>
         WriteAsync(userId, sessionId, () => InnerStore.DeleteSessionAsync(userId, sessionId, cancellationToken));
 
-    public override async Task<StoredChatMessage> SetFavoriteAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken = default)
-    {
-        // The session is known only from the result: the user's generation covers the write.
-        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
-        cache.BumpUser(userId);
-        StoredChatMessage? message = null;
-        try
-        {
-            message = await InnerStore.SetFavoriteAsync(userId, messageId, isFavorite, cancellationToken).ConfigureAwait(false);
-            return message;
-        }
-        finally
-        {
-            cache.BumpUser(userId);
-            await (message is not null ? cache.EvictSessionAsync(userId, message.SessionId) : cache.EvictUserAsync(userId)).ConfigureAwait(false);
-        }
-    }
+    public override Task<StoredChatMessage> SetFavoriteAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken = default) =>
+        MessageWriteAsync(userId, () => InnerStore.SetFavoriteAsync(userId, messageId, isFavorite, cancellationToken));
 
     public override async Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default)
     {
@@ -149,6 +144,38 @@ internal sealed class CachingChatSessionStore(IChatSessionStore innerStore, Chat
         finally
         {
             await cache.EvictAllAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A page holding a reply in progress changes with every flush (and when its lease expires, with no write at all).
+    private static bool ContainsStreamingReply(ChatMessagePage page)
+    {
+        foreach (var message in page.Messages)
+        {
+            if (message.Status == ChatReplyStatus.Streaming)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A write to one message, whose session is known only from the result: the user's generation covers the write.
+    private async Task<StoredChatMessage> MessageWriteAsync(string userId, Func<Task<StoredChatMessage>> write)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        cache.BumpUser(userId);
+        StoredChatMessage? message = null;
+        try
+        {
+            message = await write().ConfigureAwait(false);
+            return message;
+        }
+        finally
+        {
+            cache.BumpUser(userId);
+            await (message is not null ? cache.EvictSessionAsync(userId, message.SessionId) : cache.EvictUserAsync(userId)).ConfigureAwait(false);
         }
     }
 

@@ -19,4 +19,7 @@ public sealed class ChatPersistenceOptions
     /// <see cref="ChatPersistenceLimits.MaxMetadataBytesCeiling"/>. Defaults to <see cref="ChatPersistenceLimits.DefaultMaxMetadataBytes"/> (1 MiB).
     /// </summary>
     public int MaxMetadataBytes { get; set; } = ChatPersistenceLimits.DefaultMaxMetadataBytes;
+
+    /// <summary>Replies stored while they are written: the lease (section <c>ChatPersistence:Replies</c>).</summary>
+    public ChatReplyOptions Replies { get; set; } = new();
 }

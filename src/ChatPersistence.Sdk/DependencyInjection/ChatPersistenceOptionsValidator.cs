@@ -23,6 +23,11 @@ internal sealed class ChatPersistenceOptionsValidator : IValidateOptions<ChatPer
             return $"ChatPersistence:MaxMetadataBytes is {options.MaxMetadataBytes}; it must be between 2 and {ChatPersistenceLimits.MaxMetadataBytesCeiling}.";
         }
 
+        if (options.Replies is null || options.Replies.Lease < ChatPersistenceLimits.MinReplyLease || options.Replies.Lease > ChatPersistenceLimits.MaxReplyLease)
+        {
+            return $"ChatPersistence:Replies:Lease is {options.Replies?.Lease}; it must be between {ChatPersistenceLimits.MinReplyLease} and {ChatPersistenceLimits.MaxReplyLease}.";
+        }
+
         return null;
     }
 }

@@ -33,4 +33,21 @@ public sealed record StoredChatMessage
 
     /// <summary>Whether the user marked the message as a favourite.</summary>
     public bool IsFavorite { get; init; }
+
+    /// <summary>
+    /// <see cref="ChatReplyStatus.Complete"/> for every ordinary message; <see cref="ChatReplyStatus.Streaming"/> for a reply
+    /// being written (its <see cref="Content"/> is the text stored so far); <see cref="ChatReplyStatus.Stopped"/> or
+    /// <see cref="ChatReplyStatus.Interrupted"/> for a reply that ended early, with its text. A streaming reply whose lease
+    /// expired reads as ended in every store.
+    /// </summary>
+    public ChatReplyStatus Status { get; init; }
+
+    /// <summary>Why a reply is stopped or interrupted (or, while streaming, <see cref="ChatReplyReason.StopRequested"/>); <see cref="ChatReplyReason.None"/> otherwise.</summary>
+    public ChatReplyReason Reason { get; init; }
+
+    /// <summary>A short detail for a stopped or interrupted reply (e.g. the model's error), or <see langword="null"/>.</summary>
+    public string? ReasonDetail { get; init; }
+
+    /// <summary>While <see cref="ChatReplyStatus.Streaming"/>: when the reply reads as ended unless its writer makes progress before; otherwise <see langword="null"/>.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
 }

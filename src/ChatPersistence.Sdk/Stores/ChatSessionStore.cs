@@ -382,6 +382,190 @@ public abstract class ChatSessionStore : IChatSessionStore
     /// <returns>How many sessions were deleted.</returns>
     protected abstract Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken);
 
+    /// <inheritdoc />
+    /// <remarks>A store that keeps replies in progress overrides it and the reply core methods.</remarks>
+    public virtual ChatStoreCapabilities Capabilities => ChatStoreCapabilities.None;
+
+    /// <inheritdoc />
+    public Task<StoredChatMessage> BeginReplyAsync(string userId, Guid sessionId, NewChatReply reply, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        ArgumentNullException.ThrowIfNull(reply);
+        if (reply.Id == Guid.Empty)
+        {
+            throw new ArgumentException("The reply has the id Guid.Empty; use Guid.CreateVersion7().", nameof(reply));
+        }
+
+        if (reply.Metadata is { } metadata)
+        {
+            InputValidator.Metadata(metadata, Options, nameof(reply), "The reply's");
+        }
+
+        var lease = reply.Lease ?? Options.Replies.Lease;
+        if (lease < ChatPersistenceLimits.MinReplyLease || lease > ChatPersistenceLimits.MaxReplyLease)
+        {
+            throw new ArgumentOutOfRangeException(nameof(reply), lease, $"A reply's lease must be between {ChatPersistenceLimits.MinReplyLease} and {ChatPersistenceLimits.MaxReplyLease}.");
+        }
+
+        RequireReplies();
+        cancellationToken.ThrowIfCancellationRequested();
+        return DecodeAsync(BeginReplyCoreAsync(userId, sessionId, reply, lease, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatReplyProgress> GrowReplyAsync(string userId, Guid messageId, long offset, string text, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        var chunk = InputValidator.ReplyText(offset, text, Options, nameof(text));
+        RequireReplies();
+        cancellationToken.ThrowIfCancellationRequested();
+        var progress = await GrowReplyCoreAsync(userId, messageId, chunk, cancellationToken).ConfigureAwait(false);
+        return progress.Status == ChatReplyStatus.Streaming
+            ? progress
+            : throw ChatReplyEndedException.For(messageId, progress.Status, progress.Reason, progress.Length);
+    }
+
+    /// <inheritdoc />
+    public Task<StoredChatMessage> FinishReplyAsync(string userId, Guid messageId, ChatReplyFinish finish, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        ArgumentNullException.ThrowIfNull(finish);
+        if (!Enum.IsDefined(finish.Status) || finish.Status == ChatReplyStatus.Streaming)
+        {
+            throw new ArgumentException($"A reply ends as Complete, Stopped or Interrupted, not {finish.Status}.", nameof(finish));
+        }
+
+        if (!Enum.IsDefined(finish.Reason) || (finish.Reason == ChatReplyReason.None) != (finish.Status == ChatReplyStatus.Complete))
+        {
+            throw new ArgumentException($"The reason {finish.Reason} does not fit the status {finish.Status}: a complete reply has no reason, a stopped or interrupted one has one.", nameof(finish));
+        }
+
+        if (finish.ReasonDetail is { } detail)
+        {
+            if (finish.Reason == ChatReplyReason.None || detail.Length > ChatPersistenceLimits.MaxReasonDetailLength)
+            {
+                throw new ArgumentException($"A reason detail goes with a reason and holds at most {ChatPersistenceLimits.MaxReasonDetailLength} characters.", nameof(finish));
+            }
+
+            InputValidator.Text(detail, nameof(finish), "The reason detail");
+        }
+
+        if (finish.Metadata is { } metadata)
+        {
+            InputValidator.Metadata(metadata, Options, nameof(finish), "The reply's");
+        }
+
+        var tail = InputValidator.ReplyText(finish.Text.Length == 0 ? 0 : finish.Offset, finish.Text, Options, nameof(finish));
+        RequireReplies();
+        cancellationToken.ThrowIfCancellationRequested();
+        return DecodeAsync(FinishReplyCoreAsync(userId, messageId, tail, finish, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<StoredChatMessage> StopReplyAsync(string userId, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        RequireReplies();
+        cancellationToken.ThrowIfCancellationRequested();
+        return DecodeAsync(StopReplyCoreAsync(userId, messageId, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatReplyText> ReadReplyAsync(string userId, Guid messageId, long offset = 0, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        RequireReplies();
+        cancellationToken.ThrowIfCancellationRequested();
+        var stored = await ReadReplyCoreAsync(userId, messageId, offset, cancellationToken).ConfigureAwait(false);
+
+        // The core returns the stored (escaped) text from stored.Offset (at or before the offset asked for).
+        var text = StoredText.Decode(stored.Text);
+        var start = offset - stored.Offset;
+        if (start >= text.Length)
+        {
+            return stored with { Offset = offset, Text = "" };
+        }
+
+        // Never start between the two halves of a surrogate pair: from the pair's start instead.
+        if (start > 0 && char.IsLowSurrogate(text[(int)start]) && char.IsHighSurrogate(text[(int)start - 1]))
+        {
+            start--;
+        }
+
+        return stored with { Offset = stored.Offset + start, Text = start <= 0 ? text : text[(int)start..] };
+    }
+
+    /// <summary>Begins a reply (see <see cref="BeginReplyAsync"/>); called with validated arguments and the lease to use.</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="reply">The reply (metadata validated).</param>
+    /// <param name="lease">The lease: the reply's, or the default.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply (content as stored).</returns>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
+    protected virtual Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Stores a chunk (see <see cref="GrowReplyAsync"/>). Reports an ended reply through <see cref="ChatReplyProgress.Status"/>
+    /// rather than throwing; the base class throws <see cref="ChatReplyEndedException"/>.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="chunk">The validated chunk.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The progress.</returns>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
+    protected virtual Task<ChatReplyProgress> GrowReplyCoreAsync(string userId, Guid messageId, ChatTextChunk chunk, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>Ends a reply (see <see cref="FinishReplyAsync"/>).</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="tail">The last text (possibly empty).</param>
+    /// <param name="finish">The validated end.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply (content as stored).</returns>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
+    protected virtual Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>Records a stop request (see <see cref="StopReplyAsync"/>).</summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply (content as stored).</returns>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
+    protected virtual Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Reads a reply's stored (escaped) text starting at or before <paramref name="offset"/>, with <see cref="ChatReplyText.Offset"/>
+    /// saying where it starts (0 is always right); the base class decodes it and cuts it at the offset.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The message.</param>
+    /// <param name="offset">The offset asked for.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The text and state.</returns>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
+    protected virtual Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    private void RequireReplies()
+    {
+        if (!Capabilities.Replies)
+        {
+            throw new NotSupportedException($"{GetType().Name} does not keep replies in progress (Capabilities.Replies is false).");
+        }
+    }
+
     private static string HistoryCursor(ulong scope, long sequence, bool older)
     {
         Span<byte> payload = stackalloc byte[HistoryPayloadLength];

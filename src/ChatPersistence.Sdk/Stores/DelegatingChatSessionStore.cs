@@ -66,4 +66,27 @@ public abstract class DelegatingChatSessionStore : IChatSessionStore
     /// <inheritdoc />
     public virtual Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default) =>
         InnerStore.DeleteIdleSessionsAsync(idleBefore, maxSessions, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ChatStoreCapabilities Capabilities => InnerStore.Capabilities;
+
+    /// <inheritdoc />
+    public virtual Task<StoredChatMessage> BeginReplyAsync(string userId, Guid sessionId, NewChatReply reply, CancellationToken cancellationToken = default) =>
+        InnerStore.BeginReplyAsync(userId, sessionId, reply, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<ChatReplyProgress> GrowReplyAsync(string userId, Guid messageId, long offset, string text, CancellationToken cancellationToken = default) =>
+        InnerStore.GrowReplyAsync(userId, messageId, offset, text, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<StoredChatMessage> FinishReplyAsync(string userId, Guid messageId, ChatReplyFinish finish, CancellationToken cancellationToken = default) =>
+        InnerStore.FinishReplyAsync(userId, messageId, finish, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<StoredChatMessage> StopReplyAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        InnerStore.StopReplyAsync(userId, messageId, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<ChatReplyText> ReadReplyAsync(string userId, Guid messageId, long offset = 0, CancellationToken cancellationToken = default) =>
+        InnerStore.ReadReplyAsync(userId, messageId, offset, cancellationToken);
 }

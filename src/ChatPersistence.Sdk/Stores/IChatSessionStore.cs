@@ -159,4 +159,94 @@ public interface IChatSessionStore
     /// <exception cref="ChatAccessDeniedException">The store acts for a user and may not run retention.</exception>
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
     Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>What optional parts of the contract the store implements. Default: <see cref="ChatStoreCapabilities.None"/>.</summary>
+    ChatStoreCapabilities Capabilities => ChatStoreCapabilities.None;
+
+    /// <summary>
+    /// Begins storing an assistant reply before its text exists: it gets its id and its place in the history now (after the
+    /// session's newest message), status <see cref="ChatReplyStatus.Streaming"/> and empty content, in one round trip.
+    /// Idempotent by id: a retried begin returns the stored reply as it is now.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="reply">The reply's id, initial metadata and lease.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid (empty id, metadata not an object, lease out of range).</exception>
+    /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
+    /// <exception cref="ChatConflictException">The id is stored as another message.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress (<see cref="ChatStoreCapabilities.Replies"/>).</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<StoredChatMessage> BeginReplyAsync(string userId, Guid sessionId, NewChatReply reply, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Stores <paramref name="text"/> at <paramref name="offset"/> (UTF-16 code units of the reply as written) and renews the
+    /// lease. Accepted when the offset is the stored length (append) or when exactly that text is already stored there (a
+    /// retried flush: nothing written). Empty text is a heartbeat: it renews the lease and stores nothing.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="offset">Where the text goes.</param>
+    /// <param name="text">Well-formed UTF-16 text (a surrogate pair is never split across two calls).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored length and lease, and whether a stop was requested.</returns>
+    /// <exception cref="ArgumentException">The offset is negative, or the text is null, not well-formed or alone over the size limit.</exception>
+    /// <exception cref="ChatNotFoundException">The reply does not exist or is not the user's (also after the session was cleared or deleted).</exception>
+    /// <exception cref="ChatReplyEndedException">The reply has ended (or the text would take it over the size limit: it is now interrupted as too large).</exception>
+    /// <exception cref="ChatConflictException">The offset leaves a gap, overlaps, or other text is stored there.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatReplyProgress> GrowReplyAsync(string userId, Guid messageId, long offset, string text, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Ends a reply: stores the last text (same offset rule as <see cref="GrowReplyAsync"/>), the final status, reason and
+    /// metadata, in one round trip. The first end wins: finishing an ended reply writes nothing and returns it as stored.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="finish">The final status and last text.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply (compare its <see cref="StoredChatMessage.Status"/>: an earlier end wins).</returns>
+    /// <exception cref="ArgumentException">The finish is invalid (status streaming, reason inconsistent with the status, detail too long).</exception>
+    /// <exception cref="ChatNotFoundException">The reply does not exist or is not the user's.</exception>
+    /// <exception cref="ChatConflictException">The last text's offset does not fit.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<StoredChatMessage> FinishReplyAsync(string userId, Guid messageId, ChatReplyFinish finish, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Asks the reply's writer to stop, from any instance or device: the writer learns it from its next flush and ends the
+    /// reply as <see cref="ChatReplyStatus.Stopped"/>; if it is gone, the reply reads as stopped after
+    /// <see cref="ChatPersistenceLimits.StopGrace"/>. Stopping an ended reply returns it unchanged.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The stored reply.</returns>
+    /// <exception cref="ArgumentException">The id is empty.</exception>
+    /// <exception cref="ChatNotFoundException">The reply does not exist or is not the user's.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<StoredChatMessage> StopReplyAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Reads a reply's text after <paramref name="offset"/> with its length and status, for a reader that already shows the
+    /// beginning (another tab, a refreshed page). Works for any status and for any message of the user.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">The reply.</param>
+    /// <param name="offset">How much the reader has, in UTF-16 code units; beyond the end returns empty text and the real length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The text from the offset to the stored end.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is negative.</exception>
+    /// <exception cref="ChatNotFoundException">The message does not exist or is not the user's.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep replies in progress.</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatReplyText> ReadReplyAsync(string userId, Guid messageId, long offset = 0, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep replies in progress.");
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using ChatPersistence.Sdk.ChangeFeed;
 using ChatPersistence.Sdk.Internal;
@@ -27,6 +28,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     private readonly Dictionary<Guid, MessageLocation> _messages = [];
     private readonly ChangeFeedHub _feed = new();
     private readonly Queue<ChatChange> _changeLog = new();
+    private readonly Dictionary<Guid, ReplyState> _replies = [];
     private long _sequence;
     private long _position;
 
@@ -45,6 +47,9 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     {
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <inheritdoc />
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(50) };
 
     /// <inheritdoc />
     protected override Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
@@ -125,7 +130,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             {
                 if (_messages.TryGetValue(messages[i].Id, out var existing))
                 {
-                    var stored = existing.Session.Messages[existing.Index];
+                    var stored = Current(existing);
                     if (existing.Session != state || !SameMessage(stored, messages[i]))
                     {
                         throw ChatConflictException.ForMessage(messages[i].Id);
@@ -192,7 +197,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             {
                 for (var i = split - 1; i >= 0 && rows.Count < limit; i--)
                 {
-                    rows.Add(list[i]);
+                    rows.Add(Current(list, i));
                 }
 
                 beyond = boundary is not null && split < list.Count;
@@ -202,7 +207,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 var from = split < list.Count && boundary is { } bb && list[split].Sequence == bb ? split + 1 : split;
                 for (var i = from; i < list.Count && rows.Count < limit; i++)
                 {
-                    rows.Add(list[i]);
+                    rows.Add(Current(list, i));
                 }
 
                 beyond = boundary is not null && from > 0;
@@ -222,6 +227,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             foreach (var message in state.Messages)
             {
                 _messages.Remove(message.Id);
+                _replies.Remove(message.Id);
             }
 
             state.Messages.Clear();
@@ -264,7 +270,11 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 scope = _sessions.Values.Where(s => s.Session.UserId == userId);
             }
 
-            candidates = scope.SelectMany(s => s.Messages.Select(m => (m, s.Session.WorkflowId))).ToList();
+            // A reply is searchable once it has ended (streaming text is indexed once, at the end, by every store).
+            candidates = scope
+                .SelectMany(s => Enumerable.Range(0, s.Messages.Count).Select(i => (Current(s.Messages, i), s.Session.WorkflowId)))
+                .Where(c => c.Item1.Status != ChatReplyStatus.Streaming)
+                .ToList();
         }
 
         var hits = new List<ChatSearchHit>();
@@ -299,7 +309,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 throw ChatNotFoundException.ForMessage(messageId);
             }
 
-            var previous = location.Session.Messages[location.Index];
+            var previous = Current(location);
             var updated = previous with { IsFavorite = isFavorite };
             location.Session.Messages[location.Index] = updated;
             if (previous.IsFavorite != isFavorite)
@@ -320,8 +330,8 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 ? [Find(userId, id) ?? throw ChatNotFoundException.ForSession(id)]
                 : _sessions.Values.Where(s => s.Session.UserId == userId);
             IReadOnlyList<StoredChatMessage> rows = scope
-                .SelectMany(s => s.Messages)
-                .Where(m => m.IsFavorite && (beforeSequence is null || m.Sequence < beforeSequence))
+                .SelectMany(s => Enumerable.Range(0, s.Messages.Count).Where(i => s.Messages[i].IsFavorite).Select(i => Current(s.Messages, i)))
+                .Where(m => beforeSequence is null || m.Sequence < beforeSequence)
                 .OrderByDescending(m => m.Sequence)
                 .Take(limit)
                 .ToArray();
@@ -334,8 +344,10 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     {
         lock (_gate)
         {
+            var now = Now();
+            var live = _replies.Values.Where(r => now < r.Deadline).Select(r => r.Session).ToHashSet();
             var idle = _sessions.Values
-                .Where(s => s.Session.UpdatedAt < idleBefore)
+                .Where(s => s.Session.UpdatedAt < idleBefore && !live.Contains(s))
                 .OrderBy(s => s.Session.UpdatedAt)
                 .Take(maxSessions)
                 .ToArray();
@@ -346,6 +358,215 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
 
             return Task.FromResult(idle.Length);
         }
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+            if (_messages.TryGetValue(reply.Id, out var existing))
+            {
+                // A retried begin returns the reply as it is now; the id used for anything else is a conflict.
+                var stored = Current(existing);
+                return existing.Session == state && stored.Role == ChatMessageRole.Assistant
+                    ? Task.FromResult(stored)
+                    : throw ChatConflictException.ForMessage(reply.Id);
+            }
+
+            var now = Now();
+            var replyState = new ReplyState(state, lease, now);
+            var message = new StoredChatMessage
+            {
+                Id = reply.Id,
+                SessionId = sessionId,
+                Sequence = ++_sequence,
+                Role = ChatMessageRole.Assistant,
+                Content = "",
+                Metadata = reply.Metadata?.Clone() ?? EmptyObject,
+                CreatedAt = now,
+                Status = ChatReplyStatus.Streaming,
+                LeaseExpiresAt = replyState.Deadline,
+            };
+            _messages.Add(message.Id, new MessageLocation(state, state.Messages.Count));
+            state.Messages.Add(message);
+            _replies.Add(message.Id, replyState);
+            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = state.Messages.Count, LastMessageAt = now };
+            Log(ChatChangeKind.MessagesAppended, userId, sessionId, message.Sequence);
+            return Task.FromResult(message);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyProgress> GrowReplyCoreAsync(string userId, Guid messageId, ChatTextChunk chunk, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var location = Locate(userId, messageId);
+            var message = Current(location);
+            if (!_replies.TryGetValue(messageId, out var reply))
+            {
+                return Task.FromResult(Ended(message));
+            }
+
+            if (!Write(location, reply, chunk))
+            {
+                return Task.FromResult(Ended(Current(location)));
+            }
+
+            return Task.FromResult(new ChatReplyProgress
+            {
+                Length = reply.Text.Length,
+                LeaseExpiresAt = reply.Deadline,
+                StopRequested = reply.StopRequestedAt is not null,
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var location = Locate(userId, messageId);
+            var message = Current(location);
+            if (!_replies.TryGetValue(messageId, out var reply))
+            {
+                return Task.FromResult(message); // the first end wins
+            }
+
+            if (!Write(location, reply, tail))
+            {
+                return Task.FromResult(Current(location)); // the tail did not fit: ended as too large
+            }
+
+            return Task.FromResult(Settle(location, reply, finish.Status, finish.Reason, finish.ReasonDetail, finish.Metadata));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var location = Locate(userId, messageId);
+            var message = Current(location);
+            if (!_replies.TryGetValue(messageId, out var reply) || reply.StopRequestedAt is not null)
+            {
+                return Task.FromResult(message);
+            }
+
+            reply.StopRequestedAt = Now();
+            var updated = message with { Reason = ChatReplyReason.StopRequested, LeaseExpiresAt = reply.Deadline };
+            location.Session.Messages[location.Index] = updated;
+            return Task.FromResult(updated);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var location = Locate(userId, messageId);
+            var message = Current(location);
+            return Task.FromResult(new ChatReplyText
+            {
+                MessageId = messageId,
+                Offset = 0,
+                Text = message.Content,
+                Length = _replies.TryGetValue(messageId, out var reply) ? reply.Text.Length : StoredText.Decode(message.Content).Length,
+                Status = message.Status,
+                Reason = message.Reason,
+                LeaseExpiresAt = message.LeaseExpiresAt,
+            });
+        }
+    }
+
+    private MessageLocation Locate(string userId, Guid messageId) =>
+        _messages.TryGetValue(messageId, out var location) && location.Session.Session.UserId == userId
+            ? location
+            : throw ChatNotFoundException.ForMessage(messageId);
+
+    private static ChatReplyProgress Ended(StoredChatMessage message) => new()
+    {
+        Length = StoredText.Decode(message.Content).Length,
+        LeaseExpiresAt = message.CreatedAt,
+        Status = message.Status,
+        Reason = message.Reason,
+    };
+
+    // Stores a chunk at its offset: appended at the end, or a retry of text already there (nothing written); anything else
+    // is a conflict. Renews the lease. False when the chunk would take the reply over the size limit: it is then ended as
+    // interrupted (too large) with the text it had.
+    private bool Write(MessageLocation location, ReplyState reply, ChatTextChunk chunk)
+    {
+        var now = Now();
+        if (chunk.Length > 0)
+        {
+            var length = reply.Text.Length;
+            if (chunk.Offset == length)
+            {
+                if (reply.Utf8Bytes + chunk.Utf8Bytes > Options.MaxContentBytes)
+                {
+                    Settle(location, reply, ChatReplyStatus.Interrupted, ChatReplyReason.TooLarge, $"The reply reached {Options.MaxContentBytes} UTF-8 bytes.", null);
+                    return false;
+                }
+
+                reply.Text.Append(StoredText.Decode(chunk.StoredText));
+                reply.Utf8Bytes += chunk.Utf8Bytes;
+                var message = location.Session.Messages[location.Index];
+                location.Session.Messages[location.Index] = message with { Content = StoredText.Encode(reply.Text.ToString()) };
+            }
+            else if (chunk.Offset > length || chunk.Offset + chunk.Length > length
+                || !reply.Text.ToString((int)chunk.Offset, chunk.Length).Equals(StoredText.Decode(chunk.StoredText), StringComparison.Ordinal))
+            {
+                throw new ChatConflictException($"Reply '{location.Session.Messages[location.Index].Id}' holds {length} characters; text at offset {chunk.Offset} would leave a gap or differs from what is stored there.")
+                {
+                    MessageId = location.Session.Messages[location.Index].Id,
+                };
+            }
+        }
+
+        reply.LastProgress = now;
+        var current = location.Session.Messages[location.Index];
+        location.Session.Messages[location.Index] = current with { LeaseExpiresAt = reply.Deadline };
+        return true;
+    }
+
+    // Ends a reply for good: its status, reason and metadata; the text stays as it is.
+    private StoredChatMessage Settle(MessageLocation location, ReplyState reply, ChatReplyStatus status, ChatReplyReason reason, string? detail, JsonElement? metadata)
+    {
+        var message = location.Session.Messages[location.Index];
+        var settled = message with
+        {
+            Status = status,
+            Reason = reason,
+            ReasonDetail = detail,
+            LeaseExpiresAt = null,
+            Metadata = metadata?.Clone() ?? message.Metadata,
+        };
+        location.Session.Messages[location.Index] = settled;
+        _replies.Remove(message.Id);
+        return settled;
+    }
+
+    private StoredChatMessage Current(MessageLocation location) => Current(location.Session.Messages, location.Index);
+
+    // A message as it reads now: a streaming reply whose lease expired is ended here, for good (stopped when a stop was
+    // requested, else interrupted), so every read after this one agrees.
+    private StoredChatMessage Current(List<StoredChatMessage> messages, int index)
+    {
+        var message = messages[index];
+        if (message.Status != ChatReplyStatus.Streaming || !_replies.TryGetValue(message.Id, out var reply) || Now() < reply.Deadline)
+        {
+            return message;
+        }
+
+        return reply.StopRequestedAt is not null
+            ? Settle(_messages[message.Id], reply, ChatReplyStatus.Stopped, ChatReplyReason.StopRequested, null, null)
+            : Settle(_messages[message.Id], reply, ChatReplyStatus.Interrupted, ChatReplyReason.LeaseExpired, "The writer made no progress for the reply's lease.", null);
     }
 
     private static bool SameMessage(StoredChatMessage stored, NewChatMessage message) =>
@@ -389,6 +610,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
         foreach (var message in state.Messages)
         {
             _messages.Remove(message.Id);
+            _replies.Remove(message.Id);
         }
 
         _sessions.Remove(state.Session.Id);
@@ -449,4 +671,24 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     private readonly record struct MessageLocation(SessionState Session, int Index);
+
+    private sealed class ReplyState(SessionState session, TimeSpan lease, DateTimeOffset begun)
+    {
+        public SessionState Session { get; } = session;
+
+        public StringBuilder Text { get; } = new();
+
+        public long Utf8Bytes { get; set; }
+
+        public DateTimeOffset LastProgress { get; set; } = begun;
+
+        public DateTimeOffset? StopRequestedAt { get; set; }
+
+        // Progress renews the lease; a stop request caps it at the grace period.
+        public DateTimeOffset Deadline => StopRequestedAt is { } stop
+            ? Min(LastProgress + lease, stop + ChatPersistenceLimits.StopGrace)
+            : LastProgress + lease;
+
+        private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    }
 }

@@ -57,4 +57,16 @@ public static class ChatPersistenceLimits
 
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxMetadataBytesCeiling = 16 * 1024 * 1024;
+
+    /// <summary>The longest <see cref="ChatReplyFinish.ReasonDetail"/>, in characters.</summary>
+    public const int MaxReasonDetailLength = 500;
+
+    /// <summary>The shortest reply lease (<see cref="ChatReplyOptions.Lease"/>, <see cref="NewChatReply.Lease"/>).</summary>
+    public static readonly TimeSpan MinReplyLease = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest reply lease.</summary>
+    public static readonly TimeSpan MaxReplyLease = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a writer has, after a stop was requested, before its reply reads as <see cref="ChatReplyStatus.Stopped"/>.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 }

@@ -176,24 +176,7 @@ internal static class InputValidator
                 throw new ArgumentException($"{Where()} content is {contentBytes} UTF-8 bytes; the maximum is {options.MaxContentBytes}.", paramName);
             }
 
-            var metadataIsEmpty = true;
-            if (message.Metadata is { } metadata)
-            {
-                if (metadata.ValueKind != JsonValueKind.Object)
-                {
-                    throw new ArgumentException($"{Where()} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
-                }
-
-                Json(metadata, paramName, Where() + " metadata");
-                var metadataBytes = CompactSize(metadata);
-                if (metadataBytes > options.MaxMetadataBytes)
-                {
-                    throw new ArgumentException($"{Where()} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
-                }
-
-                var properties = metadata.EnumerateObject();
-                metadataIsEmpty = !properties.MoveNext();
-            }
+            var metadataIsEmpty = message.Metadata is not { } metadata || Metadata(metadata, options, paramName, null, i, message.Id);
 
             if (message.Content.Length == 0 && metadataIsEmpty)
             {
@@ -209,6 +192,48 @@ internal static class InputValidator
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Checks metadata (a JSON object within the size limit, well-formed) and returns whether it is empty. Errors name
+    /// <paramref name="what"/>, or message <paramref name="index"/> of a batch when it is <see langword="null"/> (built only when thrown).
+    /// </summary>
+    public static bool Metadata(JsonElement metadata, ChatPersistenceOptions options, string paramName, string? what, int index = 0, Guid id = default)
+    {
+        string Where() => what ?? $"Message {index} ({id}) of the batch";
+        if (metadata.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"{Where()} metadata is a JSON {metadata.ValueKind}; it must be a JSON object.", paramName);
+        }
+
+        Json(metadata, paramName, Where() + " metadata");
+        var metadataBytes = CompactSize(metadata);
+        if (metadataBytes > options.MaxMetadataBytes)
+        {
+            throw new ArgumentException($"{Where()} metadata is {metadataBytes} bytes of JSON; the maximum is {options.MaxMetadataBytes}.", paramName);
+        }
+
+        var properties = metadata.EnumerateObject();
+        return !properties.MoveNext();
+    }
+
+    /// <summary>Validates a piece of a reply's text and returns it as the store keeps it (see <see cref="ChatTextChunk"/>).</summary>
+    public static ChatTextChunk ReplyText(long offset, string? text, ChatPersistenceOptions options, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset, nameof(offset));
+        ArgumentNullException.ThrowIfNull(text, paramName);
+        if (!IsWellFormed(text, out _))
+        {
+            Text(text, paramName, "The reply text", allowNul: true);
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > options.MaxContentBytes)
+        {
+            throw new ArgumentException($"The reply text is {bytes} UTF-8 bytes; a whole reply may hold at most {options.MaxContentBytes}.", paramName);
+        }
+
+        return new ChatTextChunk(offset, StoredText.Encode(text), text.Length, bytes);
     }
 
     public static void Text(string value, string paramName, string what = "The value", bool allowNul = false)

@@ -20,6 +20,8 @@ public sealed class InMemorySearchTests(InMemoryFixture fixture) : SearchSuite<I
 
 public sealed class InMemoryFavoritesTests(InMemoryFixture fixture) : FavoritesSuite<InMemoryFixture>(fixture);
 
+public sealed class InMemoryReplyTests(InMemoryFixture fixture) : ReplySuite<InMemoryFixture>(fixture);
+
 public sealed class InMemoryLifecycleTests(InMemoryFixture fixture) : LifecycleSuite<InMemoryFixture>(fixture);
 
 public sealed class InMemoryRetentionTests(InMemoryFixture fixture) : RetentionSuite<InMemoryFixture>(fixture);
