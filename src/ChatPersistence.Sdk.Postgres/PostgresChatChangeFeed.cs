@@ -120,7 +120,10 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>How many times the listener has (re)connected and caught up.</summary>
     public int ConnectionCount { get; private set; }
 
-    /// <summary>Starts the listener (once) and waits until it is listening.</summary>
+    /// <summary>
+    /// Starts the listener (once) and waits until it is listening. Optional: the first watch starts the listener too, and
+    /// its first connection catches up the watches that subscribed before it.
+    /// </summary>
     /// <param name="cancellationToken">Stops waiting (the listener goes on starting).</param>
     /// <returns>A task that completes when notifications are being received.</returns>
     /// <exception cref="ObjectDisposedException">The feed was disposed.</exception>
