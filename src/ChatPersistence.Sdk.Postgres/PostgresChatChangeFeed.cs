@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Diagnostics;
 using ChatPersistence.Sdk.ChangeFeed;
 using ChatPersistence.Sdk.Internal;
 using ChatPersistence.Sdk.Postgres.Internal;
@@ -10,23 +10,27 @@ namespace ChatPersistence.Sdk.Postgres;
 
 /// <summary>
 /// The change feed of a PostgreSQL (or Supabase) database: one dedicated connection per process <c>LISTEN</c>s on the
-/// channel the schema's triggers notify (ids and sequences only), and hands each change to the watchers of its user or
-/// session. Thread-safe; one instance serves any number of watchers.
+/// channel the schema's triggers notify, reads what changed from the change log (<c>chat_private.chat_changes</c>, which
+/// only the triggers write) and hands each change to the watchers of its user or session. Thread-safe; one instance serves
+/// any number of watchers.
 /// </summary>
 /// <remarks>
 /// <para>
+/// A notification is a wake-up only. PostgreSQL has no privilege for <c>NOTIFY</c> or <c>LISTEN</c>: any role that can log
+/// in may send anything on the channel, or listen to it. So the triggers' notifications carry no payload (a listener learns
+/// that something changed, not whose data), and the feed never reads a payload: each wake-up reads, in one statement, the
+/// log entries of the transactions its previous read's snapshot did not see. A forged notification costs one read that
+/// finds nothing new.
+/// </para>
+/// <para>
 /// Reconnection and catch-up: when the connection is lost (server restart, network), the listener reconnects with
-/// back-off, <c>LISTEN</c>s again and then reads the changes logged in <c>chat_private.chat_changes</c> by every
-/// transaction that was not known to be finished before the loss (by transaction id), skipping what it already delivered
-/// — so nothing committed while it was away is missed and nothing is delivered twice.
+/// back-off, <c>LISTEN</c>s again and reads the log the same way — so nothing committed while it was away is missed and
+/// nothing is delivered twice. On its very first connection it catches up the watches that subscribed before it was
+/// listening with what was logged since they subscribed, so no host has to call <see cref="StartAsync"/> first.
 /// </para>
 /// <para>
 /// The connection must keep one server session: a direct connection or a session-mode pooler. Transaction-mode poolers
 /// (PgBouncer in transaction mode, Supabase's port 6543) cannot <c>LISTEN</c>.
-/// </para>
-/// <para>
-/// The listener connects when the first watch starts, or at <see cref="StartAsync"/>: a host that must not miss the
-/// changes committed while the very first watch is being set up calls <see cref="StartAsync"/> at start-up.
 /// </para>
 /// </remarks>
 public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
@@ -34,7 +38,9 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>The notification channel the schema's triggers use.</summary>
     public const string Channel = "chat_changes";
 
-    private const string ChangeColumns = "position, xid::text, kind, user_id, session_id, seq, message_id, is_favorite";
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
+    private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite";
+    private static readonly TimeSpan FirstConnectMargin = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
 
@@ -46,11 +52,10 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _startGate = new();
-    private readonly Dictionary<long, ulong> _delivered = [];
     private Task? _run;
-    private ulong? _horizon;
-    private ulong? _nextHorizon;
-    private List<(ChatChange Change, ulong Xid)>? _buffer;
+    private string? _snapshot;
+    private long _firstWatchTimestamp;
+    private volatile bool _wake;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
     /// <summary>Creates a feed with the default settings over a data source the caller owns (and disposes after the feed).</summary>
@@ -101,7 +106,12 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger ?? NullLogger.Instance;
-        _hub.FirstWatcher = () => _ = EnsureRunning();
+        _hub.FirstWatcher = () =>
+        {
+            // Only the first one counts: the first connection catches the watches up from then on.
+            _ = Interlocked.CompareExchange(ref _firstWatchTimestamp, Stopwatch.GetTimestamp(), 0);
+            _ = EnsureRunning();
+        };
     }
 
     /// <summary>How many watches are open on this feed.</summary>
@@ -110,7 +120,10 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>How many times the listener has (re)connected and caught up.</summary>
     public int ConnectionCount { get; private set; }
 
-    /// <summary>Starts the listener (once) and waits until it is listening.</summary>
+    /// <summary>
+    /// Starts the listener (once) and waits until it is listening. Optional: the first watch starts the listener too, and
+    /// its first connection catches up the watches that subscribed before it.
+    /// </summary>
     /// <param name="cancellationToken">Stops waiting (the listener goes on starting).</param>
     /// <returns>A task that completes when notifications are being received.</returns>
     /// <exception cref="ObjectDisposedException">The feed was disposed.</exception>
@@ -191,7 +204,7 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
             var rows = new List<ChatChange>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(ReadChange(reader).Change);
+                rows.Add(ReadChange(reader, 0));
             }
 
             return rows;
@@ -238,93 +251,115 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         var connection = await _dataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            _buffer = [];
             connection.Notification += OnNotification;
             await ExecuteAsync(connection, $"listen {Channel}", stopping).ConfigureAwait(false);
 
-            // Catch up: every change of a transaction not known to be finished before the connection was lost. Notifications
-            // that arrive meanwhile are buffered and delivered after, without the ones the catch-up already delivered.
-            var caughtUp = 0;
-            if (_horizon is { } horizon)
-            {
-                var command = new NpgsqlCommand($"select {ChangeColumns} from chat_private.chat_changes where xid >= $1::text::xid8 order by position", connection);
-                await using var commandScope = command.ConfigureAwait(false);
-                command.Parameters.AddWithValue(horizon.ToString(CultureInfo.InvariantCulture));
-                var reader = await command.ExecuteReaderAsync(stopping).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                while (await reader.ReadAsync(stopping).ConfigureAwait(false))
-                {
-                    var (change, xid) = ReadChange(reader);
-                    if (Deliver(change, xid))
-                    {
-                        caughtUp++;
-                    }
-                }
-            }
-
-            var snapshotMin = await ReadSnapshotMinAsync(connection, stopping).ConfigureAwait(false);
-            _horizon ??= snapshotMin;
-            _nextHorizon = snapshotMin;
-            var buffered = _buffer;
-            _buffer = null;
-            foreach (var (change, xid) in buffered)
-            {
-                Deliver(change, xid);
-            }
-
+            // Catch up: what was committed while the listener was away (or, on the first connection, since the first watch
+            // subscribed). Listening already, so a change committed after this read wakes the loop below.
+            _wake = false;
+            var caughtUp = await ReadLogAsync(connection, stopping).ConfigureAwait(false);
             ConnectionCount++;
             FeedLog.Listening(_logger, caughtUp);
             _listening.TrySetResult();
 
             while (true)
             {
-                if (!await connection.WaitAsync(_options.KeepAliveInterval, stopping).ConfigureAwait(false))
+                if (!_wake && !await connection.WaitAsync(_options.KeepAliveInterval, stopping).ConfigureAwait(false))
                 {
-                    await AdvanceHorizonAsync(connection, stopping).ConfigureAwait(false);
+                    // Idle: the read checks the connection and keeps the snapshot recent (the log range it scans small).
+                    await ReadLogAsync(connection, stopping).ConfigureAwait(false);
+                    await PruneIfDueAsync(connection, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                // A notification is a wake-up only (anyone who can log in may send one, with any payload): what is delivered
+                // is read from the log, which only the schema's triggers write. Notifications that arrive during the read set
+                // the flag again, so a burst costs one more read, not one per notification.
+                _wake = false;
+                await ReadLogAsync(connection, stopping).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Reads, in one statement (one snapshot), the changes of every transaction that the previous read's snapshot did not
+    // see — committed since, or still running then — and the current snapshot, which the next read starts from. Each change
+    // is read once whatever the order in which transactions commit (positions are drawn before commit, so a smaller one
+    // may commit later), with no set of delivered positions to keep. The changes are published once the whole answer is in,
+    // and the snapshot moves only then: a read cut short by a lost connection is read again whole after reconnecting.
+    private async Task<int> ReadLogAsync(NpgsqlConnection connection, CancellationToken stopping)
+    {
+        NpgsqlCommand command;
+        if (_snapshot is { } snapshot)
+        {
+            command = new NpgsqlCommand(
+                $"select s.snap::text, {PrefixedChangeColumns} from (select pg_catalog.pg_current_snapshot() as snap) s " +
+                "left join chat_private.chat_changes c on c.xid >= pg_catalog.pg_snapshot_xmin($1::text::pg_catalog.pg_snapshot) " +
+                "and not pg_catalog.pg_visible_in_snapshot(c.xid, $1::text::pg_catalog.pg_snapshot) order by c.position",
+                connection);
+            command.Parameters.AddWithValue(snapshot);
+        }
+        else
+        {
+            // The first connection: the watches that subscribed before it get what was logged since they did (with a margin
+            // for transactions that began earlier and committed after; delivery is at least once, so a change from just
+            // before a watch began is a harmless extra hint). No watch yet: nothing to catch up.
+            var since = Volatile.Read(ref _firstWatchTimestamp);
+            var window = since == 0 ? (TimeSpan?)null : Stopwatch.GetElapsedTime(since) + FirstConnectMargin;
+            command = new NpgsqlCommand(
+                $"select s.snap::text, {PrefixedChangeColumns} from (select pg_catalog.pg_current_snapshot() as snap) s " +
+                "left join chat_private.chat_changes c on c.created_at >= pg_catalog.now() - $1::interval order by c.position",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval, Value = window is { } w ? w : DBNull.Value });
+        }
+
+        string next;
+        var changes = new List<ChatChange>();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandTimeout = 15;
+            var reader = await command.ExecuteReaderAsync(stopping).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                next = null!;
+                while (await reader.ReadAsync(stopping).ConfigureAwait(false))
+                {
+                    next = reader.GetString(0);
+                    if (!reader.IsDBNull(1))
+                    {
+                        changes.Add(ReadChange(reader, 1));
+                    }
                 }
             }
         }
-    }
 
-    // Every transaction older than the snapshot's xmin has finished; its changes were delivered by notification (the
-    // connection was listening) once the listener has gone idle after seeing that xmin. So the horizon moves to the xmin
-    // seen one keep-alive earlier, and the delivered set forgets what lies below it.
-    private async Task AdvanceHorizonAsync(NpgsqlConnection connection, CancellationToken stopping)
-    {
-        var snapshotMin = await ReadSnapshotMinAsync(connection, stopping).ConfigureAwait(false);
-        if (_nextHorizon is { } next)
+        foreach (var change in changes)
         {
-            _horizon = next;
-            foreach (var position in _delivered.Where(d => d.Value < next).Select(d => d.Key).ToArray())
-            {
-                _delivered.Remove(position);
-            }
+            _hub.Publish(change);
         }
 
-        _nextHorizon = snapshotMin;
-        if (DateTimeOffset.UtcNow - _lastPrune > PruneInterval)
-        {
-            _lastPrune = DateTimeOffset.UtcNow;
-            try
-            {
-                var prune = new NpgsqlCommand("select chat_private.chat_prune_changes($1)", connection);
-                await using var pruneScope = prune.ConfigureAwait(false);
-                prune.Parameters.AddWithValue(_options.ChangeRetention);
-                await prune.ExecuteScalarAsync(stopping).ConfigureAwait(false);
-            }
-            catch (PostgresException ex)
-            {
-                FeedLog.PruneFailed(_logger, ex);
-            }
-        }
+        _snapshot = next;
+        return changes.Count;
     }
 
-    private static async Task<ulong> ReadSnapshotMinAsync(NpgsqlConnection connection, CancellationToken stopping)
+    private async Task PruneIfDueAsync(NpgsqlConnection connection, CancellationToken stopping)
     {
-        var command = new NpgsqlCommand("select pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text", connection) { CommandTimeout = 15 };
-        await using var scope = command.ConfigureAwait(false);
-        var text = (string)(await command.ExecuteScalarAsync(stopping).ConfigureAwait(false))!;
-        return ulong.Parse(text, CultureInfo.InvariantCulture);
+        if (DateTimeOffset.UtcNow - _lastPrune <= PruneInterval)
+        {
+            return;
+        }
+
+        _lastPrune = DateTimeOffset.UtcNow;
+        try
+        {
+            var prune = new NpgsqlCommand("select chat_private.chat_prune_changes($1)", connection);
+            await using var pruneScope = prune.ConfigureAwait(false);
+            prune.Parameters.AddWithValue(_options.ChangeRetention);
+            await prune.ExecuteScalarAsync(stopping).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            FeedLog.PruneFailed(_logger, ex);
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken stopping)
@@ -334,77 +369,24 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         await command.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
     }
 
+    // Raised while the listener's loop reads the connection. The payload is not read: it is empty when the schema's trigger
+    // sends it, and anything when someone else does.
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        if (!string.Equals(e.Channel, Channel, StringComparison.Ordinal))
+        if (string.Equals(e.Channel, Channel, StringComparison.Ordinal))
         {
-            return;
-        }
-
-        if (!TryParse(e.Payload, out var change, out var xid))
-        {
-            FeedLog.Malformed(_logger);
-            return;
-        }
-
-        if (_buffer is { } buffer)
-        {
-            buffer.Add((change, xid));
-        }
-        else
-        {
-            Deliver(change, xid);
+            _wake = true;
         }
     }
 
-    // Runs on the listener's loop only (notifications are raised while it reads the connection).
-    private bool Deliver(ChatChange change, ulong xid)
+    private static ChatChange ReadChange(NpgsqlDataReader reader, int offset) => new()
     {
-        if (!_delivered.TryAdd(change.Position, xid))
-        {
-            return false;
-        }
-
-        _hub.Publish(change);
-        return true;
-    }
-
-    internal static bool TryParse(string payload, out ChatChange change, out ulong xid)
-    {
-        change = null!;
-        xid = 0;
-        var parts = payload.Split(',');
-        if (parts.Length != 8
-            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var position)
-            || !ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out xid)
-            || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var kind) || kind is < 1 or > 5
-            || !Guid.TryParse(parts[3], out var user)
-            || !Guid.TryParse(parts[4], out var session))
-        {
-            return false;
-        }
-
-        change = new ChatChange
-        {
-            Position = position,
-            Kind = (ChatChangeKind)kind,
-            UserId = user.ToString(),
-            SessionId = session,
-            Sequence = long.TryParse(parts[5], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : null,
-            MessageId = Guid.TryParse(parts[6], out var message) ? message : null,
-            IsFavorite = bool.TryParse(parts[7], out var favorite) ? favorite : null,
-        };
-        return true;
-    }
-
-    private static (ChatChange Change, ulong Xid) ReadChange(NpgsqlDataReader reader) => (new ChatChange
-    {
-        Position = reader.GetInt64(0),
-        Kind = (ChatChangeKind)reader.GetInt16(2),
-        UserId = reader.GetGuid(3).ToString(),
-        SessionId = reader.GetGuid(4),
-        Sequence = reader.IsDBNull(5) ? null : reader.GetInt64(5),
-        MessageId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
-        IsFavorite = reader.IsDBNull(7) ? null : reader.GetBoolean(7),
-    }, ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture));
+        Position = reader.GetInt64(offset),
+        Kind = (ChatChangeKind)reader.GetInt16(offset + 1),
+        UserId = reader.GetGuid(offset + 2).ToString(),
+        SessionId = reader.GetGuid(offset + 3),
+        Sequence = reader.IsDBNull(offset + 4) ? null : reader.GetInt64(offset + 4),
+        MessageId = reader.IsDBNull(offset + 5) ? null : reader.GetGuid(offset + 5),
+        IsFavorite = reader.IsDBNull(offset + 6) ? null : reader.GetBoolean(offset + 6),
+    };
 }

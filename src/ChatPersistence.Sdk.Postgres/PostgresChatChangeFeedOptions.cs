@@ -16,8 +16,8 @@ public sealed class PostgresChatChangeFeedOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// How long the listener waits for a notification before it checks the connection and advances its catch-up horizon.
-    /// A reconnection re-reads at most about two of these intervals of changes. Defaults to 5 seconds.
+    /// How long the listener waits for a notification before it reads the change log anyway, which checks the connection
+    /// and keeps the range of the log each read scans short. Defaults to 5 seconds.
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -92,9 +92,12 @@ create table if not exists public.chat_sessions (
 ) with (fillfactor = 90);
 
 create table if not exists public.chat_messages (
-  id          uuid        primary key,
+  -- Defaults for a direct insert through the Data API (the original plan's saveMessage sends neither): a new UUID, the
+  -- signed-in user. A client that sends its own id keeps retries idempotent (the functions, or the table API's
+  -- on_conflict=id with resolution=ignore-duplicates).
+  id          uuid        primary key default gen_random_uuid(),
   session_id  uuid        not null,
-  user_id     uuid        not null,
+  user_id     uuid        not null default auth.uid(),
   seq         bigint      not null generated always as identity,
   role        text        not null,
   content     text        not null,
@@ -110,6 +113,9 @@ create table if not exists public.chat_messages (
   -- A message says something: text, or metadata (attachments, tool calls…) when the text is empty.
   constraint chat_messages_not_empty_check check (content <> '' or metadata <> '{}'::jsonb)
 );
+
+alter table public.chat_messages alter column id set default gen_random_uuid();
+alter table public.chat_messages alter column user_id set default auth.uid();
 
 do $$
 begin
@@ -192,13 +198,108 @@ begin
   execute format('revoke all on sequence %s from public, anon, authenticated, service_role',
                  pg_catalog.pg_get_serial_sequence('public.chat_messages', 'seq'));
 end $$;
--- Users may not move rows between users or sessions, nor rewrite message text, ids or order. (The functions are
--- SECURITY INVOKER, so what they update a user must be allowed to update: the session's activity columns and the
--- favourite flag. RLS keeps even those to the user's own rows.)
-revoke update on public.chat_sessions from authenticated;
-grant update (title, updated_at, message_count, last_message_at) on public.chat_sessions to authenticated;
-revoke update on public.chat_messages from authenticated;
+-- Users write only what is theirs to say; the columns the database maintains are written by the triggers below (as the
+-- owner), never by a user, whichever path a write takes (the functions, PostgREST's table endpoints, SQL):
+-- - chat_sessions: a user inserts user_id (RLS: their own), workflow_id and title, and updates the title. UPDATE on
+--   user_id and workflow_id is granted only so that PostgREST's upsert (ON CONFLICT … DO UPDATE SET user_id =
+--   excluded.user_id, workflow_id = excluded.workflow_id) can run; chat_sessions_updating refuses any change to them.
+--   id, created_at, updated_at, message_count, last_message_at (and active_on, generated) are the database's: a
+--   PATCH of updated_at (retention would never remove the session) or of message_count is refused (42501).
+-- - chat_messages: a user inserts the message (id, session_id, user_id, role, content, metadata, created_at) and
+--   updates the favourite flag; never the order (seq), the search vector, or a message's text afterwards.
+revoke insert, update on public.chat_sessions, public.chat_messages from authenticated;
+grant insert (user_id, workflow_id, title) on public.chat_sessions to authenticated;
+grant update (title, user_id, workflow_id) on public.chat_sessions to authenticated;
+grant insert (id, session_id, user_id, role, content, metadata, created_at) on public.chat_messages to authenticated;
 grant update (is_favorite) on public.chat_messages to authenticated;
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- The columns the database maintains, whatever path a write takes. A message inserted directly (PostgREST's POST
+-- /rest/v1/chat_messages, SQL) leaves the same state as chat_append_messages: the session's count, latest message time
+-- and activity move, the change feed hears of it (its trigger fires on the count), the same constraints check it, and
+-- it is ordered after the session's earlier messages (the session row is locked before its sequence is drawn, as the
+-- function does). Deleting messages directly moves the count back (to 0: the feed's "cleared").
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- Before each inserted message: lock its session row, so that messages of one session get their sequence in commit
+-- order (a later append cannot commit a smaller seq after a larger one was seen). chat_append_messages has locked the
+-- session already and says so in chat.locked_session (transaction-local, so the lock and the setting end together), and
+-- the trigger's WHEN skips the call: the function's path pays no trigger call per message. Setting chat.locked_session
+-- by hand only skips the lock for one's own inserts. SECURITY INVOKER: RLS applies (another user's session is not
+-- locked; the composite foreign key refuses the message anyway).
+create or replace function chat_private.chat_message_inserting()
+returns trigger
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  perform 1 from public.chat_sessions s where s.id = new.session_id for no key update;
+  return new;
+end $$;
+
+-- After each statement that inserted messages, once per session: the count, the latest message's time (the one with the
+-- highest sequence) and the activity time. SECURITY DEFINER: no user may write these columns. It reads only the rows the
+-- statement inserted (the transition table), which RLS and the foreign key have already checked.
+create or replace function chat_private.chat_messages_inserted()
+returns trigger
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  update public.chat_sessions s
+     set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
+         message_count = s.message_count + n.added,
+         last_message_at = n.last_at
+    from (select i.session_id, count(*) as added, (pg_catalog.array_agg(i.created_at order by i.seq desc))[1] as last_at
+            from inserted i group by i.session_id) n
+   where s.id = n.session_id;
+  return null;
+end $$;
+
+-- After each statement that deleted messages (a clear, a direct delete, a session's cascade), once per session still there.
+create or replace function chat_private.chat_messages_deleted()
+returns trigger
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  update public.chat_sessions s
+     set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
+         message_count = greatest(s.message_count - d.removed, 0),
+         last_message_at = (select c.created_at from public.chat_messages c where c.session_id = s.id order by c.seq desc limit 1)
+    from (select o.session_id, count(*) as removed from deleted o group by o.session_id) d
+   where s.id = d.session_id;
+  return null;
+end $$;
+
+-- Before an update that names the title, user_id or workflow_id of a session (a rename; PostgREST's upsert): its user and
+-- workflow do not change (the composite foreign key and the unique key rest on them), and the update is activity.
+create or replace function chat_private.chat_session_updating()
+returns trigger
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  if new.user_id is distinct from old.user_id or new.workflow_id is distinct from old.workflow_id then
+    raise exception 'chat: a session''s user_id and workflow_id cannot change' using errcode = '42501';
+  end if;
+  new.updated_at := greatest(pg_catalog.now(), old.updated_at + interval '1 microsecond');
+  return new;
+end $$;
+
+revoke all on function chat_private.chat_message_inserting(), chat_private.chat_messages_inserted(),
+  chat_private.chat_messages_deleted(), chat_private.chat_session_updating()
+  from public, anon, authenticated, service_role;
+
+create or replace trigger chat_messages_inserting
+  before insert on public.chat_messages
+  for each row when (pg_catalog.current_setting('chat.locked_session', true) is distinct from new.session_id::text)
+  execute function chat_private.chat_message_inserting();
+create or replace trigger chat_messages_inserted
+  after insert on public.chat_messages referencing new table as inserted
+  for each statement execute function chat_private.chat_messages_inserted();
+create or replace trigger chat_messages_deleted
+  after delete on public.chat_messages referencing old table as deleted
+  for each statement execute function chat_private.chat_messages_deleted();
+create or replace trigger chat_sessions_updating
+  before update of title, user_id, workflow_id on public.chat_sessions
+  for each row execute function chat_private.chat_session_updating();
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Functions: one round trip per contract operation, SECURITY INVOKER (RLS applies), search_path pinned.
@@ -354,9 +455,8 @@ declare
   v_row public.chat_sessions;
 begin
   perform chat_private.chat_check_text(p_title, 'p_title', 256, false);
-  update public.chat_sessions s
-     set title = p_title, updated_at = greatest(now(), s.updated_at + interval '1 microsecond')
-   where s.id = p_session_id and s.user_id = v_user
+  -- chat_sessions_updating moves updated_at.
+  update public.chat_sessions s set title = p_title where s.id = p_session_id and s.user_id = v_user
   returning * into v_row;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
@@ -378,8 +478,8 @@ end $$;
 -- timestamptz) and the table's constraints check it (the SDK validates everything before it sends). First the session row
 -- is locked: appends to one session run one at a time, so sequence order is commit order. Each later statement takes a new
 -- snapshot, so it sees what an append that held the lock before has committed.
--- The common case — none of the ids is stored yet — is one probe of the primary key, one INSERT … RETURNING and one (HOT)
--- update of the session. A retry (some or all ids already stored) takes the second branch: it inserts only the new ids
+-- The common case — none of the ids is stored yet — is one probe of the primary key and one INSERT … RETURNING; the
+-- table's triggers update the session (one HOT update per statement) whichever way a message is inserted. A retry (some or all ids already stored) takes the second branch: it inserts only the new ids
 -- and returns every row in input order. A stored id with other data, in another session or of another user (invisible
 -- under RLS, so only the INSERT meets it) is a PT409 conflict naming the id, and rolls the whole batch back.
 -- enable_seqscan = off: PL/pgSQL keeps a statement's generic plan, made with the statistics of the moment. Planned while
@@ -408,6 +508,8 @@ begin
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
   end if;
+  -- The session is locked until the transaction ends: chat_messages_inserting need not lock it again for each message.
+  perform pg_catalog.set_config('chat.locked_session', p_session_id::text, true);
   if not exists (select from public.chat_messages c
                   where c.id in (select e.id from pg_catalog.jsonb_to_recordset(p_messages) as e(id uuid))) then
     return query
@@ -429,12 +531,6 @@ begin
        where not exists (select from public.chat_messages c where c.id = e.id and c.session_id = p_session_id) limit 1;
       raise exception 'chat: message % is already stored with different data', v_conflict using errcode = 'PT409';
     end if;
-    -- The newest message is the batch's last (rows are inserted in input order, so it has the highest sequence).
-    update public.chat_sessions s
-       set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
-           message_count = s.message_count + v_count,
-           last_message_at = coalesce((p_messages -> -1 ->> 'created_at')::timestamptz, pg_catalog.now())
-     where s.id = p_session_id;
     return;
   end if;
   return query
@@ -453,12 +549,6 @@ begin
       -- The same snapshot as the insert: only rows stored before this call (rows of other users are invisible under RLS).
       select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
         from public.chat_messages c where c.id in (select i.id from input i)
-    ), touched as (
-      update public.chat_sessions s
-         set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
-             message_count = s.message_count + (select count(*) from ins),
-             last_message_at = coalesce((select n.created_at from ins n order by n.seq desc limit 1), s.last_message_at)
-       where s.id = p_session_id
     )
     select coalesce(n.id, p.id), coalesce(n.session_id, p.session_id), coalesce(n.seq, p.seq), coalesce(n.role, p.role),
            coalesce(n.content, p.content), coalesce(n.metadata, p.metadata), coalesce(n.created_at, p.created_at),
@@ -538,9 +628,10 @@ declare
   v_user uuid := chat_private.chat_caller(p_user_id);
   v_deleted bigint;
 begin
-  update public.chat_sessions s
-     set message_count = 0, last_message_at = null, updated_at = greatest(now(), s.updated_at + interval '1 microsecond')
-   where s.id = p_session_id and s.user_id = v_user;
+  -- Locked as an append locks it, so an append waits for the clear (or the clear for the append). chat_messages_deleted
+  -- sets the count to 0 (the feed's "cleared"), the latest message time to null and moves updated_at; clearing a session
+  -- that has no message changes nothing.
+  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
   end if;

@@ -3,13 +3,13 @@
 --
 -- Every change a host may want to show live on another device or server instance (messages appended, a session cleared,
 -- deleted or renamed, a favourite set) is logged in chat_private.chat_changes by triggers, whoever made it (the SQL
--- functions, PostgREST, retention, a cascade from auth.users), and announced with pg_notify on the channel
--- `chat_changes`. The payload carries ids and sequence numbers only — never content, far below NOTIFY's 8000-byte
--- limit: position,xid,kind,user_id,session_id,seq,message_id,is_favorite (empty fields for nulls; kind: 1 messages
--- appended, 2 session cleared, 3 session deleted, 4 session renamed, 5 favourite set).
--- The log lets a listener that lost its connection catch up on what was committed meanwhile (by transaction id, see
--- PostgresChatChangeFeed) and a watcher resume after a position. It lives in chat_private: no API role can read it;
--- only the owner and service_role (the feed's connection) do. Old entries are removed by chat_prune_changes().
+-- functions, PostgREST, retention, a cascade from auth.users), and announced with an empty pg_notify on the channel
+-- `chat_changes` (kind: 1 messages appended, 2 session cleared, 3 session deleted, 4 session renamed, 5 favourite set).
+-- The notification is a wake-up only, with no payload: PostgreSQL has no privilege for NOTIFY or LISTEN, so any role that
+-- can log in could read a payload (whose data changed) or forge one. A listener reads what changed from the log, by
+-- transaction (the entries of the transactions its previous read did not see, see PostgresChatChangeFeed), which also
+-- catches it up after a lost connection; a watcher resumes after a position. The log lives in chat_private: no API role
+-- can read it; only the owner and service_role (the feed's connection) do. Old entries are removed by chat_prune_changes().
 
 begin;
 
@@ -45,7 +45,7 @@ begin
                  pg_catalog.pg_get_serial_sequence('chat_private.chat_changes', 'position'));
 end $$;
 
--- The triggers' function: logs one change and notifies listeners (delivered at commit, only if the transaction commits).
+-- The triggers' function: logs one change and wakes listeners (delivered at commit, only if the transaction commits).
 -- SECURITY DEFINER so that a signed-in user's write (RLS, no rights on chat_private's log) is logged too; it is not
 -- callable as an RPC (chat_private is not exposed, and no API role has EXECUTE), takes no input but the row the trigger
 -- fired for, and reads only the row's own session. TG_ARGV[0] is the kind. One function, no nested call: it runs on
@@ -61,8 +61,6 @@ declare
   v_seq bigint;
   v_message uuid;
   v_favorite boolean;
-  v_position bigint;
-  v_xid xid8;
 begin
   if v_kind = 5 then
     v_user := new.user_id; v_session := new.session_id; v_seq := new.seq; v_message := new.id; v_favorite := new.is_favorite;
@@ -76,10 +74,9 @@ begin
     end if;
   end if;
   insert into chat_private.chat_changes (kind, user_id, session_id, seq, message_id, is_favorite)
-  values (v_kind, v_user, v_session, v_seq, v_message, v_favorite)
-  returning position, xid into v_position, v_xid;
-  perform pg_catalog.pg_notify('chat_changes', pg_catalog.concat_ws(',', v_position, v_xid, v_kind, v_user, v_session,
-    coalesce(v_seq::text, ''), coalesce(v_message::text, ''), coalesce(v_favorite::text, '')));
+  values (v_kind, v_user, v_session, v_seq, v_message, v_favorite);
+  -- No payload: the listener reads the log. PostgreSQL folds identical notifications of one transaction into one.
+  perform pg_catalog.pg_notify('chat_changes', '');
   return null;
 end $$;
 

@@ -4,7 +4,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(25);
+select plan(35);
 
 -- Two users; A has a session with one message. Created as the owner (RLS does not apply to it).
 insert into auth.users (id, email) values
@@ -44,6 +44,18 @@ select set_config('request.jwt.claims', '{"sub":"aaaaaaaa-1111-4111-8111-1111111
 select is((select count(*) from public.chat_messages)::int, 1, 'A sees A''s message');
 select is((select count(*) from public.chat_search('segredo', 10))::int, 1, 'A finds A''s message');
 select throws_ok($$ update public.chat_messages set content = 'forged' $$, '42501', null, 'A cannot rewrite a stored message');
+-- The columns the database maintains are not A's to write (issue 25); a rename is.
+select throws_ok($$ update public.chat_sessions set updated_at = 'infinity' $$, '42501', null, 'A cannot set updated_at (retention would never remove the session)');
+select throws_ok($$ update public.chat_sessions set message_count = 0 $$, '42501', null, 'A cannot set message_count');
+select throws_ok($$ update public.chat_sessions set workflow_id = 'moved' $$, '42501', null, 'A cannot move a session to another workflow');
+select throws_ok($$ insert into public.chat_messages (session_id, role, content, is_favorite) select id, 'user', 'x', true from public.chat_sessions $$, '42501', null, 'A cannot insert a message already favourite');
+select lives_ok($$ update public.chat_sessions set title = 'renamed' $$, 'A can rename A''s session');
+-- A direct insert (the original plan's saveMessage: no id, no user_id) is an append: same count, time and checks.
+select lives_ok($$ insert into public.chat_messages (session_id, role, content) select id, 'assistant', 'resposta direta' from public.chat_sessions $$, 'A can insert a message without id and user_id');
+select is((select message_count from public.chat_sessions)::int, 2, 'a direct insert bumps the session''s count');
+select ok((select s.last_message_at = m.created_at from public.chat_sessions s join public.chat_messages m on m.session_id = s.id where m.content = 'resposta direta'), 'a direct insert moves the latest message time');
+select throws_ok($$ insert into public.chat_messages (session_id, role, content) select id, 'narrator', 'x' from public.chat_sessions $$, '23514', null, 'a direct insert is checked like an append (role)');
+select throws_ok($$ select public.chat_append_messages((select id from public.chat_sessions), '[{"id":"dddddddd-4444-4444-8444-444444444444","role":"narrator","content":"x"}]') $$, '23514', null, 'the append function refuses the same role');
 
 -- As anon.
 reset role;
@@ -56,7 +68,7 @@ select throws_ok($$ truncate public.chat_sessions cascade $$, '42501', null, 'an
 -- As the service role.
 reset role;
 set local role service_role;
-select is((select count(*) from public.chat_messages where user_id = 'aaaaaaaa-1111-4111-8111-111111111111')::int, 1, 'the service role sees every user''s data');
+select is((select count(*) from public.chat_messages where user_id = 'aaaaaaaa-1111-4111-8111-111111111111')::int, 2, 'the service role sees every user''s data');
 
 select * from finish();
 rollback;

@@ -25,14 +25,14 @@ export type Database = {
         Insert: {
           content: string
           created_at?: string
-          id: string
+          id?: string
           is_favorite?: boolean
           metadata?: NonNullable<Json>
           role: string
           search?: never
           seq?: never
           session_id: string
-          user_id: string
+          user_id?: string
         }
         Update: {
           content?: string

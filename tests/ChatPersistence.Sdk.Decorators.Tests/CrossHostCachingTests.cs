@@ -191,7 +191,7 @@ public abstract class CrossHostCachingTests(ITestOutputHelper output) : IAsyncLi
 
     private static List<string> Contents(ChatMessagePage page) => page.Messages.Select(m => m.Content).ToList();
 
-    private static async Task<double> UntilAsync(Func<Task<bool>> condition, Stopwatch since)
+    protected static async Task<double> UntilAsync(Func<Task<bool>> condition, Stopwatch since)
     {
         while (!await condition())
         {
@@ -202,7 +202,7 @@ public abstract class CrossHostCachingTests(ITestOutputHelper output) : IAsyncLi
         return since.Elapsed.TotalMilliseconds;
     }
 
-    private (IChatSessionStore Store, CountingStore Calls, ChatCache Cache) StartHost()
+    private protected (IChatSessionStore Store, CountingStore Calls, ChatCache Cache) StartHost()
     {
         var (store, feed) = OpenStore();
         var counting = new CountingStore(store);

@@ -116,11 +116,48 @@ public sealed class MigrationTests
             "anon table chat_messages: -",
             "anon table chat_sessions: -",
             "authenticated sequence public.chat_messages_seq_seq: -",
-            "authenticated table chat_messages: DELETE,INSERT,SELECT",
-            "authenticated table chat_sessions: DELETE,INSERT,SELECT",
+            "authenticated table chat_messages: DELETE,SELECT",
+            "authenticated table chat_sessions: DELETE,SELECT",
             "service_role sequence public.chat_messages_seq_seq: -",
             "service_role table chat_messages: DELETE,INSERT,SELECT,UPDATE",
             "service_role table chat_sessions: DELETE,INSERT,SELECT,UPDATE");
+    }
+
+    [Fact]
+    public async Task Signed_in_users_write_only_their_own_columns_never_the_ones_the_database_maintains()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        await using var db = NpgsqlDataSource.Create(cluster.ConnectionString(await cluster.CreateDatabaseAsync()));
+        await using var command = db.CreateCommand("""
+            select r.role || ' ' || p.privilege || ' ' || c.relname || ': ' || coalesce(string_agg(a.attname, ',' order by a.attnum) filter (where has_column_privilege(r.role, c.oid, a.attnum, p.privilege)), '-')
+            from (values ('anon'), ('authenticated')) r(role)
+            cross join (values ('INSERT'), ('UPDATE')) p(privilege)
+            cross join pg_class c
+            join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+            where c.oid in ('public.chat_sessions'::regclass, 'public.chat_messages'::regclass)
+            group by r.role, p.privilege, c.relname
+            order by 1
+            """);
+        var table = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                table.Add(reader.GetString(0));
+            }
+        }
+
+        // updated_at, active_on, message_count, last_message_at, created_at, ids, seq, search: the database's (triggers).
+        // user_id and workflow_id are updatable for PostgREST's upsert only: chat_sessions_updating refuses a change.
+        table.Should().Equal(
+            "anon INSERT chat_messages: -",
+            "anon INSERT chat_sessions: -",
+            "anon UPDATE chat_messages: -",
+            "anon UPDATE chat_sessions: -",
+            "authenticated INSERT chat_messages: id,session_id,user_id,role,content,metadata,created_at",
+            "authenticated INSERT chat_sessions: user_id,workflow_id,title",
+            "authenticated UPDATE chat_messages: is_favorite",
+            "authenticated UPDATE chat_sessions: user_id,workflow_id,title");
     }
 
     private static async Task<string> SchemaAsync(NpgsqlDataSource db)

@@ -38,7 +38,20 @@ public sealed class RowLevelSecurityTests(RlsFixture fixture) : IClassFixture<Rl
         ("insert message into A's session as A", "insert into public.chat_messages (id, session_id, user_id, role, content) values (gen_random_uuid(), '{S}', '{A}', 'user', 'x') returning id", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
         ("insert message into A's session as self", "insert into public.chat_messages (id, session_id, user_id, role, content) values (gen_random_uuid(), '{S}', '{U}', 'user', 'x') returning id", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
         ("update session title", "update public.chat_sessions set title = 'hacked' where id = '{S}' returning id", Outcome.Rows, Outcome.NoRows, Outcome.Denied, Outcome.Rows),
-        ("move session to B", "update public.chat_sessions set user_id = '{B}' where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        // UPDATE on user_id and workflow_id is granted for PostgREST's upsert only; a change to them is refused (B does not see A's row).
+        ("move session to B", "update public.chat_sessions set user_id = '{B}' where id = '{S}' returning id", Outcome.Denied, Outcome.NoRows, Outcome.Denied, Outcome.Denied),
+        ("change session workflow", "update public.chat_sessions set workflow_id = 'moved' where id = '{S}' returning id", Outcome.Denied, Outcome.NoRows, Outcome.Denied, Outcome.Denied),
+        // The columns the database maintains: no API role but the service role writes them (issue 25: updated_at = infinity
+        // escaped retention; a written message_count faked counts and "cleared" events).
+        ("set session updated_at", "update public.chat_sessions set updated_at = 'infinity' where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("set session message_count", "update public.chat_sessions set message_count = 0 where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("set session last_message_at", "update public.chat_sessions set last_message_at = now() where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("set session created_at", "update public.chat_sessions set created_at = now() where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("set session id", "update public.chat_sessions set id = gen_random_uuid() where id = '{S}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
+        ("insert session with its own counters", "insert into public.chat_sessions (user_id, workflow_id, updated_at, message_count) values ('{U}', 'wf-counters', 'infinity', 42) returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("insert session with its own id", "insert into public.chat_sessions (id, user_id, workflow_id) values (gen_random_uuid(), '{U}', 'wf-id') returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("insert message with a chosen seq", "insert into public.chat_messages (id, session_id, user_id, role, content, seq) overriding system value values (gen_random_uuid(), '{S}', '{U}', 'user', 'x', 1) returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("insert favourite message", "insert into public.chat_messages (id, session_id, user_id, role, content, is_favorite) values (gen_random_uuid(), '{S}', '{U}', 'user', 'x', true) returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
         ("update message favourite", "update public.chat_messages set is_favorite = false where id = '{M}' returning id", Outcome.Rows, Outcome.NoRows, Outcome.Denied, Outcome.Rows),
         ("rewrite message content", "update public.chat_messages set content = 'forged' where id = '{M}' returning id", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Rows),
         ("delete messages", "delete from public.chat_messages where session_id = '{S}' returning id", Outcome.Rows, Outcome.NoRows, Outcome.Denied, Outcome.Rows),

@@ -11,9 +11,6 @@ internal static partial class FeedLog
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Chat change feed lost its connection; reconnecting in {Delay}")]
     public static partial void Reconnecting(ILogger logger, Exception exception, TimeSpan delay);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Chat change feed ignored a malformed notification")]
-    public static partial void Malformed(ILogger logger);
-
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Chat change feed could not prune old changes")]
     public static partial void PruneFailed(ILogger logger, Exception exception);
 }

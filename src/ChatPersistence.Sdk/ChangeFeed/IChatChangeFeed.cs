@@ -29,9 +29,9 @@ public interface IChatChangeFeed
 
     /// <summary>
     /// Starts the feed if it has to connect, and completes once every watch subscribed from then on receives every change
-    /// committed after its subscription. PostgreSQL's listener connects and <c>LISTEN</c>s (until then, a new watch may
-    /// miss changes); the default, for feeds that deliver from the moment a watch subscribes (in-memory, SQLite), completes
-    /// at once.
+    /// committed after its subscription. PostgreSQL's listener connects and <c>LISTEN</c>s (a watch that subscribed before
+    /// is caught up from the change log when it connects, so calling this is optional); the default, for feeds that deliver
+    /// from the moment a watch subscribes (in-memory, SQLite), completes at once.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the feed goes on starting).</param>
     /// <returns>A task that completes when the feed is live.</returns>

@@ -11,4 +11,15 @@ select gen_random_uuid(), s, '11111111-1111-1111-1111-111111111111', case when g
 from (values ('aaaaaaaa-0000-0000-0000-000000000002'::uuid, 1000), ('aaaaaaaa-0000-0000-0000-000000000003'::uuid, 100000)) v(s, n),
      generate_series(1, n) g;
 update public.chat_sessions s set message_count = (select count(*) from public.chat_messages c where c.session_id = s.id);
+-- The page's floor: the raw keyset SELECT in an empty PL/pgSQL wrapper with SET search_path (what Supabase's lint 0011
+-- leaves any function), no caller check.
+create or replace function public.chat_bench_page_floor(p_session_id uuid)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
+language plpgsql stable set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  return query select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
+    from public.chat_messages c where c.session_id = p_session_id order by c.seq desc limit 51;
+end $$;
 vacuum analyze public.chat_messages, public.chat_sessions;

@@ -1,2 +1,0 @@
-with ins as (insert into public.chat_messages (id, session_id, user_id, role, content, metadata) values (gen_random_uuid(), :r, :u, 'user', 'Hello, this is a typical user message of moderate length.', '{}'::jsonb) returning created_at)
-update public.chat_sessions s set updated_at = greatest(now(), s.updated_at + interval '1 microsecond'), message_count = s.message_count + 1, last_message_at = (select created_at from ins) where s.id = :r;

@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Xunit;
+
+namespace ChatPersistence.Sdk.Supabase.Tests;
+
+/// <summary>
+/// A signed-in user's own writes through PostgREST's table endpoints: the columns the database maintains are refused (a
+/// session made immortal to retention, faked counts), a rename works, and a direct insert — the original plan's
+/// saveMessage, with no id and no user_id — is an append: counted, timed, announced on the change feed.
+/// </summary>
+public sealed class TableApiWriteTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private SupabaseEnvironment Env => fixture.Environment;
+
+    public static TheoryData<string> MaintainedColumns => new()
+    {
+        """{"updated_at":"infinity"}""",
+        """{"message_count":0}""",
+        """{"message_count":1000000}""",
+        """{"last_message_at":"2000-01-01T00:00:00Z"}""",
+        """{"created_at":"2000-01-01T00:00:00Z"}""",
+        """{"title":"renamed","updated_at":"infinity"}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(MaintainedColumns))]
+    public async Task A_user_cannot_patch_the_columns_the_database_maintains_on_their_own_session(string body)
+    {
+        var (user, session) = await SessionWithOneMessageAsync();
+        var token = Env.Server.CreateUserToken(user);
+        var before = await RowAsync(session.Id);
+
+        var patch = await RawApi.SendAsync(Env, HttpMethod.Patch, $"/rest/v1/chat_sessions?id=eq.{session.Id}", Env.Server.AnonKey, token, body);
+
+        patch.Status.Should().BeOneOf([401, 403], patch.Body);
+        RawApi.Error(patch.Body)["code"]!.GetValue<string>().Should().Be("42501");
+        (await RowAsync(session.Id)).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task A_user_can_rename_their_session_through_the_table_and_it_counts_as_activity()
+    {
+        var (user, session) = await SessionWithOneMessageAsync();
+        var token = Env.Server.CreateUserToken(user);
+
+        var patch = await RawApi.SendAsync(Env, HttpMethod.Patch, $"/rest/v1/chat_sessions?id=eq.{session.Id}", Env.Server.AnonKey, token, """{"title":"renamed"}""");
+
+        patch.Status.Should().Be(204, patch.Body);
+        var store = new SupabaseChatSessionStore(Env.Http, Env.UserOptions(user));
+        var renamed = (await store.GetSessionAsync(user.ToString(), session.Id))!;
+        renamed.Title.Should().Be("renamed");
+        renamed.UpdatedAt.Should().BeAfter(session.UpdatedAt);
+        renamed.MessageCount.Should().Be(1);
+        (await Env.ScalarAsync("select count(*) from chat_private.chat_changes where session_id = $1 and kind = 4", session.Id)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_plans_direct_insert_without_id_or_user_id_is_an_append()
+    {
+        var (user, session) = await SessionWithOneMessageAsync();
+        var token = Env.Server.CreateUserToken(user);
+
+        var insert = await RawApi.SendAsync(Env, HttpMethod.Post, "/rest/v1/chat_messages", Env.Server.AnonKey, token,
+            new JsonObject { ["session_id"] = session.Id.ToString(), ["role"] = "assistant", ["content"] = "saved directly", ["metadata"] = new JsonObject { ["tokens"] = 3 } }.ToJsonString());
+
+        insert.Status.Should().Be(201, insert.Body);
+        var store = new SupabaseChatSessionStore(Env.Http, Env.UserOptions(user));
+        var after = (await store.GetSessionAsync(user.ToString(), session.Id))!;
+        after.MessageCount.Should().Be(2);
+        var page = await store.GetMessagesAsync(user.ToString(), session.Id);
+        var saved = page.Messages.Single(m => m.Content == "saved directly");
+        saved.Id.Should().NotBeEmpty();
+        after.UpdatedAt.Should().BeOnOrAfter(saved.CreatedAt);
+        (await Env.ScalarAsync("select count(*) from public.chat_messages where id = $1 and user_id = $2", saved.Id, user)).Should().Be(1);
+        (await Env.ScalarAsync("select count(*) from chat_private.chat_changes where session_id = $1 and kind = 1 and seq = $2", session.Id, saved.Sequence)).Should().Be(1,
+            "the change feed hears of a direct insert as of an append");
+
+        var refused = await RawApi.SendAsync(Env, HttpMethod.Post, "/rest/v1/chat_messages", Env.Server.AnonKey, token,
+            new JsonObject { ["session_id"] = session.Id.ToString(), ["role"] = "narrator", ["content"] = "x" }.ToJsonString());
+        refused.Status.Should().Be(400, refused.Body);
+        RawApi.Error(refused.Body)["code"]!.GetValue<string>().Should().Be("23514");
+        (await store.GetSessionAsync(user.ToString(), session.Id))!.MessageCount.Should().Be(2);
+    }
+
+    private async Task<(Guid User, ChatSession Session)> SessionWithOneMessageAsync()
+    {
+        var user = await Env.CreateUserAsync();
+        var store = new SupabaseChatSessionStore(Env.Http, Env.UserOptions(user));
+        var session = await store.GetOrCreateSessionAsync(user.ToString(), "wf-" + Guid.NewGuid().ToString("N"));
+        await store.AppendMessageAsync(user.ToString(), session.Id, NewChatMessage.User("first"));
+        return (user, (await store.GetSessionAsync(user.ToString(), session.Id))!);
+    }
+
+    private async Task<string> RowAsync(Guid session)
+    {
+        await using var command = Env.Admin.CreateCommand("select s::text from public.chat_sessions s where s.id = $1");
+        command.Parameters.AddWithValue(session);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}
