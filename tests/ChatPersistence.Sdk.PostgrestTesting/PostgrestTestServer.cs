@@ -97,6 +97,9 @@ public sealed class PostgrestTestServer : IAsyncDisposable
             Pooling = true,
             MaxPoolSize = 30,
             NoResetOnClose = true,
+            // PostgREST forwards PostgreSQL's DETAIL as "details" (e.g. "Key (user_id, workflow_id)=(…) already exists."
+            // for 23505); Npgsql redacts it unless asked.
+            IncludeErrorDetail = true,
         };
         var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
 
