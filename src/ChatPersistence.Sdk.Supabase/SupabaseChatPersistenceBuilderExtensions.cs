@@ -110,6 +110,11 @@ public static class SupabaseChatPersistenceBuilderExtensions
         {
             options.MaxRetryAttempts = retries;
         }
+
+        if (int.TryParse(section[nameof(SupabaseChatStoreOptions.MaxResponseBytes)], NumberStyles.Integer, CultureInfo.InvariantCulture, out var maxResponseBytes))
+        {
+            options.MaxResponseBytes = maxResponseBytes;
+        }
     }
 
     private static TimeSpan? Time(IConfigurationSection section, string key) =>
