@@ -119,6 +119,9 @@ public sealed class SupabaseJsPlanCallsTests(ITestOutputHelper output) : IAsyncL
         history[2]!["id"]!.GetValue<string>().Should().Be(clientMessageId.ToString());
         history.Should().OnlyContain(m => m!["session_id"]!.GetValue<string>() == session && m["user_id"]!.GetValue<string>() == userA.ToString());
         Step("countUser")["count"]!.GetValue<int>().Should().Be(3);
+        // Newest first by seq, then the page before it by keyset.
+        Step("historyNewest")["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).Should().Equal(clientMessageId.ToString(), assistantId);
+        Step("historyOlder")["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).Should().Equal(history[0]!["id"]!.GetValue<string>());
 
         // User B sees none of it and cannot write into it.
         Status("historyOtherUser").Should().Be(200);

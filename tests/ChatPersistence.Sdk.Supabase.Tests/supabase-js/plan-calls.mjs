@@ -56,13 +56,17 @@ await step('saveAssistant', a.from('chat_messages')
 // A client-generated id makes a retried save harmless: the retry is ignored, not duplicated.
 const clientId = env('CLIENT_MESSAGE_ID');
 const idempotent = () => a.from('chat_messages')
-  .upsert({ id: clientId, session_id: session, role: 'user', content: 'Sent twice, stored once.', metadata: {} }, { ignoreDuplicates: true });
+  .upsert({ id: clientId, session_id: session, role: 'user', content: 'Sent twice, stored once.', metadata: {} }, { onConflict: 'id', ignoreDuplicates: true });
 await step('saveWithClientId1', idempotent());
 await step('saveWithClientId2', idempotent());
 
 // 3. History, as the plan wrote it.
 const history = (client) => client.from('chat_messages').select('*').eq('session_id', session).order('created_at', { ascending: true }).limit(50);
 await step('historyUser', history(a));
+// The history the docs recommend: newest first by the strict order (seq), then older pages by keyset.
+const newest = await step('historyNewest', a.from('chat_messages').select('*').eq('session_id', session).order('seq', { ascending: false }).limit(2));
+await step('historyOlder', a.from('chat_messages').select('*').eq('session_id', session)
+  .lt('seq', newest?.at(-1)?.seq ?? 0).order('seq', { ascending: false }).limit(2));
 await step('countUser', a.from('chat_messages').select('*', { count: 'exact', head: true }).eq('session_id', session));
 
 // User B, signed in, against user A's session.
