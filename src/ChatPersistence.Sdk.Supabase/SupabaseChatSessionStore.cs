@@ -455,12 +455,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     }
 
     private SupabaseResponseTooLargeException TooLarge(string function, int status, string what) =>
-        new($"The Supabase API answered {function} (HTTP {status}) with a body larger than MaxResponseBytes ({_maxResponseBytes} bytes): it {what}. " +
-            $"Ask for smaller pages, or raise {SupabaseChatStoreOptions.SectionName}:MaxResponseBytes if such answers are expected.")
-        {
-            MaxResponseBytes = _maxResponseBytes,
-            HttpStatusCode = status,
-        };
+        SupabaseFailures.TooLarge(function, status, _maxResponseBytes, what);
 
     /// <summary>The <c>Authorization</c> value for the user's current token; the value for the last token is kept and reused.</summary>
     private async ValueTask<string> UserAuthorizationAsync(string? userId, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChatPersistence.Sdk.Supabase.Tests;
@@ -74,6 +75,42 @@ public sealed class ResponseSizeLimitTests(ServerFixture fixture) : IClassFixtur
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Through_the_registered_resilience_pipeline_a_huge_500_body_is_refused_without_retries(bool announced)
+    {
+        var requests = 0;
+        var bodies = new List<EndlessStream>();
+        var services = new ServiceCollection();
+        services.AddChatPersistence().UseSupabase(o =>
+        {
+            o.Url = new Uri("https://example.supabase.co");
+            o.SecretKey = "sb_secret_test";
+            o.MaxResponseBytes = 64 * 1024;
+            o.RetryDelay = TimeSpan.FromMilliseconds(1);
+        });
+        services.AddHttpClient(SupabaseChatStoreOptions.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new AnswerHandler(_ =>
+        {
+            Interlocked.Increment(ref requests);
+            var body = new EndlessStream();
+            bodies.Add(body);
+            var content = new StreamContent(body);
+            content.Headers.ContentLength = announced ? 1L << 40 : null;
+            return new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = content };
+        }));
+        await using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IChatSessionStore>().GetSessionAsync(User.ToString(), Guid.NewGuid());
+
+        var error = (await act.Should().ThrowAsync<SupabaseResponseTooLargeException>()).Which;
+        error.IsTransient.Should().BeFalse();
+        error.HttpStatusCode.Should().Be(500);
+        error.Message.Should().Contain("chat_get_session");
+        requests.Should().Be(1, "a body that cannot be read is not retried");
+        bodies.Single().BytesRead.Should().BeLessThanOrEqualTo(announced ? 0 : 64 * 1024 + 4096);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1023)]
     [InlineData(1024 * 1024 * 1024 + 1)]
@@ -95,8 +132,13 @@ public sealed class ResponseSizeLimitTests(ServerFixture fixture) : IClassFixtur
 
     private sealed class AnswerHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(answer(request));
+        // As real handlers do, the answer carries the request it answers.
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = answer(request);
+            response.RequestMessage = request;
+            return Task.FromResult(response);
+        }
     }
 
     /// <summary>A body that never ends (a misbehaving gateway), counting what was read from it.</summary>
