@@ -35,6 +35,11 @@ const planWithTarget = (client, user) =>
 await step('planUpsertUser1', plan(a, userA));
 await step('planUpsertUser2', plan(a, userA));
 await step('targetUpsertUser1', planWithTarget(a, userA));
+// The corrected call: no updated_at (the database maintains it) and the conflict target named.
+const corrected = () =>
+  a.from('chat_sessions').upsert({ user_id: userA, workflow_id: workflow }, { onConflict: 'user_id,workflow_id' }).select('id').single();
+await step('correctedUpsertUser1', corrected());
+await step('correctedUpsertUser2', corrected());
 // The service role may update every column, so it shows what PostgREST itself does with the plan's call.
 await step('planUpsertService1', plan(service, userB));
 await step('planUpsertService2', plan(service, userB));
