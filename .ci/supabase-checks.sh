@@ -24,15 +24,30 @@ esac
 fail() { echo "supabase-checks: FAILED: $*" >&2; exit 1; }
 step() { echo; echo "=== supabase-checks: $*"; }
 
+# Root, or a user with sudo (as README says): the cluster runs as the OS user postgres, and packages are installed with
+# apt-get. As root: runuser; otherwise: sudo (never a bare runuser or chown, which only root may use).
+if [ "$(id -u)" -eq 0 ]; then
+  sudo_cmd=""
+  as_postgres() { runuser -u postgres -- "$@"; }
+else
+  command -v sudo >/dev/null 2>&1 || fail "run as root, or as a user with sudo (sudo is not installed)"
+  sudo -n true 2>/dev/null || echo "supabase-checks: not root: sudo may ask for your password"
+  sudo_cmd="sudo"
+  as_postgres() { sudo -u postgres -- "$@"; }
+fi
+
 # Scratch space (cluster, CLI home, outputs), removed on exit; the cluster is stopped first.
 work=$(mktemp -d /tmp/supabase-checks.XXXXXX)
-pgdata="$work/data"
+# The cluster's own folder (data, socket, server log) belongs to postgres; the rest of $work to whoever runs the script.
+pgroot="$work/pg"
+pgdata="$pgroot/data"
 started=0
 cleanup() {
   if [ "$started" -eq 1 ]; then
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+    as_postgres /usr/lib/postgresql/15/bin/pg_ctl -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$work"
+  # The cluster's files belong to postgres: removing them needs root.
+  $sudo_cmd rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -52,8 +67,6 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo_cmd apt-get update -qq || fail "apt-get update"
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null \
@@ -96,18 +109,19 @@ echo "supabase $(sb --version), @supabase/postgres-meta $got"
 step "throwaway PostgreSQL 15 cluster"
 id postgres >/dev/null 2>&1 || fail "OS user postgres does not exist (the postgresql-15 package creates it)"
 chmod 755 "$work"
-chown postgres:postgres "$work"
+mkdir -m 755 "$pgroot"
+$sudo_cmd chown postgres:postgres "$pgroot"
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-runuser -u postgres -- mkdir -m 700 "$pgdata"
-runuser -u postgres -- "$pg_bin/initdb" -D "$pgdata" -U supabase_admin -E UTF8 --locale=C.UTF-8 \
+as_postgres mkdir -m 700 "$pgdata"
+as_postgres "$pg_bin/initdb" -D "$pgdata" -U supabase_admin -E UTF8 --locale=C.UTF-8 \
   --auth-local=trust --auth-host=scram-sha-256 >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; fail "initdb"; }
-runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pgdata" -l "$work/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null || { cat "$work/server.log" >&2; fail "pg_ctl start"; }
+as_postgres "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgroot/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgroot -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null || { $sudo_cmd cat "$pgroot/server.log" >&2; fail "pg_ctl start"; }
 started=1
 echo "cluster on 127.0.0.1:$port (bootstrap superuser supabase_admin)"
 
-admin_psql() { psql -X -q -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U supabase_admin -d postgres "$@"; }
+admin_psql() { psql -X -q -v ON_ERROR_STOP=1 -h "$pgroot" -p "$port" -U supabase_admin -d postgres "$@"; }
 admin_psql -f "$root/tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql" \
   || fail "tests/ChatPersistence.Sdk.PostgresTesting/supabase_auth_shim.sql"
 password="postgres-$RANDOM$RANDOM"
@@ -119,6 +133,15 @@ super=$(admin_psql -Atc "select rolsuper from pg_roles where rolname = 'postgres
 [ "$super" = "f" ] || fail "role postgres is a superuser; the checks must run as a non-superuser owner"
 
 db_url="postgresql://postgres:$password@127.0.0.1:$port/postgres?sslmode=disable"
+# How the CLI is told which database to use: 2.x takes --db-url <url> (it has no --remote); 3.x takes --remote=<url> (with
+# the "=": the flag's value is optional, a bare --remote means the linked project) and still accepts --db-url with
+# "Warning: --db-url is deprecated and will be removed in v4. Use --remote=<db-url> instead". Checked with 2.117.0 and
+# 3.1.0 (`supabase db push --help`).
+if [ "${sb_version%%.*}" -ge 3 ]; then
+  db_target=("--remote=$db_url")
+else
+  db_target=(--db-url "$db_url")
+fi
 export PGPASSWORD="$password"
 
 # Every check below runs even when an earlier one failed, so one run shows everything that is wrong; the script
@@ -160,7 +183,7 @@ fi
 
 # --- supabase db push, twice ----------------------------------------------------------------------
 step "supabase db push (1st: applies the migration)"
-if run_cli db push --db-url "$db_url" --yes; then
+if run_cli db push "${db_target[@]}" --yes; then
   for migration in "${migrations[@]}"; do
     name=$(basename "$migration")
     grep -q "Applying migration $name" <<<"$out" || bad "the first db push did not apply $name"
@@ -170,14 +193,14 @@ else
 fi
 
 step "supabase db push (2nd: must be up to date)"
-if run_cli db push --db-url "$db_url" --yes; then
+if run_cli db push "${db_target[@]}" --yes; then
   grep -qi "up to date" <<<"$out" || bad "the second db push did not report that the database is up to date"
 else
   bad "the second supabase db push exited with an error"
 fi
 
 step "supabase migration list"
-if run_cli migration list --db-url "$db_url"; then
+if run_cli migration list "${db_target[@]}"; then
   for migration in "${migrations[@]}"; do
     version=$(basename "$migration" | cut -d_ -f1)
     grep -Eq "$version\`? *\\| *\`?$version" <<<"$out" \
@@ -189,9 +212,9 @@ fi
 
 # --- Security and Performance Advisors (splinter, as embedded in the CLI) -------------------------
 step "supabase db advisors --type all --level info"
-echo "\$ supabase db advisors --db-url *** --type all --level info"
+echo "\$ supabase db advisors ${db_target[0]%%=*} *** --type all --level info"
 status=0
-sb db advisors --db-url "$db_url" --type all --level info \
+sb db advisors "${db_target[@]}" --type all --level info \
   >"$work/advisors.json" 2>"$work/advisors.err" || status=$?
 hide <"$work/advisors.err"
 hide <"$work/advisors.json"
@@ -246,7 +269,7 @@ fi
 
 # --- plpgsql_check --------------------------------------------------------------------------------
 step "supabase db lint -s public --fail-on error"
-run_cli db lint --db-url "$db_url" -s public --fail-on error || bad "supabase db lint found errors (or failed)"
+run_cli db lint "${db_target[@]}" -s public --fail-on error || bad "supabase db lint found errors (or failed)"
 
 # --- pgTAP ----------------------------------------------------------------------------------------
 step "pgTAP (pg_prove as postgres)"

@@ -73,7 +73,7 @@ public static class SupabaseChatPersistenceBuilderExtensions
         resilience.Retry.ShouldHandle = args => args.Outcome switch
         {
             { Exception: HttpRequestException or Polly.Timeout.TimeoutRejectedException } => ValueTask.FromResult(true),
-            { Result: { } response } => SupabaseFailures.ShouldRetryAsync(response),
+            { Result: { } response } => SupabaseFailures.ShouldRetryAsync(response, options.MaxResponseBytes),
             _ => ValueTask.FromResult(false),
         };
         resilience.AttemptTimeout.Timeout = options.AttemptTimeout;
@@ -85,7 +85,7 @@ public static class SupabaseChatPersistenceBuilderExtensions
         resilience.CircuitBreaker.ShouldHandle = args => args.Outcome switch
         {
             { Exception: HttpRequestException or Polly.Timeout.TimeoutRejectedException } => ValueTask.FromResult(true),
-            { Result: { } response } => SupabaseFailures.ShouldRetryAsync(response),
+            { Result: { } response } => SupabaseFailures.ShouldRetryAsync(response, options.MaxResponseBytes),
             _ => ValueTask.FromResult(false),
         };
     }
@@ -109,6 +109,11 @@ public static class SupabaseChatPersistenceBuilderExtensions
         if (int.TryParse(section[nameof(SupabaseChatStoreOptions.MaxRetryAttempts)], NumberStyles.Integer, CultureInfo.InvariantCulture, out var retries))
         {
             options.MaxRetryAttempts = retries;
+        }
+
+        if (int.TryParse(section[nameof(SupabaseChatStoreOptions.MaxResponseBytes)], NumberStyles.Integer, CultureInfo.InvariantCulture, out var maxResponseBytes))
+        {
+            options.MaxResponseBytes = maxResponseBytes;
         }
     }
 

@@ -43,6 +43,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     private readonly string _apiKey;
     private readonly string? _serviceAuthorization;
     private readonly string _schema;
+    private readonly int _maxResponseBytes;
     private readonly SupabaseAccessTokenProvider? _tokens;
     private volatile BearerAuthorization? _lastAuthorization;
 
@@ -83,6 +84,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         _endpoints = Functions.ToDictionary(f => f, f => new Uri(_rpc, f), StringComparer.Ordinal);
         _mode = storeOptions.Mode;
         _schema = storeOptions.Schema;
+        _maxResponseBytes = storeOptions.MaxResponseBytes;
         if (_mode == SupabaseAuthMode.Service)
         {
             // An sb_secret_ key goes in apikey alone: Supabase's gateway turns it into the service_role token for PostgREST
@@ -359,16 +361,24 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             }
 
             using var response = await _client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            // Success and error bodies alike are read into one pooled array of at most MaxResponseBytes.
+            var status = (int)response.StatusCode;
+            if (response.Content.Headers.ContentLength is { } announced && announced > _maxResponseBytes)
             {
-                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                throw SupabaseFailures.Translate((int)response.StatusCode, SupabaseFailures.TryParse(text), function, _schema, notFound, resourceId);
+                throw TooLarge(function, status, $"announced {announced} bytes (Content-Length)");
             }
 
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                answer = await ReadToEndAsync(stream, cancellationToken).ConfigureAwait(false);
+                answer = await ReadToEndAsync(stream, _maxResponseBytes, cancellationToken).ConfigureAwait(false)
+                    ?? throw TooLarge(function, status, "sent more");
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = System.Text.Encoding.UTF8.GetString(answer.Span);
+                throw SupabaseFailures.Translate(status, SupabaseFailures.TryParse(text), function, _schema, notFound, resourceId);
             }
 
             return parse(answer.Span);
@@ -405,20 +415,30 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         }
     }
 
-    /// <summary>Reads the answer into one pooled array, so that it is parsed synchronously with no copy into strings or nodes.</summary>
-    private static async ValueTask<RentedBytes> ReadToEndAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the answer into one pooled array, so that it is parsed synchronously with no copy into strings or nodes; returns
+    /// <see langword="null"/> (with the array back in the pool) as soon as the body passes <paramref name="max"/> bytes.
+    /// </summary>
+    private static async ValueTask<RentedBytes?> ReadToEndAsync(Stream stream, int max, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(AnswerBufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(AnswerBufferSize, max + 1));
         var length = 0;
         try
         {
             int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            // Never asks for more than one byte past the limit: that byte is enough to know the body is too large.
+            while ((read = await stream.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length, max + 1L) - length), cancellationToken).ConfigureAwait(false)) > 0)
             {
                 length += read;
+                if (length > max)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, max + 1L));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
@@ -433,6 +453,9 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             throw;
         }
     }
+
+    private SupabaseResponseTooLargeException TooLarge(string function, int status, string what) =>
+        SupabaseFailures.TooLarge(function, status, _maxResponseBytes, what);
 
     /// <summary>The <c>Authorization</c> value for the user's current token; the value for the last token is kept and reused.</summary>
     private async ValueTask<string> UserAuthorizationAsync(string? userId, CancellationToken cancellationToken)

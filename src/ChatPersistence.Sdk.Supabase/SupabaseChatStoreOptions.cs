@@ -30,6 +30,9 @@ public sealed class SupabaseChatStoreOptions
     /// <summary>The prefix of Supabase's secret API keys (elevated, the <c>service_role</c> role).</summary>
     public const string SecretKeyPrefix = "sb_secret_";
 
+    /// <summary>The default of <see cref="MaxResponseBytes"/>: 64 MiB.</summary>
+    public const int DefaultMaxResponseBytes = 64 * 1024 * 1024;
+
     /// <summary>The project URL, e.g. <c>https://abcdefgh.supabase.co</c> (the REST API is under <c>/rest/v1</c>).</summary>
     public Uri? Url { get; set; }
 
@@ -87,6 +90,14 @@ public sealed class SupabaseChatStoreOptions
     /// </summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The largest answer body the store reads, in bytes; a larger one (announced by <c>Content-Length</c> or found while
+    /// reading) ends the call with <see cref="SupabaseResponseTooLargeException"/>, so a misbehaving gateway or a huge page
+    /// cannot take more memory than this. Between 1 KiB and 1 GiB. Default <see cref="DefaultMaxResponseBytes"/> (64 MiB),
+    /// far above any page the store asks for (a page of 1,000 messages of a few KB each is a few MB).
+    /// </summary>
+    public int MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
     /// <summary>The authentication mode these options select: service mode when a secret key is set.</summary>
     public SupabaseAuthMode Mode => string.IsNullOrEmpty(SecretKey) ? SupabaseAuthMode.User : SupabaseAuthMode.Service;
 
@@ -127,6 +138,11 @@ public sealed class SupabaseChatStoreOptions
         if (MaxRetryAttempts is < 0 or > 10)
         {
             return "MaxRetryAttempts must be between 0 and 10.";
+        }
+
+        if (MaxResponseBytes is < 1024 or > 1024 * 1024 * 1024)
+        {
+            return $"{SectionName}:MaxResponseBytes must be between 1024 (1 KiB) and 1073741824 (1 GiB); the default is {DefaultMaxResponseBytes} (64 MiB).";
         }
 
         if (Mode == SupabaseAuthMode.Service)

@@ -15,8 +15,10 @@ namespace ChatPersistence.Sdk.PostgrestTesting;
 /// Supabase's Data API without PostgREST (which cannot be installed here). It does what PostgREST and Supabase's API
 /// gateway document for the requests it supports — the gateway's API keys (<c>sb_publishable_</c> / <c>sb_secret_</c> and
 /// the legacy JWT keys), user tokens signed with the project's asymmetric keys (ES256/RS256, JWKS at
-/// <c>/auth/v1/.well-known/jwks.json</c>) or the legacy HS256 secret, RPC calls, simple table reads and writes, exposed
-/// schemas and profile headers, one transaction per request with the role's own settings (Supabase's timeouts),
+/// <c>/auth/v1/.well-known/jwks.json</c>) or the legacy HS256 secret, RPC calls, the table API as supabase-js uses it
+/// (filters, order, limit/offset, <c>.single()</c>, exact counts and HEAD, <c>return=representation</c> with
+/// <c>select=</c>, upserts with <c>on_conflict</c>), Content-Range and Preference-Applied, exposed schemas and profile
+/// headers, one transaction per request with the role's own settings (Supabase's timeouts),
 /// PostgREST's error bodies and status codes, the max-rows cap — and rejects what they would reject. Each emulated
 /// behaviour cites the document it follows. Anything it does not emulate answers 501, never a guess.
 /// </summary>
@@ -97,6 +99,9 @@ public sealed class PostgrestTestServer : IAsyncDisposable
             Pooling = true,
             MaxPoolSize = 30,
             NoResetOnClose = true,
+            // PostgREST forwards PostgreSQL's DETAIL as "details" (e.g. "Key (user_id, workflow_id)=(…) already exists."
+            // for 23505); Npgsql redacts it unless asked.
+            IncludeErrorDetail = true,
         };
         var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
 

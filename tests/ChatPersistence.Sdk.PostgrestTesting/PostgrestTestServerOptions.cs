@@ -23,9 +23,12 @@ public sealed class PostgrestTestServerOptions
 
     /// <summary>
     /// PostgREST's <c>db-schemas</c> (Supabase's "Exposed schemas"), in order: a request without a profile header uses the
-    /// first; a profile outside the list is refused with 406 PGRST106. Default: <c>public</c> only.
+    /// first; a profile outside the list is refused with 406 PGRST106; with more than one, answers carry
+    /// <c>Content-Profile</c>. Default: Supabase's, <c>public, graphql_public</c> (the Supabase CLI's config.toml
+    /// <c>[api] schemas</c> default, as in this repository's supabase/config.toml; self-hosting's docker/.env.example
+    /// <c>PGRST_DB_SCHEMAS</c> also lists <c>storage</c>).
     /// </summary>
-    public IReadOnlyList<string> ExposedSchemas { get; init; } = ["public"];
+    public IReadOnlyList<string> ExposedSchemas { get; init; } = ["public", "graphql_public"];
 
     /// <summary>Whether to keep every request for later inspection (<see cref="PostgrestTestServer.Requests"/>).</summary>
     public bool RecordRequests { get; init; }

@@ -23,6 +23,7 @@ public sealed class OptionsAndSecretsTests(ServerFixture fixture) : IClassFixtur
             ["ChatPersistence:Supabase:AttemptTimeout"] = "00:00:05",
             ["ChatPersistence:Supabase:TotalTimeout"] = "00:00:20",
             ["ChatPersistence:Supabase:MaxRetryAttempts"] = "2",
+            ["ChatPersistence:Supabase:MaxResponseBytes"] = "1048576",
             ["ChatPersistence:Supabase:RetryDelay"] = "00:00:00.5",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
@@ -36,6 +37,7 @@ public sealed class OptionsAndSecretsTests(ServerFixture fixture) : IClassFixtur
         options.AttemptTimeout.Should().Be(TimeSpan.FromSeconds(5));
         options.TotalTimeout.Should().Be(TimeSpan.FromSeconds(20));
         options.MaxRetryAttempts.Should().Be(2);
+        options.MaxResponseBytes.Should().Be(1048576);
         options.RetryDelay.Should().Be(TimeSpan.FromMilliseconds(500));
         provider.GetRequiredService<IChatSessionStore>().Should().BeOfType<SupabaseChatSessionStore>();
     }

@@ -45,7 +45,7 @@ public sealed class SupabaseEnvironment : IAsyncDisposable
             ConnectionString = cluster.ConnectionString(database),
             RecordRequests = recordRequests,
             MaxRows = maxRows,
-            ExposedSchemas = exposedSchemas ?? ["public"],
+            ExposedSchemas = exposedSchemas ?? ["public", "graphql_public"],
         });
         return new SupabaseEnvironment(cluster, database, admin, server);
     }

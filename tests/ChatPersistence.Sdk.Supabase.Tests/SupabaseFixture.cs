@@ -20,7 +20,7 @@ public abstract class SupabaseFixture : ChatStoreFixture
     protected virtual bool LegacyKeys => false;
 
     /// <summary>The schemas the test server exposes, in order.</summary>
-    protected virtual IReadOnlyList<string> ExposedSchemas => ["public"];
+    protected virtual IReadOnlyList<string> ExposedSchemas => ["public", "graphql_public"];
 
     /// <summary>The schema the store calls (its <c>Schema</c> option).</summary>
     protected virtual string Schema => "public";

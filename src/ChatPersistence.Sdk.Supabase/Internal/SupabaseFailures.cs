@@ -35,8 +35,12 @@ internal static class SupabaseFailures
             || code is "40001" or "40P01" or "55P03" or "57P01" or "57P02" or "57P03" or "PGRST000" or "PGRST001" or "PGRST003";
     }
 
-    /// <summary>Whether a response should be retried (the resilience handler's predicate); reads the body only for a 500.</summary>
-    public static async ValueTask<bool> ShouldRetryAsync(HttpResponseMessage response)
+    /// <summary>
+    /// Whether a response should be retried (the resilience handler's predicate); reads the body only for a 500, and never
+    /// more than <paramref name="maxBytes"/> of it (MaxResponseBytes). A larger error body cannot be read again by the store,
+    /// so it ends the call here with <see cref="SupabaseResponseTooLargeException"/>.
+    /// </summary>
+    public static async ValueTask<bool> ShouldRetryAsync(HttpResponseMessage response, int maxBytes)
     {
         var status = (int)response.StatusCode;
         if (status != (int)HttpStatusCode.InternalServerError)
@@ -44,10 +48,35 @@ internal static class SupabaseFailures
             return IsTransient(status, null);
         }
 
-        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+        var function = response.RequestMessage?.RequestUri?.Segments[^1] ?? "the call";
+        if (response.Content.Headers.ContentLength is { } announced && announced > maxBytes)
+        {
+            throw TooLarge(function, status, maxBytes, $"announced {announced} bytes (Content-Length)");
+        }
+
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(maxBytes).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            // LoadIntoBufferAsync refuses a body past its limit ("Cannot write more bytes to the buffer than the configured
+            // maximum buffer size"); what was read is gone. Other failures (the connection dropped) stay what they are.
+            throw TooLarge(function, status, maxBytes, "sent more");
+        }
+
         var error = TryParse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
         return IsTransient(status, error?.Code);
     }
+
+    /// <summary>The error for an answer larger than MaxResponseBytes.</summary>
+    public static SupabaseResponseTooLargeException TooLarge(string function, int status, int maxBytes, string what) =>
+        new($"The Supabase API answered {function} (HTTP {status}) with a body larger than MaxResponseBytes ({maxBytes} bytes): it {what}. " +
+            $"Ask for smaller pages, or raise {SupabaseChatStoreOptions.SectionName}:MaxResponseBytes if such answers are expected.")
+        {
+            MaxResponseBytes = maxBytes,
+            HttpStatusCode = status,
+        };
 
     /// <summary>Parses PostgREST's (or the gateway's) error body, or returns <see langword="null"/> when it is not one.</summary>
     public static PostgrestError? TryParse(string body)

@@ -119,7 +119,8 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
         }
 
         // Strictness: what this server does not emulate is refused, never guessed.
-        if (Unemulated(request, isRpc) is { } unsupported)
+        var (shape, unsupported) = Negotiate(request);
+        if (unsupported is not null)
         {
             if (unsupported.Status == 501)
             {
@@ -149,10 +150,10 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                 await ErrorAsync(context, 500, "XX000", "internal error", "injected fault", null);
                 return;
             case PostgrestFault.DropConnectionAfterCommit:
-                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, afterCommit: () => { context.Abort(); return Task.CompletedTask; });
+                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, shape!, afterCommit: () => { context.Abort(); return Task.CompletedTask; });
                 return;
             case PostgrestFault.HangAfterCommit:
-                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, afterCommit: async () =>
+                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, shape!, afterCommit: async () =>
                 {
                     try
                     {
@@ -165,14 +166,14 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                 });
                 return;
             default:
-                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, afterCommit: null);
+                await ExecuteAsync(context, isRpc, schema, name, role, claims, body, shape!, afterCommit: null);
                 return;
         }
     }
 
-    private async Task ExecuteAsync(HttpContext context, bool isRpc, string schema, string name, string role, JsonObject claims, string body, Func<Task>? afterCommit)
+    private async Task ExecuteAsync(HttpContext context, bool isRpc, string schema, string name, string role, JsonObject claims, string body, RequestShape shape, Func<Task>? afterCommit)
     {
-        var plan = isRpc ? PlanRpc(context, schema, name, body) : PlanTable(context, schema, name, body);
+        var plan = isRpc ? PlanRpc(context, schema, name, body, shape) : PlanTable(context, schema, name, body, shape);
         if (plan.Error is { } error)
         {
             await ErrorAsync(context, error.Status, error.Code, error.Message, error.Details, error.Hint);
@@ -181,6 +182,9 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
 
         server.Executions.AddOrUpdate(name, 1, (_, n) => n + 1);
         string? result;
+        long pageTotal;
+        long? total;
+        long? inserted;
         try
         {
             await using var connection = await server.DataSource.OpenConnectionAsync(context.RequestAborted);
@@ -225,7 +229,7 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
 
                 batch.BatchCommands.Add(statement);
                 await using var reader = await batch.ExecuteReaderAsync(context.RequestAborted);
-                while (reader.FieldCount == 0 || reader.GetName(0) != "body")
+                while (reader.FieldCount == 0 || reader.GetName(0) != "total")
                 {
                     if (!await reader.NextResultAsync(context.RequestAborted))
                     {
@@ -233,7 +237,25 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                     }
                 }
 
-                result = await reader.ReadAsync(context.RequestAborted) && !reader.IsDBNull(0) ? reader.GetString(0) : null;
+                // The main query's one row (Query/Statements.hs): total_result_set, page_total, body, response_inserted.
+                if (!await reader.ReadAsync(context.RequestAborted))
+                {
+                    throw new InvalidOperationException("The main query returned no row.");
+                }
+
+                total = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+                pageTotal = reader.GetInt64(1);
+                result = reader.IsDBNull(2) ? null : reader.GetString(2);
+                inserted = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            }
+
+            // PostgREST MainTx.hs failNotSingular: the singular media type needs exactly one row; otherwise the transaction is
+            // rolled back (writes undone) and the answer is 406 PGRST116 (Error.hs SingularityError).
+            if (shape.Singular && pageTotal != 1)
+            {
+                await transaction.RollbackAsync(context.RequestAborted);
+                await ErrorAsync(context, 406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {pageTotal} rows", null);
+                return;
             }
 
             await transaction.CommitAsync(context.RequestAborted);
@@ -256,18 +278,130 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
             return;
         }
 
-        context.Response.StatusCode = plan.SuccessStatus;
-        if (plan.ContentRange)
+        await RespondAsync(context, plan, shape, schema, result, pageTotal, total, inserted);
+    }
+
+    // Status, Content-Range, Preference-Applied and body per kind of request, as PostgREST Response.hs actionResponse builds
+    // them (v14.5): reads and calls take rangeStatusHeader (200, 206 when a known total exceeds the page, 416 PGRST103 when
+    // the offset is past it); a create answers 201 (200 when a merge upsert inserted nothing) with Content-Range */* (or
+    // */total); an update answers 204 (200 with return=representation) with Content-Range first-last/*; a delete likewise
+    // with */*. A void function answers 204. HEAD answers the headers only.
+    private async Task RespondAsync(HttpContext context, Plan plan, RequestShape shape, string schema, string? result, long pageTotal, long? total, long? inserted)
+    {
+        var response = context.Response;
+        // Mutations count the rows they touched (Response.hs: Just rsQueryTotal when count=exact).
+        var counted = shape.Prefer.CountExact ? pageTotal : (long?)null;
+        int status;
+        bool withBody;
+        string range;
+        switch (plan.Kind)
         {
-            var count = result is null ? 0 : JsonNode.Parse(result)!.AsArray().Count;
-            context.Response.Headers.ContentRange = count == 0 ? "*/*" : $"0-{count - 1}/*";
+            case PlanKind.Read or PlanKind.Call:
+                {
+                    var lower = plan.Offset;
+                    var upper = lower + pageTotal - 1;
+                    range = ContentRange(lower, upper, shape.Prefer.CountExact ? total : null);
+                    status = !shape.Prefer.CountExact || total is null ? 200 : lower > total ? 416 : 1 + upper - lower < total ? 206 : 200;
+                    if (status == 416)
+                    {
+                        response.Headers.ContentRange = range;
+                        await ErrorAsync(context, 416, "PGRST103", "Requested range not satisfiable", $"An offset of {lower} was requested, but there are only {total} rows.", null);
+                        return;
+                    }
+
+                    withBody = !plan.ReturnsVoid;
+                    if (plan.ReturnsVoid)
+                    {
+                        status = 204;
+                    }
+
+                    break;
+                }
+
+            case PlanKind.Create:
+                range = ContentRange(1, 0, counted);
+                status = inserted is { } n && n <= 0 && shape.Prefer.Resolution == "merge-duplicates" ? 200 : 201;
+                withBody = shape.Prefer.Representation;
+                break;
+            case PlanKind.Update:
+                range = ContentRange(0, pageTotal - 1, counted);
+                status = shape.Prefer.Representation ? 200 : 204;
+                withBody = shape.Prefer.Representation;
+                break;
+            default:
+                range = ContentRange(1, 0, counted);
+                status = shape.Prefer.Representation ? 200 : 204;
+                withBody = shape.Prefer.Representation;
+                break;
         }
 
-        if (plan.ReturnBody)
+        response.StatusCode = status;
+        response.Headers.ContentRange = range;
+        var applied = AppliedPreferences(plan, shape.Prefer);
+        if (applied.Length > 0)
         {
-            context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.WriteAsync(result ?? "null", context.RequestAborted);
+            response.Headers["Preference-Applied"] = applied;
         }
+
+        if (!withBody)
+        {
+            if (plan.Kind == PlanKind.Create)
+            {
+                response.ContentLength = 0;
+            }
+
+            return;
+        }
+
+        response.ContentType = shape.Singular ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8";
+        // With more than one exposed schema, answers name the schema they came from (ApiRequest.hs iNegotiatedByProfile =
+        // length configDbSchemas /= 1; Response.hs profileHeader, sent with the Content-Type).
+        if (server.Options.ExposedSchemas.Count > 1)
+        {
+            response.Headers["Content-Profile"] = schema;
+        }
+
+        if (shape.HeadersOnly)
+        {
+            return;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(result ?? "null");
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    // RangeQuery.hs contentRangeH: "lower-upper/total", "*" for the range when it is empty or the total is 0, "*" for an
+    // unknown total.
+    private static string ContentRange(long lower, long upper, long? total) =>
+        (total != 0 && lower <= upper ? $"{lower}-{upper}" : "*") + "/" + (total is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*");
+
+    // Response.hs responsePreferences + Preferences.hs prefAppliedHeader: resolution (creates on a table with a primary key or
+    // with on_conflict), return (mutations), count, handling — in that order, comma-separated.
+    private static string AppliedPreferences(Plan plan, Preferences prefer)
+    {
+        var applied = new List<string>();
+        if (plan.Kind == PlanKind.Create && plan.ResolutionApplies && prefer.Resolution is { } resolution)
+        {
+            applied.Add("resolution=" + resolution);
+        }
+
+        if (plan.Kind is PlanKind.Create or PlanKind.Update or PlanKind.Delete && prefer.Return is { } returned)
+        {
+            applied.Add("return=" + returned);
+        }
+
+        if (prefer.CountExact)
+        {
+            applied.Add("count=exact");
+        }
+
+        if (prefer.Handling is { } handling)
+        {
+            applied.Add("handling=" + handling);
+        }
+
+        return string.Join(", ", applied);
     }
 
     // Supabase's gateway (Kong key-auth + request-transformer; Supabase "API keys" guide; docker/volumes/api/kong-entrypoint.sh
@@ -319,44 +453,67 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
         ["exp"] = DateTimeOffset.UtcNow.AddHours(12).ToUnixTimeSeconds(),
     }));
 
-    // What the server does not emulate answers 501 (or PostgREST's own error where the request is plainly unacceptable):
-    // every Prefer token other than return=representation|minimal on table writes (PostgREST "Prefer Header"), the singular
-    // or any other non-JSON Accept type (PostgREST "Resource Representation"; unknown types are 406 PGRST107).
-    private static PlanError? Unemulated(HttpRequest request, bool isRpc)
+    // Content negotiation and preferences, before anything runs. Accept (PostgREST "Resource Representation", MediaType.hs):
+    // application/json, */* and application/* answer JSON; application/vnd.pgrst.object+json the singular object (tables
+    // and RPC); other types PostgREST produces (CSV, GeoJSON, plans, stripped nulls…) are not emulated (501); a type nobody
+    // produces is 406 PGRST107. Prefer: see Preferences; what PostgREST knows but this server does not emulate is 501.
+    private static (RequestShape? Shape, PlanError? Error) Negotiate(HttpRequest request)
     {
-        var tableWrite = !isRpc && request.Method is "POST" or "PATCH" or "DELETE";
-        foreach (var token in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        var prefer = Preferences.Parse(request.Headers["Prefer"]);
+        if (prefer.Unemulated is { } token)
         {
-            if (!(tableWrite && token is "return=representation" or "return=minimal"))
-            {
-                return new PlanError(501, "TEST501", $"Prefer: {token}", null, null);
-            }
+            return (null, new PlanError(501, "TEST501", $"Prefer: {token}", null, null));
         }
 
+        bool? singular = null;
+        var offered = new List<string>();
         foreach (var accept in request.Headers.Accept.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
         {
-            var media = accept.Split(';')[0].Trim();
-            if (media is "application/json" or "*/*" or "application/*")
+            var parts = accept.Split(';', StringSplitOptions.TrimEntries);
+            var media = parts[0].ToLowerInvariant();
+            offered.Add(parts[0]);
+            if (parts.Skip(1).Any(p => !p.StartsWith("q=", StringComparison.Ordinal)))
             {
-                continue;
+                // Media type parameters (nulls=stripped, the plan's options…) change the answer: not emulated.
+                return (null, new PlanError(501, "TEST501", $"Accept: {accept}", null, null));
             }
 
-            return media.StartsWith("application/vnd.pgrst.", StringComparison.Ordinal) || media is "text/csv" or "application/geo+json" or "application/octet-stream" or "text/plain" or "text/xml"
-                ? new PlanError(501, "TEST501", $"Accept: {media}", null, null)
-                : new PlanError(406, "PGRST107", $"None of these media types are available: {media}", null, null);
+            if (media is "application/json" or "*/*" or "application/*")
+            {
+                singular = false;
+                break;
+            }
+
+            if (media is "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object")
+            {
+                singular = true;
+                break;
+            }
+
+            if (media.StartsWith("application/vnd.pgrst.", StringComparison.Ordinal) || media is "text/csv" or "application/geo+json" or "application/octet-stream" or "text/plain" or "text/xml")
+            {
+                return (null, new PlanError(501, "TEST501", $"Accept: {media}", null, null));
+            }
         }
 
-        return null;
+        if (singular is null && offered.Count > 0)
+        {
+            return (null, new PlanError(406, "PGRST107", $"None of these media types are available: {string.Join(", ", offered)}", null, null));
+        }
+
+        return (new RequestShape(prefer, singular == true, request.Method == "HEAD"), null);
     }
 
     // PostgREST "Functions as RPC": POST /rpc/fn with a JSON object whose keys are the argument names (arguments with
-    // defaults may be left out), or GET with the arguments in the query string for STABLE/IMMUTABLE functions (run READ
+    // defaults may be left out), or GET/HEAD with the arguments in the query string for STABLE/IMMUTABLE functions (run READ
     // ONLY, so a VOLATILE one fails with 25006 → 405). A set-returning function answers a JSON array, a scalar one its
-    // bare JSON value. No function with those argument names → 404 PGRST202.
-    private Plan PlanRpc(HttpContext context, string schema, string name, string body)
+    // bare JSON value. No function with those argument names → 404 PGRST202. The main query has the shape of
+    // Query/Statements.hs mainCall: the call in a CTE, page_total 1 for a function that does not return a set, the exact
+    // count of the set when asked (count over the call's rows, before db-max-rows cuts the page).
+    private Plan PlanRpc(HttpContext context, string schema, string name, string body, RequestShape shape)
     {
         var method = context.Request.Method;
-        if (method is not ("POST" or "GET"))
+        if (method is not ("POST" or "GET" or "HEAD"))
         {
             return Plan.Fail(405, "PGRST101", $"Cannot use the {method} method on RPC");
         }
@@ -396,6 +553,13 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
             arguments = [];
             foreach (var (key, value) in context.Request.Query)
             {
+                // QueryParams.hs: select, columns, on_conflict, order, limit, offset, and, or are reserved (result
+                // modifiers), not arguments; none is emulated on RPC.
+                if (key is "select" or "columns" or "on_conflict" or "order" or "limit" or "offset" or "and" or "or")
+                {
+                    return NotEmulated($"query parameter '{key}' on GET /rpc");
+                }
+
                 arguments[key] = value.ToString();
             }
         }
@@ -426,28 +590,49 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
             ? "(select 1) _args"
             : $"json_to_record($1::json) as _args({string.Join(", ", given.Select(a => $"{Quote(a.Name)} {a.Type}"))})";
         var call = $"{Quote(schema)}.{Quote(name)}({string.Join(", ", given.Select(a => $"{Quote(a.Name)} := _args.{Quote(a.Name)}"))})";
-        var sql = function.ReturnsSet
-            ? $"select coalesce(json_agg(_r), '[]'::json)::text as body from (select _f.* from {source}, lateral {call} _f limit {server.Options.MaxRows}) _r"
-            : function.ReturnsComposite
-                ? $"select row_to_json(_f)::text as body from {source}, lateral {call} _f"
-                : $"select to_json({call})::text as body from {source}";
+        string sql;
         if (function.ReturnsVoid)
         {
             // A void function answers 204 No Content with no body (PostgREST ≥ 10, Response.hs; CHANGELOG #2001).
-            sql = $"select null::text as body from {source}, lateral (select {call}) _f";
+            sql = $"select null::bigint as total, 1::bigint as page_total, null::text as body, null::bigint as inserted from {source}, lateral (select {call}) _f";
+        }
+        else if (function.ReturnsSet)
+        {
+            // SqlFragment.hs asJsonF / asJsonSingleF: json_agg of the rows ('[]' when none) — of the bare values for a set of
+            // scalars (pgrst_scalar) — or its first element for the singular type; db-max-rows limits the page.
+            var item = function.ReturnsComposite ? "_t" : "_t.pgrst_scalar";
+            var agg = shape.Singular ? $"coalesce(json_agg({item})->0, 'null')" : $"coalesce(json_agg({item}), '[]')";
+            var count = shape.Prefer.CountExact ? "(select pg_catalog.count(*) from pgrst_source)" : "null::bigint";
+            var rows = function.ReturnsComposite ? "_f.*" : "_f as pgrst_scalar";
+            sql = $"with pgrst_source as (select {rows} from {source}, lateral {call} _f) " +
+                  $"select {count} as total, pg_catalog.count(_t) as page_total, {agg}::text as body, null::bigint as inserted " +
+                  $"from (select * from pgrst_source limit {server.Options.MaxRows}) _t";
+        }
+        else
+        {
+            // One value or one composite: page_total is 1 (Statements.hs mainCall funcReturnsSingle), so the singular type
+            // never fails; the body is the same for both types (json_agg(…)->0).
+            var value = function.ReturnsComposite
+                ? $"(select coalesce(json_agg(_r)->0, 'null') from (select _f.* from {source}, lateral {call} _f) _r)"
+                : $"(select to_json({call}) from {source})";
+            sql = $"select {(shape.Prefer.CountExact ? "1::bigint" : "null::bigint")} as total, 1::bigint as page_total, {value}::text as body, null::bigint as inserted";
         }
 
         var parameters = given.Count == 0 ? [] : new List<NpgsqlParameter> { new() { NpgsqlDbType = NpgsqlDbType.Text, Value = arguments.ToJsonString() } };
-        // PostgREST "Transactions", access mode: GET is always READ ONLY; POST is READ WRITE only for a VOLATILE function
-        // (Plan.hs txMode), so a write inside a STABLE/IMMUTABLE function fails with 25006 → 405.
-        return new Plan(sql, parameters, ReadOnly: method == "GET" || function.Volatility != 'v',
-            SuccessStatus: function.ReturnsVoid ? 204 : 200, ReturnBody: !function.ReturnsVoid, ContentRange: false, Error: null);
+        // PostgREST "Transactions", access mode: GET/HEAD are always READ ONLY; POST is READ WRITE only for a VOLATILE
+        // function (Plan.hs txMode), so a write inside a STABLE/IMMUTABLE function fails with 25006 → 405.
+        return new Plan(sql, parameters, ReadOnly: method != "POST" || function.Volatility != 'v', PlanKind.Call, Error: null)
+        {
+            ReturnsVoid = function.ReturnsVoid,
+        };
     }
 
-    // PostgREST "Tables and Views": GET reads (select=, horizontal filters col=op.value, limit), POST inserts (object or
-    // array; Prefer: return=representation answers the rows, otherwise 201 with no body), PATCH updates and DELETE deletes
-    // the filtered rows (204, or 200 with return=representation). Unknown table → 404 PGRST205; unknown column → 400.
-    private Plan PlanTable(HttpContext context, string schema, string name, string body)
+    // PostgREST "Tables and Views": GET/HEAD read (select=, horizontal filters col=op.value, order, limit, offset), POST
+    // inserts (object or array) or upserts (Prefer: resolution=…, on_conflict), PATCH updates and DELETE deletes the
+    // filtered rows. Prefer: return=representation answers the rows (with select= picking the columns), count=exact the
+    // total. The main query has the shape of Query/Statements.hs mainRead / mainWrite: the statement in a CTE
+    // (pgrst_source), aggregated with json_agg. Unknown table → 404 PGRST205; unknown column → 400.
+    private Plan PlanTable(HttpContext context, string schema, string name, string body, RequestShape shape)
     {
         if (server.Schema.Tables.FirstOrDefault(t => t.Schema == schema && t.Name == name) is not { } table)
         {
@@ -455,34 +640,37 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
         }
 
         var qualified = $"{Quote(schema)}.{Quote(name)}";
-        if (context.Request.Method != "GET" && context.Request.Query.ContainsKey("select"))
-        {
-            return NotEmulated("select on a write (return=representation with a column list)");
-        }
-
         var method = context.Request.Method;
-        var representation = context.Request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.Ordinal);
         var parameters = new List<NpgsqlParameter>();
         var where = new List<string>();
-        var columns = "*";
+        List<string>? selected = null; // null = *
+        var order = new List<string>();
+        List<string>? onConflict = null;
         int? limit = null;
-        foreach (var (key, value) in context.Request.Query)
+        long offset = 0;
+        // A key may repeat (name=gte.a&name=lte.z): every value is a filter of its own.
+        foreach (var (key, text) in context.Request.Query.SelectMany(q => q.Value.Select(v => (q.Key, Value: v ?? ""))))
         {
-            var text = value.ToString();
             if (key == "select")
             {
-                var selected = text.Split(',', StringSplitOptions.TrimEntries);
-                if (selected.Length == 1 && selected[0] == "*")
+                var items = text.Split(',', StringSplitOptions.TrimEntries);
+                if (items.Length == 1 && items[0] == "*")
                 {
                     continue;
                 }
 
-                if (selected.FirstOrDefault(c => !table.Columns.ContainsKey(c)) is { } missing)
+                // Aliases, casts, JSON paths, embedding and aggregates are PostgREST features this server does not emulate.
+                if (items.FirstOrDefault(c => c.Length == 0 || c == "*" || c.IndexOfAny([':', '(', ')', '-', '>', '!', '.', '"']) >= 0) is { } complex)
+                {
+                    return NotEmulated($"select item '{complex}'");
+                }
+
+                if (items.FirstOrDefault(c => !table.Columns.ContainsKey(c)) is { } missing)
                 {
                     return Plan.Fail(400, "42703", $"column {name}.{missing} does not exist");
                 }
 
-                columns = string.Join(", ", selected.Select(Quote));
+                selected = [.. items.Distinct(StringComparer.Ordinal)];
                 continue;
             }
 
@@ -497,7 +685,44 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                 continue;
             }
 
-            if (key is "order" or "offset" or "or" or "and" or "columns" or "on_conflict")
+            if (key == "offset")
+            {
+                // QueryParams.hs offsetParams: readMaybe; RangeQuery.hs rangeGeq.
+                if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                {
+                    return NotEmulated($"offset '{text}'");
+                }
+
+                offset = n;
+                continue;
+            }
+
+            if (key == "order")
+            {
+                if (ParseOrder(text, table, name) is { Error: { } bad })
+                {
+                    return bad;
+                }
+
+                order = ParseOrder(text, table, name).Terms!;
+                continue;
+            }
+
+            if (key == "on_conflict")
+            {
+                // QueryParams.hs pRequestOnConflict: a comma-separated column list; used as the ON CONFLICT target of a POST
+                // with Prefer: resolution=…, ignored otherwise (Plan.hs mutatePlan). PostgreSQL judges the target (42703
+                // unknown column, 42P10 no matching unique constraint → 400).
+                onConflict = [.. text.Split(',', StringSplitOptions.TrimEntries)];
+                if (onConflict.Any(c => c.Length == 0 || c.IndexOfAny(['(', ')', '"', '-', '>', ':']) >= 0))
+                {
+                    return NotEmulated($"on_conflict '{text}'");
+                }
+
+                continue;
+            }
+
+            if (key is "or" or "and" or "columns" || key.Contains('.', StringComparison.Ordinal))
             {
                 return NotEmulated($"query parameter '{key}'");
             }
@@ -533,22 +758,61 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
             where.Add($"{Quote(key)} {sqlOp} ${parameters.Count + 1}::text::{type}");
         }
 
+        if (context.Request.Headers.ContainsKey("Range"))
+        {
+            return NotEmulated("the Range header (use limit and offset)");
+        }
+
         var filter = where.Count == 0 ? "" : " where " + string.Join(" and ", where);
+        var agg = shape.Singular ? "coalesce(json_agg(_t)->0, 'null')" : "coalesce(json_agg(_t), '[]')";
+        var columns = selected is null ? "*" : string.Join(", ", selected.Select(Quote));
+        if (method is "GET" or "HEAD")
+        {
+            if (onConflict is not null)
+            {
+                return NotEmulated("on_conflict on a read");
+            }
+
+            // db-max-rows caps the page (RangeQuery.hs restrictRange); count=exact counts the filtered rows without
+            // limit/offset (Statements.hs mainRead, countF over readPlanToCountQuery).
+            var rows = Math.Min(limit ?? server.Options.MaxRows, server.Options.MaxRows);
+            var orderBy = order.Count == 0 ? "" : " order by " + string.Join(", ", order);
+            var count = shape.Prefer.CountExact ? $"(select pg_catalog.count(*) from {qualified}{Renumber(filter, -1)})" : "null::bigint";
+            return new Plan(
+                $"with pgrst_source as (select {columns} from {qualified}{Renumber(filter, -1)}{orderBy} limit {rows} offset {offset}) " +
+                $"select {count} as total, pg_catalog.count(_t) as page_total, {agg}::text as body, null::bigint as inserted from (select * from pgrst_source) _t",
+                parameters, ReadOnly: true, PlanKind.Read, Error: null) { Offset = offset };
+        }
+
+        if (order.Count > 0 || limit is not null || offset != 0)
+        {
+            // PostgREST applies order/limit to PATCH and DELETE (with max-affected rules); not emulated.
+            return NotEmulated($"order, limit or offset on {method}");
+        }
+
+        // RETURNING: * when the select has *, else the selected columns plus the primary key (Plan.hs inferColsEmbedNeeds);
+        // with return=minimal (or none) just 1, to count the rows (SqlFragment.hs returningF).
+        var returning = !shape.Prefer.Representation
+            ? "1"
+            : selected is null ? qualified + ".*" : string.Join(", ", selected.Concat(table.PrimaryKey).Distinct(StringComparer.Ordinal).Select(c => qualified + "." + Quote(c)));
+        var outer = shape.Prefer.Representation ? columns : "*";
+        string Main(string statement, string inserted) =>
+            $"with pgrst_source as ({statement} returning {returning}) " +
+            $"select null::bigint as total, pg_catalog.count(_t) as page_total, {(shape.Prefer.Representation ? agg + "::text" : "null::text")} as body, {inserted} as inserted " +
+            $"from (select {outer} from pgrst_source) _t";
+
         switch (method)
         {
-            case "GET":
-                {
-                    var rows = Math.Min(limit ?? server.Options.MaxRows, server.Options.MaxRows);
-                    return new Plan(
-                        $"select coalesce(json_agg(_r), '[]'::json)::text as body from (select {columns} from {qualified}{Renumber(filter, -1)} limit {rows}) _r",
-                        parameters, ReadOnly: true, SuccessStatus: 200, ReturnBody: true, ContentRange: true, Error: null);
-                }
-
             case "POST":
                 {
                     if (BadContentType(context) is { } bad)
                     {
                         return bad;
+                    }
+
+                    if (where.Count > 0)
+                    {
+                        return NotEmulated("filters on POST");
                     }
 
                     JsonArray rows;
@@ -573,20 +837,41 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                         return Plan.Fail(400, "PGRST102", "All object keys must match");
                     }
 
+                    if (keys.Count == 0)
+                    {
+                        return NotEmulated("an insert with no columns");
+                    }
+
                     if (keys.FirstOrDefault(k => !table.Columns.ContainsKey(k)) is { } unknown)
                     {
                         return Plan.Fail(400, "PGRST204", $"Could not find the '{unknown}' column of '{name}' in the schema cache");
                     }
 
+                    // QueryBuilder.hs mutatePlanToQuery (Insert): the payload's keys are the columns (absent ones take their
+                    // DEFAULT). With Prefer: resolution=…, ON CONFLICT on ?on_conflict= or else the primary key: DO NOTHING
+                    // (ignore-duplicates), or DO UPDATE SET every payload column = EXCLUDED (merge-duplicates). A merge counts
+                    // the rows really inserted in the pgrst.inserted setting (+1 per row offered, -1 per row updated;
+                    // SqlFragment.hs addConfigPgrstInserted) so a merge that only updated answers 200 (Response.hs).
                     var list = string.Join(", ", keys.Select(Quote));
                     var definition = string.Join(", ", keys.Select(k => $"{Quote(k)} {table.Columns[k]}"));
-                    var insert = $"insert into {qualified} ({list}) select {list} from json_to_recordset($1::json) as _({definition})";
+                    var resolution = shape.Prefer.Resolution;
+                    var target = onConflict ?? [.. table.PrimaryKey];
+                    var merge = resolution == "merge-duplicates" && target.Count > 0;
+                    const string Increment = "set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'";
+                    const string Decrement = "set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'";
+                    var insert = $"insert into {qualified} ({list}) select {list} from json_to_recordset($1::json) as _({definition})" + (merge ? " where " + Increment : "");
+                    if (resolution is not null && target.Count > 0)
+                    {
+                        insert += $" on conflict ({string.Join(", ", target.Select(Quote))}) " + (resolution == "ignore-duplicates"
+                            ? "do nothing"
+                            : $"do update set {string.Join(", ", keys.Select(k => $"{Quote(k)} = excluded.{Quote(k)}"))} where {Decrement}");
+                    }
+
                     return new Plan(
-                        representation
-                            ? $"with _w as ({insert} returning *) select coalesce(json_agg(_w), '[]'::json)::text as body from _w"
-                            : $"with _w as ({insert} returning 1) select null::text as body from (select count(*) from _w) _c",
+                        Main(insert, merge ? "nullif(current_setting('pgrst.inserted', true), '')::bigint" : "null::bigint"),
                         [new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = rows.ToJsonString() }],
-                        ReadOnly: false, SuccessStatus: 201, ReturnBody: representation, ContentRange: false, Error: null);
+                        ReadOnly: false, PlanKind.Create, Error: null)
+                    { ResolutionApplies = table.PrimaryKey.Count > 0 || onConflict is not null };
                 }
 
             case "PATCH":
@@ -612,28 +897,89 @@ internal sealed class PostgrestHandler(PostgrestTestServer server)
                     }
 
                     var keys = values.Select(p => p.Key).ToList();
+                    if (keys.Count == 0)
+                    {
+                        return NotEmulated("an update with no columns");
+                    }
+
                     var definition = string.Join(", ", keys.Select(k => $"{Quote(k)} {table.Columns[k]}"));
                     var update = $"update {qualified} set {string.Join(", ", keys.Select(k => $"{Quote(k)} = _v.{Quote(k)}"))} " +
                                  $"from json_to_record($1::json) as _v({definition}){filter}";
                     parameters.Insert(0, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = values.ToJsonString() });
-                    return Write(update, parameters, representation, qualified);
+                    return new Plan(Main(update, "null::bigint"), parameters, ReadOnly: false, PlanKind.Update, Error: null);
                 }
 
             case "DELETE":
-                {
-                    return Write($"delete from {qualified}{Renumber(filter, -1)}", parameters, representation, name);
-                }
+                return new Plan(Main($"delete from {qualified}{Renumber(filter, -1)}", "null::bigint"), parameters, ReadOnly: false, PlanKind.Delete, Error: null);
+
+            case "PUT" or "OPTIONS":
+                return NotEmulated($"{method} on a table");
 
             default:
                 return Plan.Fail(405, "PGRST117", $"Unsupported HTTP method: {method}");
         }
     }
 
-    private static Plan Write(string statement, List<NpgsqlParameter> parameters, bool representation, string qualified) => new(
-        representation
-            ? $"with _w as ({statement} returning {qualified}.*) select coalesce(json_agg(_w), '[]'::json)::text as body from _w"
-            : $"with _w as ({statement} returning 1) select null::text as body from (select count(*) from _w) _c",
-        parameters, ReadOnly: false, SuccessStatus: representation ? 200 : 204, ReturnBody: representation, ContentRange: false, Error: null);
+    // QueryParams.hs pOrder: comma-separated terms "column[.asc|.desc][.nullsfirst|.nullslast]" (ascending when no direction;
+    // PostgreSQL's own NULLS default then). A term that does not parse → 400 PGRST100, message
+    // "\"failed to parse order (…)\" (line 1, column n)" with parsec's details (the details text here is the usual case's,
+    // not parsec's for every input). JSON paths and embedded-resource terms are not emulated.
+    private static (List<string>? Terms, Plan? Error) ParseOrder(string text, PgTable table, string name)
+    {
+        var terms = new List<string>();
+        var position = 0;
+        foreach (var term in text.Split(','))
+        {
+            var dot = term.IndexOf('.', StringComparison.Ordinal);
+            var column = dot < 0 ? term : term[..dot];
+            if (column.IndexOfAny(['-', '>', '(', ')', '"']) >= 0)
+            {
+                return (null, NotEmulated($"order term '{term}'"));
+            }
+
+            // As parsec reads it: ".asc"/".desc" if there, then ".nullsfirst"/".nullslast" if there, then "," or the end.
+            var rest = term[column.Length..];
+            var sql = Quote(column);
+            var i = 0;
+            foreach (var (token, clause) in new[] { (".asc", " ASC"), (".desc", " DESC") })
+            {
+                if (rest.AsSpan(i).StartsWith(token, StringComparison.Ordinal))
+                {
+                    sql += clause;
+                    i += token.Length;
+                    break;
+                }
+            }
+
+            foreach (var (token, clause) in new[] { (".nullsfirst", " NULLS FIRST"), (".nullslast", " NULLS LAST") })
+            {
+                if (rest.AsSpan(i).StartsWith(token, StringComparison.Ordinal))
+                {
+                    sql += clause;
+                    i += token.Length;
+                    break;
+                }
+            }
+
+            if (column.Length == 0 || i < rest.Length)
+            {
+                var at = position + column.Length + i;
+                var unexpected = column.Length == 0 ? (at < text.Length ? $"'{text[at]}'" : "end of input") : $"'{rest[i]}'";
+                return (null, Plan.Fail(400, "PGRST100", $"\"failed to parse order ({text})\" (line 1, column {at + 1})",
+                    $"unexpected {unexpected} expecting \",\" or end of input"));
+            }
+
+            if (!table.Columns.ContainsKey(column))
+            {
+                return (null, Plan.Fail(400, "42703", $"column {name}.{column} does not exist"));
+            }
+
+            terms.Add(sql);
+            position += term.Length + 1;
+        }
+
+        return (terms, null);
+    }
 
     // Filters are numbered from $2 (leaving $1 for a body); statements without a body renumber them from $1.
     private static string Renumber(string filter, int delta)

@@ -36,7 +36,7 @@ internal sealed class SchemaCache
                              where a.m in ('i', 'b', 'v')), array[]::text[]) end as in_names,
                    coalesce((select array_agg(format_type(x.t, null) order by x.i)
                              from unnest(p.proargtypes::oid[]) with ordinality x(t, i)), array[]::text[]) as in_types,
-                   p.pronargdefaults, p.proretset, t.typtype = 'c' as composite, t.oid = 'void'::regtype as void, p.provolatile::text
+                   p.pronargdefaults, p.proretset, t.typtype in ('c', 'p') and t.oid <> 'void'::regtype as composite, t.oid = 'void'::regtype as void, p.provolatile::text
             from pg_proc p
             join pg_namespace n on n.oid = p.pronamespace
             join pg_type t on t.oid = p.prorettype
@@ -59,8 +59,10 @@ internal sealed class SchemaCache
         }
 
         var tables = new Dictionary<(string, string), Dictionary<string, string>>();
+        var keys = new Dictionary<(string, string), List<string>>();
         await using (var command = dataSource.CreateCommand("""
-            select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+            select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                   exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary and a.attnum = any (i.indkey)) as pk
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
             join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
@@ -76,9 +78,14 @@ internal sealed class SchemaCache
                 if (!tables.TryGetValue(key, out var columns))
                 {
                     tables[key] = columns = new Dictionary<string, string>(StringComparer.Ordinal);
+                    keys[key] = [];
                 }
 
                 columns[reader.GetString(2)] = reader.GetString(3);
+                if (reader.GetBoolean(4))
+                {
+                    keys[key].Add(reader.GetString(2));
+                }
             }
         }
 
@@ -108,7 +115,7 @@ internal sealed class SchemaCache
 
         return new SchemaCache(
             functions,
-            tables.Select(t => new PgTable(t.Key.Item1, t.Key.Item2, t.Value)).ToList(),
+            tables.Select(t => new PgTable(t.Key.Item1, t.Key.Item2, t.Value, keys[t.Key])).ToList(),
             settings.ToDictionary(s => s.Key, s => (IReadOnlyList<KeyValuePair<string, string>>)s.Value.ToList(), StringComparer.Ordinal));
     }
 }
