@@ -16,27 +16,9 @@ public sealed class SupabaseJsPlanCallsTests(ITestOutputHelper output) : IAsyncL
 {
     private SupabaseEnvironment _env = null!;
 
-    public async Task InitializeAsync() => _env = await SupabaseEnvironment.StartAsync(prepare: async admin =>
-    {
-        // TEMPORARY, until the migration has them itself (issue 25 points 1 and 2, changed in parallel in
-        // supabase/migrations on branch issue-25-sql-feed, which has exactly these): chat_messages' defaults (a new UUID
-        // for id, the signed-in user for user_id) so the plan's insert without them can succeed, and the column
-        // privileges of that migration — a user inserts a session's user_id, workflow_id and title and may name
-        // user_id/workflow_id in an update only so that PostgREST's upsert can run (its trigger refuses a change; the
-        // calls here change nothing), and inserts a message's own columns. Remove this block once the migration has them;
-        // the assertions below do not change. (Without it, on today's migration, the plan's insert is 403 42501 "new row
-        // violates row-level security policy" — user_id is null — and the corrected upsert 403 42501.)
-        await using var command = admin.CreateCommand("""
-            alter table public.chat_messages alter column id set default gen_random_uuid();
-            alter table public.chat_messages alter column user_id set default auth.uid();
-            revoke insert, update on public.chat_sessions, public.chat_messages from authenticated;
-            grant insert (user_id, workflow_id, title) on public.chat_sessions to authenticated;
-            grant update (title, user_id, workflow_id) on public.chat_sessions to authenticated;
-            grant insert (id, session_id, user_id, role, content, metadata, created_at) on public.chat_messages to authenticated;
-            grant update (is_favorite) on public.chat_messages to authenticated;
-            """);
-        await command.ExecuteNonQueryAsync();
-    });
+    // The migration gives chat_messages' id and user_id their defaults and grants exactly the columns a signed-in user may
+    // write (issue 25 points 1 and 2); the calls run against it as it ships.
+    public async Task InitializeAsync() => _env = await SupabaseEnvironment.StartAsync();
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
 
