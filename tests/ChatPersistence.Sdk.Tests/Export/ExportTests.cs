@@ -7,6 +7,7 @@ using Xunit;
 
 namespace ChatPersistence.Sdk.Tests.Export;
 
+[Collection(ExportMemoryTests.Name)]
 public sealed class ExportTests
 {
     private readonly InMemoryChatSessionStore _store = new();
