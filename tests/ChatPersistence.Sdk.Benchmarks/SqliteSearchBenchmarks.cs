@@ -7,11 +7,12 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// <summary>
 /// Full-text search over one user's SQLite history of 100k and 1M messages in ten sessions (smoke: 1k): a word in every
 /// message (the page asked for bounds the work, not the number of matches), a rare word, and the third page of the
-/// common word. Another user's 10k messages with the same words share the file.
+/// common word. Another user's 10k messages with the same words share the file. Each size is seeded once per process (1M
+/// messages take minutes) and its folder deleted when the process exits.
 /// </summary>
 public class SqliteSearchBenchmarks
 {
-    private string _folder = null!;
+    private static readonly Dictionary<int, string> Seeded = [];
     private SqliteChatSessionStore _store = null!;
     private string? _thirdPageCursor;
 
@@ -24,21 +25,24 @@ public class SqliteSearchBenchmarks
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
 
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     private async Task SetupAsync()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "chatpersistence-bench-search-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-        var path = Path.Combine(_folder, "chat.db");
-        _store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = path });
-        await SeedAsync(_store, path, "ana", Messages);
-        await SeedAsync(_store, path, "bob", 10_000);
+        if (!Seeded.TryGetValue(Messages, out var folder))
+        {
+            folder = Path.Combine(Path.GetTempPath(), "chatpersistence-bench-search-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            if (Seeded.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteSeeded();
+            }
+
+            Seeded[Messages] = folder;
+            var seeding = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(folder, "chat.db") });
+            await SeedAsync(seeding, Path.Combine(folder, "chat.db"), "ana", Messages);
+            await SeedAsync(seeding, Path.Combine(folder, "chat.db"), "bob", 10_000);
+        }
+
+        _store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(folder, "chat.db") });
         var request = new ChatSearchRequest("topic") { PageSize = 20 };
         for (var page = 0; page < 2; page++)
         {
@@ -46,6 +50,22 @@ public class SqliteSearchBenchmarks
         }
 
         _thirdPageCursor = request.Cursor;
+    }
+
+    private static void DeleteSeeded()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var folder in Seeded.Values)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort at process exit.
+            }
+        }
     }
 
     /// <summary>
