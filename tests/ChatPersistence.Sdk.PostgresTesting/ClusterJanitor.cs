@@ -25,10 +25,12 @@ internal static class ClusterJanitor
     // once nothing was written to it for this long, so a concurrent run's initdb is never cut short.
     private static readonly TimeSpan LegacyQuietPeriod = TimeSpan.FromMinutes(10);
 
-    // Runs detached (setsid -f: not a child of the test host, so a kill of the host's process tree does not take it along):
-    // waits while the owner lives and the folder exists, then stops the server (if one runs) and deletes the folder.
+    // Runs detached (setsid -f, or a background shell where setsid is missing: not a child of the test host, so a kill of
+    // the host's process tree does not take it along; a Ctrl-C or hang-up of the terminal is ignored): waits while the
+    // owner lives and the folder exists, then stops the server (if one runs) and deletes the folder.
     private const string WatchdogScript = """
         exec </dev/null >/dev/null 2>&1
+        trap '' INT HUP
         owner=$1; root=$2; pg_ctl=$3; as_postgres=$4
         while kill -0 "$owner" 2>/dev/null && [ -d "$root" ]; do sleep 1; done
         [ -d "$root" ] || exit 0
@@ -55,7 +57,8 @@ internal static class ClusterJanitor
     /// <param name="ownerProcessId">The process whose end the watchdog waits for (this process by default).</param>
     public static void Watch(string root, string pgCtl, int? ownerProcessId = null)
     {
-        var start = new ProcessStartInfo("setsid")
+        var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        var start = new ProcessStartInfo(setsid ?? "sh")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -63,14 +66,16 @@ internal static class ClusterJanitor
             RedirectStandardError = true,
             WorkingDirectory = "/",
         };
-        foreach (var arg in new[] { "-f", "sh", "-c", WatchdogScript, "chatpersistence-pg-watchdog", (ownerProcessId ?? Environment.ProcessId).ToString(CultureInfo.InvariantCulture), root, pgCtl, AsRoot ? "1" : "0" })
+        string[] detach = setsid is null ? ["-c", "sh -c \"$0\" \"$@\" &", WatchdogScript] : ["-f", "sh", "-c", WatchdogScript];
+        string[] args = [.. detach, "chatpersistence-pg-watchdog", (ownerProcessId ?? Environment.ProcessId).ToString(CultureInfo.InvariantCulture), root, pgCtl, AsRoot ? "1" : "0"];
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the cluster watchdog (setsid).");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the cluster watchdog.");
         process.StandardInput.Close();
-        process.WaitForExit(); // setsid -f returns at once; the watchdog lives on in its own session
+        process.WaitForExit(); // returns at once; the watchdog lives on, detached
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"The cluster watchdog did not start ({process.ExitCode}): {process.StandardError.ReadToEnd()}");
