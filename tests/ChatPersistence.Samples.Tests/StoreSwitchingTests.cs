@@ -73,7 +73,7 @@ public sealed class StoreSwitchingTests
         Directory.CreateDirectory(folder);
         try
         {
-            var store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = db });
+            await using var store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = db });
             var session = await store.GetOrCreateSessionAsync("ana", "shared");
             var input = new StringBuilder();
             for (var i = 0; i < 50; i++)

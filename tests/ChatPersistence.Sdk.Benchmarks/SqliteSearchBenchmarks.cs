@@ -25,6 +25,9 @@ public class SqliteSearchBenchmarks
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
 
+    [GlobalCleanup]
+    public void Cleanup() => _store.Dispose();
+
     private async Task SetupAsync()
     {
         if (!Seeded.TryGetValue(Messages, out var folder))
@@ -37,7 +40,7 @@ public class SqliteSearchBenchmarks
             }
 
             Seeded[Messages] = folder;
-            var seeding = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(folder, "chat.db") });
+            await using var seeding = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = Path.Combine(folder, "chat.db") });
             await SeedAsync(seeding, Path.Combine(folder, "chat.db"), "ana", Messages);
             await SeedAsync(seeding, Path.Combine(folder, "chat.db"), "bob", 10_000);
         }

@@ -18,7 +18,7 @@ public sealed class SqliteChangeFeedTests(SqliteFeedFixture fixture) : ChangeFee
         try
         {
             var options = new SqliteChatStoreOptions { Path = Path.Combine(folder, "chat.db"), ChangeFeedPollInterval = TimeSpan.FromHours(1) };
-            var own = new SqliteChatSessionStore(options);
+            await using var own = new SqliteChatSessionStore(options);
             const string User = "user-own";
             var session = await own.GetOrCreateSessionAsync(User, "wf-own");
             await using var ownWatch = FeedWatch.Start(own, User);
