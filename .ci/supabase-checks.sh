@@ -67,12 +67,9 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -qq || fail "apt-get update"
-  $sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null \
-    || fail "apt-get install ${packages[*]}"
-  # The Debian package starts a cluster of its own; this script starts a throwaway one.
-  $sudo_cmd pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
+  # Waits for another apt/dpkg's lock, starts no service, never stops a cluster that ran before (this script starts a
+  # throwaway one).
+  bash scripts/apt-install.sh "${packages[@]}" || fail "apt-get install ${packages[*]}"
 fi
 for f in "$pg_bin/initdb" "$pg_bin/pg_ctl" /usr/share/postgresql/15/extension/pgtap.control \
          /usr/share/postgresql/15/extension/plpgsql_check.control; do

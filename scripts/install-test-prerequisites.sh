@@ -4,6 +4,8 @@
 # plpgsql_check (the SQL-level checks), pg_prove, poppler-utils (pdftoppm, the PDF rendering test), Chromium and its
 # version-matched driver (the chat server's browser tests; browser downloads are not possible), Node.js and npm (the web
 # client's module tests and the pinned Supabase CLI), Redis (the cache's second tier in the decorator tests). Uses apt-get as root, or through sudo; fails loudly otherwise.
+# The installation (scripts/apt-install.sh) waits for another apt/dpkg holding its lock and touches nothing the machine
+# already runs: no service is started, and an existing PostgreSQL cluster is never stopped.
 set -euo pipefail
 
 packages=()
@@ -25,17 +27,5 @@ if [ ${#packages[@]} -eq 0 ]; then
 fi
 
 echo "prerequisites: installing ${packages[*]}"
-if [ "$(id -u)" -eq 0 ]; then
-  sudo_cmd=""
-elif command -v sudo >/dev/null 2>&1; then
-  sudo_cmd="sudo"
-else
-  echo "prerequisites: missing ${packages[*]}; install them as root: apt-get install ${packages[*]}" >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$sudo_cmd apt-get update -qq
-$sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-# The Debian package starts a cluster of its own; the tests start throwaway clusters and do not need it.
-$sudo_cmd pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
+# Waits for another apt/dpkg's lock, starts no service, and never stops a PostgreSQL cluster that ran before.
+bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"

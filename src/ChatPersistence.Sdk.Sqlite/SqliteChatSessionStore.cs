@@ -27,6 +27,12 @@ namespace ChatPersistence.Sdk.Sqlite;
 public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, IAsyncDisposable, IDisposable
 {
     private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
+    /// <summary>
+    /// How many matches a search ranks together: the newest <c>SearchBlock</c> matches, best first, then the next older
+    /// block, and so on. A query with up to this many matches is ranked as a whole.
+    /// </summary>
+    internal const int SearchBlock = 1000;
+
     private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
     private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
     private static readonly TimeSpan WriterIdleTimeout = TimeSpan.FromSeconds(10);
@@ -342,19 +348,40 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     RequireSession(connection, transaction, id, userId);
                 }
 
+                // Bounded by the page asked for, however common the words: matches are read newest first straight from the
+                // index (FTS5 walks its doclists by rowid, descending), in blocks of SearchBlock; only the blocks the page
+                // falls in are scored (bm25) and sorted, best first then newest, and snippets are made for the page's rows
+                // only. Up to SearchBlock matches this is the ranking of every match.
+                var firstBlock = offset / SearchBlock;
+                var lastBlock = ((long)offset + limit - 1) / SearchBlock;
                 var scope = sessionId is null ? string.Empty : "AND m.session_id = $session";
                 using var command = Command(connection, transaction,
                     $"""
-                    SELECT {MessageColumns}, s.workflow_id, bm25(chat_messages_fts) AS score,
+                    WITH candidates AS (
+                        SELECT chat_messages_fts.rowid AS seq, bm25(chat_messages_fts) AS score
+                        FROM chat_messages_fts CROSS JOIN chat_messages m ON m.seq = chat_messages_fts.rowid
+                        WHERE chat_messages_fts MATCH $match AND m.user_id = $user {scope}
+                        ORDER BY chat_messages_fts.rowid DESC
+                        LIMIT $candidates OFFSET $skipped
+                    ),
+                    blocked AS (
+                        SELECT seq, score, ($skipped + row_number() OVER (ORDER BY seq DESC) - 1) / $block AS block FROM candidates
+                    ),
+                    page AS (
+                        SELECT seq, score, block FROM blocked ORDER BY block, score, seq DESC LIMIT $limit OFFSET $pageOffset
+                    )
+                    SELECT {MessageColumns}, s.workflow_id, page.score,
                            snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked
-                    FROM chat_messages_fts
-                    JOIN chat_messages m ON m.seq = chat_messages_fts.rowid
+                    FROM page
+                    CROSS JOIN chat_messages_fts ON chat_messages_fts.rowid = page.seq
+                    JOIN chat_messages m ON m.seq = page.seq
                     JOIN chat_sessions s ON s.id = m.session_id
-                    WHERE chat_messages_fts MATCH $match AND m.user_id = $user {scope}
-                    ORDER BY score, m.seq DESC
-                    LIMIT $limit OFFSET $offset
+                    WHERE chat_messages_fts MATCH $match
+                    ORDER BY page.block, page.score, page.seq DESC
                     """,
-                    ("$match", MatchExpression(query)), ("$user", userId), ("$session", sessionId is { } s ? Key(s) : null), ("$limit", limit), ("$offset", offset));
+                    ("$match", MatchExpression(query)), ("$user", userId), ("$session", sessionId is { } s ? Key(s) : null),
+                    ("$candidates", (lastBlock - firstBlock + 1) * SearchBlock), ("$skipped", (long)firstBlock * SearchBlock), ("$block", SearchBlock),
+                    ("$limit", limit), ("$pageOffset", offset - (firstBlock * SearchBlock)));
                 using var reader = command.ExecuteReader();
                 var hits = new List<ChatSearchHit>();
                 while (reader.Read())

@@ -4,6 +4,7 @@ using ChatPersistence.Sdk.PostgresTesting;
 using ChatPersistence.Sdk.PostgrestTesting;
 using ChatPersistence.Sdk.Sqlite;
 using FluentAssertions;
+using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace ChatPersistence.Samples.Tests;
@@ -70,34 +71,42 @@ public sealed class StoreSwitchingTests
         var folder = Path.Combine(Path.GetTempPath(), "chat-two-processes-" + Guid.NewGuid().ToString("N"));
         var db = Path.Combine(folder, "chat.db");
         Directory.CreateDirectory(folder);
-        var store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = db });
-        var session = await store.GetOrCreateSessionAsync("ana", "shared");
-        var input = new StringBuilder();
-        for (var i = 0; i < 50; i++)
+        try
         {
-            input.Append("from the console ").Append(i).Append('\n');
-        }
+            await using var store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = db });
+            var session = await store.GetOrCreateSessionAsync("ana", "shared");
+            var input = new StringBuilder();
+            for (var i = 0; i < 50; i++)
+            {
+                input.Append("from the console ").Append(i).Append('\n');
+            }
 
-        var console = ConsoleProcess.RunAsync(input.Append("/quit\n").ToString(), "--db", db, "--user", "ana", "--workflow", "shared");
-        for (var i = 0; i < 50; i++)
+            var console = ConsoleProcess.RunAsync(input.Append("/quit\n").ToString(), "--db", db, "--user", "ana", "--workflow", "shared");
+            for (var i = 0; i < 50; i++)
+            {
+                await store.AppendMessageAsync("ana", session.Id, NewChatMessage.User($"from the test {i}"));
+            }
+
+            var run = await console;
+            run.ExitCode.Should().Be(0, run.Output);
+            var all = new List<StoredChatMessage>();
+            await foreach (var m in store.StreamMessagesAsync("ana", session.Id))
+            {
+                all.Add(m);
+            }
+
+            all.Should().HaveCount(150, "50 test messages, 50 console messages and 50 assistant replies");
+            all.Select(m => m.Id).Should().OnlyHaveUniqueItems();
+            all.Select(m => m.Sequence).Should().BeInAscendingOrder();
+            all.Where(m => m.Content.StartsWith("from the test ", StringComparison.Ordinal)).Select(m => m.Content)
+                .Should().Equal(Enumerable.Range(0, 50).Select(i => $"from the test {i}"));
+            all.Where(m => m.Content.StartsWith("from the console ", StringComparison.Ordinal)).Select(m => m.Content)
+                .Should().Equal(Enumerable.Range(0, 50).Select(i => $"from the console {i}"));
+        }
+        finally
         {
-            await store.AppendMessageAsync("ana", session.Id, NewChatMessage.User($"from the test {i}"));
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
         }
-
-        var run = await console;
-        run.ExitCode.Should().Be(0, run.Output);
-        var all = new List<StoredChatMessage>();
-        await foreach (var m in store.StreamMessagesAsync("ana", session.Id))
-        {
-            all.Add(m);
-        }
-
-        all.Should().HaveCount(150, "50 test messages, 50 console messages and 50 assistant replies");
-        all.Select(m => m.Id).Should().OnlyHaveUniqueItems();
-        all.Select(m => m.Sequence).Should().BeInAscendingOrder();
-        all.Where(m => m.Content.StartsWith("from the test ", StringComparison.Ordinal)).Select(m => m.Content)
-            .Should().Equal(Enumerable.Range(0, 50).Select(i => $"from the test {i}"));
-        all.Where(m => m.Content.StartsWith("from the console ", StringComparison.Ordinal)).Select(m => m.Content)
-            .Should().Equal(Enumerable.Range(0, 50).Select(i => $"from the console {i}"));
     }
 }

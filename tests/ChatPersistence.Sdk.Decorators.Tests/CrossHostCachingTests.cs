@@ -17,7 +17,8 @@ namespace ChatPersistence.Sdk.Decorators.Tests;
 /// </summary>
 public abstract class CrossHostCachingTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    // A hang bound, not a timing: delivery takes milliseconds; a minute only catches a feed that never delivers.
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly List<ServiceProvider> _hosts = [];
     private RedisServer _redis = null!;
 

@@ -11,7 +11,8 @@ namespace ChatPersistence.Sdk.Decorators.Tests;
 /// </summary>
 public sealed class FeedCachingTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    // A hang bound, not a timing: delivery takes milliseconds; a minute only catches a feed that never delivers.
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly InMemoryChatSessionStore _store = new();
     private readonly List<ServiceProvider> _providers = [];
     private FlakyFeed _feed = null!;

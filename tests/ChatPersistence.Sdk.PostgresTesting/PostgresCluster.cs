@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.PostgresTesting;
 
 /// <summary>
 /// A PostgreSQL server for tests: a throwaway cluster started from the machine's PostgreSQL binaries (initdb into a temporary
-/// folder, as the <c>postgres</c> OS user when running as root, on a free loopback port, removed when the process exits), or
+/// folder, as the <c>postgres</c> OS user when running as root, on a free loopback port), or
 /// the server named by the <c>CHATPERSISTENCE_TEST_POSTGRES</c> environment variable (a connection string of a superuser).
 /// Without either, <see cref="GetAsync"/> fails with a message that says what to install — tests never skip.
 /// </summary>
@@ -16,8 +16,13 @@ namespace ChatPersistence.Sdk.PostgresTesting;
 /// Databases are prepared like a hosted Supabase project's: the throwaway cluster's superuser is <c>supabase_admin</c>;
 /// the database belongs to <c>postgres</c>, which is not a superuser and runs the migrations (<see cref="OwnerRole"/>);
 /// Supabase's roles, <c>auth</c> schema, default privileges and per-role timeouts are in place (supabase_auth_shim.sql).
+/// <para>
+/// A throwaway cluster never outlives its process: <see cref="DisposeAsync"/> (a private cluster's fixture) or the process's
+/// exit stops it and deletes its folder, and a watchdog started with it does the same when the process ends any other way
+/// (a cancelled run, a killed test host). Starting a cluster first removes those left by earlier runs whose process is gone.
+/// </para>
 /// </remarks>
-public sealed class PostgresCluster
+public sealed class PostgresCluster : IAsyncDisposable
 {
     /// <summary>The environment variable naming an existing server to use instead of a throwaway cluster.</summary>
     public const string EnvironmentVariable = "CHATPERSISTENCE_TEST_POSTGRES";
@@ -28,6 +33,7 @@ public sealed class PostgresCluster
     private readonly string _adminConnectionString;
 
     private readonly bool _durable;
+    private int _stopped;
 
     private PostgresCluster(string adminConnectionString, string? binDirectory, string? dataDirectory, int port, bool durable = false)
     {
@@ -72,7 +78,7 @@ public sealed class PostgresCluster
     /// with PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), so an acknowledged commit
     /// survives an immediate-mode stop, as on a production server; the shared cluster turns them off for speed.
     /// </summary>
-    /// <returns>The cluster; it is stopped and removed when the process exits.</returns>
+    /// <returns>The cluster; dispose of it when done (it is also stopped and removed when the process ends).</returns>
     /// <exception cref="InvalidOperationException">No PostgreSQL binaries on this machine.</exception>
     public static Task<PostgresCluster> StartPrivateAsync() => StartThrowawayAsync(durable: true);
 
@@ -143,21 +149,50 @@ public sealed class PostgresCluster
             "PostgreSQL server binaries (initdb, pg_ctl) were not found, so the PostgreSQL tests cannot run. " +
             "Install them (Debian/Ubuntu: `sudo apt-get install postgresql-15`; `bash .ci/run` does this), " +
             $"or set {EnvironmentVariable} to the connection string of a superuser on a PostgreSQL 15+ server.");
-        var root = Path.Combine(Path.GetTempPath(), "chatpersistence-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var pgCtl = Path.Combine(bin, "pg_ctl");
+        ClusterJanitor.RemoveStaleOnce(pgCtl);
+        var root = Path.Combine(Path.GetTempPath(), ClusterJanitor.FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
+        ClusterJanitor.Claim(root);
+        ClusterJanitor.Watch(root, pgCtl);
         var port = FreePort();
         var started = new PostgresCluster($"Host=127.0.0.1;Port={port};Username={SuperuserRole};Database=postgres;Timeout=15;Command Timeout=120", bin, data, port, durable);
-        if (Environment.UserName == "root")
+        AppDomain.CurrentDomain.ProcessExit += started.OnProcessExit;
+        try
         {
-            await RunAsync("chown", ["-R", "postgres", root]);
+            if (ClusterJanitor.AsRoot)
+            {
+                await RunAsync("chown", ["-R", "postgres", root]);
+            }
+
+            await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", SuperuserRole, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+            await started.PgCtlAsync("start", "-o", started.ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
+            await started.PrepareTemplateAsync();
+        }
+        catch
+        {
+            started.Stop();
+            throw;
         }
 
-        await started.RunPgAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", SuperuserRole, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
-        await started.PgCtlAsync("start", "-o", started.ServerOptions(port, data), "-l", Path.Combine(root, "server.log"));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Stop(root);
-        await started.PrepareTemplateAsync();
         return started;
+    }
+
+    /// <summary>
+    /// Stops a throwaway cluster and deletes its folder (a private cluster's fixture calls it when its tests are done). Does
+    /// nothing for the process-wide cluster of <see cref="GetAsync"/>, which other tests share (it is stopped when the
+    /// process ends), or for an external server. Safe to call more than once.
+    /// </summary>
+    /// <returns>A task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        if (IsThrowaway && !ReferenceEquals(Volatile.Read(ref _shared), this))
+        {
+            Stop();
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Whether the server loads pg_cron (so the retention scheduling snippet can be checked for real).</summary>
@@ -254,7 +289,7 @@ public sealed class PostgresCluster
         RunPgAsync(Path.Combine(BinDirectory!, "pg_ctl"), ["-D", DataDirectory!, "-w", "-t", "60", .. args]);
 
     private Task RunPgAsync(string program, string[] args) =>
-        Environment.UserName == "root" ? RunAsync("runuser", ["-u", "postgres", "--", program, .. args]) : RunAsync(program, args);
+        ClusterJanitor.AsRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. args]) : RunAsync(program, args);
 
     private static async Task RunAsync(string program, string[] args)
     {
@@ -275,31 +310,17 @@ public sealed class PostgresCluster
         }
     }
 
-    private void Stop(string root)
+    private void OnProcessExit(object? sender, EventArgs e) => Stop();
+
+    private void Stop()
     {
-        try
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
         {
-            NpgsqlConnection.ClearAllPools();
-            RunAsync(
-                Environment.UserName == "root" ? "runuser" : Path.Combine(BinDirectory!, "pg_ctl"),
-                Environment.UserName == "root"
-                    ? ["-u", "postgres", "--", Path.Combine(BinDirectory!, "pg_ctl"), "-D", DataDirectory!, "stop", "-m", "immediate"]
-                    : ["-D", DataDirectory!, "stop", "-m", "immediate"]).GetAwaiter().GetResult();
-        }
-        catch (InvalidOperationException)
-        {
-            // Best effort at process exit.
+            return;
         }
 
-        try
-        {
-            Directory.Delete(root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        NpgsqlConnection.ClearAllPools();
+        ClusterJanitor.StopAndDelete(Path.GetDirectoryName(DataDirectory!)!, Path.Combine(BinDirectory!, "pg_ctl"));
     }
 }

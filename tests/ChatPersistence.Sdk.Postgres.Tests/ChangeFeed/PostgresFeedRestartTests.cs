@@ -15,7 +15,7 @@ public sealed class PostgresFeedRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task A_server_restart_mid_stream_loses_nothing_and_repeats_nothing()
     {
-        var cluster = await PostgresCluster.StartPrivateAsync();
+        await using var cluster = await PostgresCluster.StartPrivateAsync();
         var database = await cluster.CreateDatabaseAsync();
         var connectionString = cluster.ConnectionString(database);
         await using var writerSource = NpgsqlDataSource.Create(connectionString);
