@@ -79,6 +79,7 @@ public static class ChatServer
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseOriginCheck("/mcp");
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -106,7 +107,7 @@ public static class ChatServer
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
-        app.MapMcp("/mcp").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
+        app.MapMcp("/mcp").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.McpPolicy);
         app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;

@@ -168,6 +168,33 @@ public abstract class ToolSuite<TFixture>(TFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Arguments_of_the_wrong_type_are_refused_naming_the_argument_and_what_it_expects()
+    {
+        foreach (var (tool, args, name, expected) in new (string, Dictionary<string, object?>, string, string)[]
+        {
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = "alpha", ["limit"] = "ten" }, "limit", "must be an integer from 1 to 50"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = 123 }, "workflow", "must be a string"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["limit"] = 5 }, "workflow", "is required: a string"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = null }, "workflow", "is required: a string"),
+            (ChatHistoryToolNames.SearchChatHistory, new() { ["query"] = "invoice", ["cursor"] = 42 }, "cursor", "must be a string"),
+            (ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = true }, "limit", "must be an integer from 1 to 50"),
+            (ChatHistoryToolNames.ListFavoriteMessages, new() { ["workflow"] = new[] { "alpha" } }, "workflow", "must be a string"),
+            (ChatHistoryToolNames.SetFavorite, new() { ["messageId"] = "not-a-uuid", ["favorite"] = true }, "messageId", "must be a UUID string"),
+            (ChatHistoryToolNames.SetFavorite, new() { ["messageId"] = F.AlphaA[0].Id, ["favorite"] = "yes" }, "favorite", "must be true or false"),
+        })
+        {
+            var result = await CallAsync(F.A, tool, args);
+            result.IsError.Should().BeTrue($"{tool} {JsonSerializer.Serialize(args)}");
+            result.Text.Should().StartWith($"The argument '{name}' ").And.Contain(expected).And.NotContain("An error occurred", "the model needs the argument and what it expects");
+            output.WriteLine($"{tool}: {result.Text}");
+        }
+
+        // Still lenient where the binder is: a number written as a string, a limit above the maximum (reduced), extra arguments.
+        (await CallAsync(F.A, ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = "alpha", ["limit"] = "2" })).Body["messages"]!.AsArray().Should().HaveCount(2);
+        (await CallAsync(F.A, ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = 500, ["userId"] = F.B })).IsError.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task User_A_cannot_reach_user_B_through_any_tool_or_argument()
     {
         // Names: B's own workflow is unknown to A; the workflow both have is A's own.

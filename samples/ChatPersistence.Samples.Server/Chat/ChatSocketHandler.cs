@@ -8,6 +8,7 @@ using System.Text.Json;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Limits;
+using ChatPersistence.Samples.Server.Web;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.ChangeFeed;
 using Microsoft.Extensions.AI;
@@ -44,7 +45,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
-        if (!OriginAllowed(context.Request))
+        if (!OriginCheck.IsAllowed(context.Request, options.Value))
         {
             await Results.Problem(statusCode: 403, title: "Origin not allowed", detail: "This WebSocket accepts pages of its own origin and of Chat:AllowedOrigins only.").ExecuteAsync(context);
             return;
@@ -336,20 +337,6 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         }, Json);
         var reply = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.Assistant(text.ToString(), metadata) with { Id = replyId }, cancellation);
         await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
-    }
-
-    // Same origin by default: the Origin header's scheme://host[:port] must be this request's, or one configured.
-    private bool OriginAllowed(HttpRequest request)
-    {
-        var origin = request.Headers.Origin.ToString();
-        if (origin.Length == 0)
-        {
-            return true;
-        }
-
-        var own = $"{request.Scheme}://{request.Host}";
-        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-            || options.Value.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 
     internal static Guid ReplyId(Guid questionId)

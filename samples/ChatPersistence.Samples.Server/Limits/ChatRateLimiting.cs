@@ -7,12 +7,14 @@ namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
 /// ASP.NET Core rate limiting per user (the token's <c>sub</c>): <see cref="ApiPolicy"/> on the HTTP API (token bucket),
+/// <see cref="McpPolicy"/> on <c>/mcp</c> (a budget of its own: an agent paging through a long chat must not use up the page's),
 /// <see cref="SocketsPolicy"/> on the WebSocket (a concurrency limit: the permit is held while the socket is open).
 /// Refusals are 429 Problem Details with <c>Retry-After</c>.
 /// </summary>
 internal static class ChatRateLimiting
 {
     public const string ApiPolicy = "api";
+    public const string McpPolicy = "mcp";
     public const string SocketsPolicy = "sockets";
 
     public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits) => services.AddRateLimiter(options =>
@@ -22,6 +24,13 @@ internal static class ChatRateLimiting
         {
             TokenLimit = limits.ApiRequestsPerMinute,
             TokensPerPeriod = Math.Max(1, limits.ApiRequestsPerMinute / 6),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+            QueueLimit = 0,
+        }));
+        options.AddPolicy(McpPolicy, context => RateLimitPartition.GetTokenBucketLimiter(Partition(context), _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.McpRequestsPerMinute,
+            TokensPerPeriod = Math.Max(1, limits.McpRequestsPerMinute / 6),
             ReplenishmentPeriod = TimeSpan.FromSeconds(10),
             QueueLimit = 0,
         }));

@@ -9,6 +9,13 @@ public sealed class LimitsOptions
     /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
     public int ApiRequestsPerMinute { get; set; } = 120;
 
+    /// <summary>
+    /// MCP requests (<c>/mcp</c>: tool calls, listings) per user per minute, counted apart from <see cref="ApiRequestsPerMinute"/>
+    /// (a token bucket refilled every 10 seconds). Default 600: an agent can page through a 10,000-message chat (about 200 to 400
+    /// calls) in a minute without touching the web page's budget.
+    /// </summary>
+    public int McpRequestsPerMinute { get; set; } = 600;
+
     /// <summary>Messages a user may send per minute over the WebSocket (token bucket). Default 30.</summary>
     public int SendsPerMinute { get; set; } = 30;
 
