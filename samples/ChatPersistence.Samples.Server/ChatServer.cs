@@ -5,6 +5,7 @@ using ChatPersistence.Samples.Server.Chat;
 using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Samples.Server.Web;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ChatPersistence.Samples.Server;
@@ -36,6 +37,10 @@ public static class ChatServer
                 persistence.UseSqlite(configuration["ChatPersistence:Sqlite:Path"] is { Length: > 0 } path ? path : Path.Combine(builder.Environment.ContentRootPath, "data", "chat-server.db"));
                 break;
         }
+
+        // The socket URL carries the access token: ASP.NET Core's request logs (at Information) show it redacted.
+        builder.Services.AddSingleton<LoggerFactory>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(services => new TokenRedactingLoggerFactory(services.GetRequiredService<LoggerFactory>())));
 
         var devTokens = builder.AddChatAuthentication();
         builder.Services.AddProblemDetails();

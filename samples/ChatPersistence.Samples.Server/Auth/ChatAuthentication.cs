@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
@@ -75,9 +77,11 @@ internal static class ChatAuthentication
                     jwks, new JwksRetriever(issuer), new HttpDocumentRetriever(http) { RequireHttps = auth.RequireHttpsMetadata })
                 {
                     // Re-read every 10 minutes, so a standby key Supabase publishes before a rotation is known before it signs;
-                    // a token naming an unknown kid also triggers a re-read (at most one per 30 s, so garbage cannot flood it).
+                    // a token naming an unknown kid also triggers a re-read, beside that request: at most one a second (the
+                    // framework's minimum), so a brand-new key is accepted about a second after its first token, and tokens with
+                    // made-up kids cost the JWKS endpoint at most one request a second per instance.
                     AutomaticRefreshInterval = TimeSpan.FromMinutes(10),
-                    RefreshInterval = TimeSpan.FromSeconds(30),
+                    RefreshInterval = ConfigurationManager<OpenIdConnectConfiguration>.MinimumRefreshInterval,
                 };
             }
 
@@ -110,9 +114,24 @@ internal static class ChatAuthentication
                 },
             };
         });
-        builder.Services.AddAuthorization();
+        // Supabase anonymous sign-ins are users too (role authenticated, is_anonymous true); Auth:AllowAnonymousUsers = false
+        // refuses them with 403 on every endpoint that requires a user (their tokens stay valid: they are not forged).
+        builder.Services.AddAuthorization(options =>
+        {
+            var policy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser();
+            if (!auth.AllowAnonymousUsers)
+            {
+                policy.RequireAssertion(context => !IsAnonymous(context.User));
+            }
+
+            options.DefaultPolicy = policy.Build();
+        });
         return dev;
     }
+
+    /// <summary>Whether the token is a Supabase anonymous sign-in (<c>is_anonymous: true</c>).</summary>
+    public static bool IsAnonymous(ClaimsPrincipal user) =>
+        string.Equals(user.FindFirst("is_anonymous")?.Value, "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Each key accepts one algorithm: HS256 for the secret, ES256 for EC keys, RS256 for RSA keys (or the JWK's own <c>alg</c>).</summary>
     private static bool PinnedAlgorithm(string algorithm, SecurityKey key, SecurityToken token, TokenValidationParameters parameters) => key switch

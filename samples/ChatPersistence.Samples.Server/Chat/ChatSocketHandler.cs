@@ -85,7 +85,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
         // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
         using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
-        var buffer = new byte[options.Value.MaxFrameBytes];
+        // One byte more than the limit, so a frame of exactly MaxFrameBytes is read whole and only a larger one is refused.
+        var maxFrameBytes = options.Value.MaxFrameBytes;
+        var buffer = new byte[maxFrameBytes + 1];
         var closeReceived = false;
         try
         {
@@ -98,7 +100,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                     break;
                 }
 
-                await HandleMessageAsync(connection, kind, buffer.AsMemory(0, length), tooLarge, cancellation);
+                await HandleMessageAsync(connection, kind, buffer.AsMemory(0, length), tooLarge || length > maxFrameBytes, cancellation);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -176,7 +178,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         catch (Exception ex)
         {
             // Without the feed this socket would silently stop being live: drop it, so the client reconnects and catches up.
-            if (throttle.TryAcquire(out var suppressed))
+            if (throttle.TryAcquire(connection.UserId, "live_updates", out var suppressed))
             {
                 ServerLog.FrameFailed(logger, "live_updates", ex.GetType().Name, Reason(ex), suppressed);
             }
@@ -225,7 +227,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         }
         catch (ChatConflictException ex)
         {
-            await RefuseAsync(connection, "conflict", ex.Message, id, ex, cancellation);
+            // One answer for every conflict: the same id re-sent with other content, an id of this user's other workflow, or an id
+            // another user's message already has. The store's message ("already stored") would confirm that someone else's id exists.
+            await RefuseAsync(connection, "conflict", "This id cannot be used for this message: a re-sent message must be exactly the same; send a new message with a new id.", id, ex, cancellation);
         }
         catch (ChatPersistenceException ex)
         {
@@ -239,7 +243,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
 
     private async Task RefuseAsync(ChatConnection connection, string code, string message, Guid? id, Exception? cause, CancellationToken cancellation)
     {
-        if (throttle.TryAcquire(out var suppressed))
+        if (throttle.TryAcquire(connection.UserId, code, out var suppressed))
         {
             ServerLog.FrameFailed(logger, code, cause?.GetType().Name ?? "none", Reason(cause), suppressed);
         }
