@@ -112,7 +112,7 @@ public static class ChatServer
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
-        app.MapMcp("/mcp").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.McpPolicy);
+        app.MapMcp("/mcp").RequireAuthorization(ChatAuthentication.McpPolicy).RequireRateLimiting(ChatRateLimiting.McpPolicy);
         app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;

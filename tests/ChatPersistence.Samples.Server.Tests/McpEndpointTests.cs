@@ -147,6 +147,40 @@ public sealed class McpEndpointTests : IAsyncLifetime, IDisposable
         mcp[^1].Should().Be(HttpStatusCode.TooManyRequests, "Limits:McpRequestsPerMinute is 40");
     }
 
+    [Fact]
+    public async Task The_protected_resource_metadata_names_the_authorization_server_and_every_401_points_at_it()
+    {
+        foreach (var path in new[] { "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource" })
+        {
+            using var response = await _http.GetAsync(_server.Url + path);
+            response.StatusCode.Should().Be(HttpStatusCode.OK, path);
+            var metadata = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            metadata["authorization_servers"]!.AsArray().Select(s => s!.GetValue<string>()).Should().Equal([Issuer], "the issuer of the tokens this server accepts (Supabase Auth)");
+            metadata["bearer_methods_supported"]!.AsArray().Select(s => s!.GetValue<string>()).Should().Equal("header");
+            metadata["resource"]!.GetValue<string>().Should().Be(path.EndsWith("/mcp", StringComparison.Ordinal) ? _server.Url + "/mcp" : _server.Url);
+        }
+
+        using var expiredKey = TestKey.Hs256(Secret);
+        var expired = expiredKey.Sign(TestKey.Claims(Issuer, Guid.NewGuid(), c => c["exp"] = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds()));
+        foreach (var token in new[] { null, expired, "garbage" })
+        {
+            using var request = Request(token ?? "", """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""");
+            if (token is null)
+            {
+                request.Headers.Authorization = null;
+            }
+
+            using var response = await _http.SendAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+            var challenges = string.Join(", ", response.Headers.WwwAuthenticate.Select(h => h.ToString()));
+            challenges.Should().Contain($"Bearer resource_metadata=\"{_server.Url}/.well-known/oauth-protected-resource/mcp\"", token ?? "no token");
+            if (token is not null)
+            {
+                challenges.Should().Contain("error=\"invalid_token\"", "JwtBearer still says why the token was refused");
+            }
+        }
+    }
+
     private static string Token(Guid user)
     {
         using var key = TestKey.Hs256(Secret);

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using ModelContextProtocol.AspNetCore.Authentication;
+using ModelContextProtocol.Authentication;
 
 namespace ChatPersistence.Samples.Server.Auth;
 
@@ -19,6 +21,9 @@ internal static class ChatAuthentication
 {
     /// <summary>The only role the server serves: Supabase's signed-in users (not <c>anon</c>, not <c>service_role</c>).</summary>
     public const string RequiredRole = "authenticated";
+
+    /// <summary>The authorization policy of <c>/mcp</c>: as the default one, challenged with the MCP sign-in discovery too.</summary>
+    public const string McpPolicy = "mcp";
 
     /// <summary>
     /// Registers authentication from the <c>Auth</c> section. Returns the development token issuer when development tokens are
@@ -49,7 +54,17 @@ internal static class ChatAuthentication
             keys.Add(dev.Key);
         }
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        var authentication = builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        // MCP sign-in discovery (RFC 9728, as the MCP authorization spec asks): the MCP SDK's handler serves the Protected
+        // Resource Metadata at /.well-known/oauth-protected-resource[/mcp], naming the authorization server that issues the
+        // tokens this server accepts (Supabase Auth: the issuer), and adds resource_metadata="…" to /mcp's 401 challenge.
+        authentication.AddMcp(options => options.ResourceMetadata = new ProtectedResourceMetadata
+        {
+            AuthorizationServers = dev is not null ? [DevTokenIssuer.Issuer] : auth.ExpectedIssuer is { } authorizationServer ? [authorizationServer] : [],
+            BearerMethodsSupported = ["header"],
+            ResourceName = "Chat history",
+        });
+        authentication.AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
             options.RequireHttpsMetadata = auth.RequireHttpsMetadata;
@@ -125,6 +140,16 @@ internal static class ChatAuthentication
             }
 
             options.DefaultPolicy = policy.Build();
+
+            // /mcp: tokens are read by JwtBearer as everywhere; a refusal is challenged by both schemes, so the 401 carries
+            // JwtBearer's error="invalid_token" and the MCP handler's resource_metadata="…" for the client's discovery.
+            var mcp = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, McpAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser();
+            if (!auth.AllowAnonymousUsers)
+            {
+                mcp.RequireAssertion(context => !IsAnonymous(context.User));
+            }
+
+            options.AddPolicy(McpPolicy, mcp.Build());
         });
         return dev;
     }
