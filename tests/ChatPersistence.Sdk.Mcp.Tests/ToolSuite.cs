@@ -317,6 +317,37 @@ public abstract class ToolSuite<TFixture>(TFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Results_stay_within_the_budget_as_the_model_sees_them_through_the_official_clients_McpClientTool()
+    {
+        // What an M.E.AI / Agent Framework model receives: McpClientTool (an AIFunction) returns the whole CallToolResult as JSON
+        // when it has structuredContent — the text and structuredContent, the text escaped once more — and the chat client
+        // serialises that result for the model with AIJsonUtilities.DefaultOptions (as FunctionInvokingChatClient's providers do).
+        var client = await F.Host.ClientAsync(F.W);
+        var tools = (await client.ListToolsAsync()).ToDictionary(t => t.Name);
+        var longest = new Dictionary<string, int>();
+        foreach (var (tool, args) in new (string, Dictionary<string, object?>)[]
+        {
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = F.BigWorkflow, ["limit"] = 50 }),
+            (ChatHistoryToolNames.SearchChatHistory, new() { ["query"] = "needle1", ["limit"] = 20 }),
+            (ChatHistoryToolNames.ListFavoriteMessages, new() { ["limit"] = 50 }),
+            (ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = 50 }),
+        })
+        {
+            var result = await tools[tool].InvokeAsync(new AIFunctionArguments(args));
+            var seen = JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions);
+            longest[tool] = seen.Length;
+            seen.Length.Should().BeLessThanOrEqualTo(Budget, $"{tool}: what the model receives through McpClientTool");
+
+            // Clients that read structuredContent get the same result as the text carries.
+            var raw = await client.CallToolAsync(tool, args);
+            var text = string.Concat(raw.Content.OfType<TextContentBlock>().Select(t => t.Text));
+            JsonNode.DeepEquals(JsonNode.Parse(text), JsonSerializer.SerializeToNode(raw.StructuredContent)).Should().BeTrue(tool);
+        }
+
+        output.WriteLine("as the model sees them (characters): " + string.Join(", ", longest.Select(kv => $"{kv.Key} {kv.Value:N0}")));
+    }
+
+    [Fact]
     public async Task A_scripted_model_answers_by_calling_search_chat_history_and_the_call_and_result_are_stored()
     {
         // A user of its own, so the conversation this test stores does not show up in the other tests' listings.
