@@ -144,6 +144,39 @@ public sealed class SocketProcessTests : IAsyncLifetime
         output.Should().NotContain(token).And.NotContain(token.Split('.')[2], "no part of the signed token reaches the log");
     }
 
+    [Fact]
+    public async Task A_socket_is_closed_with_4401_when_its_token_expires_and_a_fresh_token_reconnects()
+    {
+        var user = Guid.NewGuid();
+        string shortLived;
+        using (var key = TestKey.Hs256(Secret))
+        {
+            shortLived = key.Sign(TestKey.Claims(Issuer, user, c => c["exp"] = DateTimeOffset.UtcNow.AddSeconds(3).ToUnixTimeSeconds()));
+        }
+
+        using var socket = await ConnectAsync(shortLived, "wf-expiry");
+        await ServerClient.ReceiveAsync(socket, "history");
+        await ServerClient.SendAsync(socket, new { type = "ping" });
+        (await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>().Should().Be("pong");
+
+        // Nothing more is sent: the server closes the socket when the token expires.
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var buffer = new byte[4096];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, wait.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+        ((int)socket.CloseStatus!).Should().Be(4401);
+        socket.CloseStatusDescription.Should().Be("token expired");
+
+        using var fresh = await ConnectAsync(Token(user), "wf-expiry");
+        await ServerClient.ReceiveAsync(fresh, "history");
+        await ServerClient.SendAsync(fresh, new { type = "ping" });
+        (await ServerClient.ReceiveAsync(fresh))["type"]!.GetValue<string>().Should().Be("pong");
+    }
+
     private static string Token(Guid user)
     {
         using var key = TestKey.Hs256(Secret);

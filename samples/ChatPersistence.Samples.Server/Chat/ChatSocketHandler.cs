@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -27,6 +28,9 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// </summary>
 internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
+    /// <summary>The close status of a socket whose access token expired (private range; mirrors HTTP 401): reconnect with a fresh token.</summary>
+    public const WebSocketCloseStatus TokenExpiredCloseStatus = (WebSocketCloseStatus)4401;
+
     private const int HistoryPageSize = 50;
 
     // A reconnect reads back at most this many pages to find the client's last message; further behind, it gets the newest page.
@@ -85,6 +89,10 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
         // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
         using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
+        // A socket lives no longer than the token that opened it: at the token's exp it is closed with TokenExpiredCloseStatus
+        // (4401), so the client reconnects with a fresh token — and a revoked user's next token is refused.
+        using var expiry = new CancellationTokenSource(TokenLifetime(context.User));
+        using var expiring = expiry.Token.Register(() => _ = connection.CloseOutputAsync(TokenExpiredCloseStatus, "token expired"));
         // One byte more than the limit, so a frame of exactly MaxFrameBytes is read whole and only a larger one is refused.
         var maxFrameBytes = options.Value.MaxFrameBytes;
         var buffer = new byte[maxFrameBytes + 1];
@@ -341,6 +349,19 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         }, Json);
         var reply = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.Assistant(text.ToString(), metadata) with { Id = replyId }, cancellation);
         await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
+    }
+
+    // Until the token's exp (at least a moment, so the history frame goes out first); a token without exp is refused by
+    // authentication, so the fallback never applies to a real socket.
+    private static TimeSpan TokenLifetime(ClaimsPrincipal user)
+    {
+        if (!long.TryParse(user.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        var left = DateTimeOffset.FromUnixTimeSeconds(exp) - DateTimeOffset.UtcNow;
+        return left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left > TimeSpan.FromDays(30) ? TimeSpan.FromDays(30) : left;
     }
 
     internal static Guid ReplyId(Guid questionId)

@@ -19,8 +19,15 @@ async function start() {
     const name = new URLSearchParams(location.search).get("user") || "demo";
     await signIn(name);
   }
-  const api = createApi(() => token);
-  const chat = createChatClient({ api, connect: createSocketConnector(() => token) });
+  // The token of every call and (re)connect. A host page that signs users in itself sets window.chatGetToken to return its
+  // current token (e.g. async () => (await supabase.auth.getSession()).data.session?.access_token): a socket closed at the
+  // token's expiry (code 4401) then reconnects with the refreshed one.
+  const getToken = async () => {
+    if (typeof window.chatGetToken === "function") token = await window.chatGetToken();
+    return token;
+  };
+  const api = createApi(getToken);
+  const chat = createChatClient({ api, connect: createSocketConnector(getToken) });
   const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError) };
   chat.subscribe(state => {
     renderMessages($("messages"), state, actions);
