@@ -56,7 +56,9 @@ public static class ChatServer
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
         var limits = configuration.GetSection("Limits").Get<LimitsOptions>() ?? new LimitsOptions();
         builder.Services.Configure<LimitsOptions>(configuration.GetSection("Limits"));
-        builder.Services.AddChatRateLimiting(limits);
+        var cluster = new ClusterLimits(limits);
+        builder.Services.AddSingleton(cluster);
+        builder.Services.AddChatRateLimiting(limits, cluster);
         builder.Services.AddSingleton<SendLimiter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();

@@ -289,7 +289,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
         var userId = connection.UserId;
-        if (limits.TryAcquire(userId, Encoding.UTF8.GetByteCount(content)) is { } refused)
+        if (await limits.TryAcquireAsync(userId, Encoding.UTF8.GetByteCount(content), cancellation) is { } refused)
         {
             await RefuseAsync(connection, refused.Code, refused.Message, id, null, cancellation);
             return;

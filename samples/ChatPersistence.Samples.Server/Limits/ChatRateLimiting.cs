@@ -17,28 +17,12 @@ internal static class ChatRateLimiting
     public const string McpPolicy = "mcp";
     public const string SocketsPolicy = "sockets";
 
-    public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits) => services.AddRateLimiter(options =>
+    public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits, ClusterLimits cluster) => services.AddRateLimiter(options =>
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        options.AddPolicy(ApiPolicy, context => RateLimitPartition.GetTokenBucketLimiter(Partition(context), _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.ApiRequestsPerMinute,
-            TokensPerPeriod = Math.Max(1, limits.ApiRequestsPerMinute / 6),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-            QueueLimit = 0,
-        }));
-        options.AddPolicy(McpPolicy, context => RateLimitPartition.GetTokenBucketLimiter(Partition(context), _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.McpRequestsPerMinute,
-            TokensPerPeriod = Math.Max(1, limits.McpRequestsPerMinute / 6),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-            QueueLimit = 0,
-        }));
-        options.AddPolicy(SocketsPolicy, context => RateLimitPartition.GetConcurrencyLimiter(Partition(context), _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = limits.SocketsPerUser,
-            QueueLimit = 0,
-        }));
+        options.AddPolicy(ApiPolicy, context => cluster.TokenBucket("api:" + Partition(context), limits.ApiRequestsPerMinute));
+        options.AddPolicy(McpPolicy, context => cluster.TokenBucket("mcp:" + Partition(context), limits.McpRequestsPerMinute));
+        options.AddPolicy(SocketsPolicy, context => cluster.Concurrency("sockets:" + Partition(context), limits.SocketsPerUser));
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;

@@ -1,11 +1,19 @@
 namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
-/// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. Counters live in the server process
-/// (ASP.NET Core's rate limiters): several instances behind a load balancer each count on their own.
+/// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. With <see cref="Redis"/> set, every
+/// counter lives in Redis, so all instances behind a load balancer share each user's limits; without it, counters live in the
+/// server process (ASP.NET Core's rate limiters) and several instances each count on their own.
 /// </summary>
 public sealed class LimitsOptions
 {
+    /// <summary>
+    /// A StackExchange.Redis configuration string (e.g. <c>redis.internal:6379,password=…</c>): the per-user limits are then
+    /// counted in Redis (the RedisRateLimiting limiters, plugged into ASP.NET Core's rate limiting), one budget per user for the
+    /// whole cluster. <see langword="null"/> (default): counted per process.
+    /// </summary>
+    public string? Redis { get; set; }
+
     /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
     public int ApiRequestsPerMinute { get; set; } = 120;
 
