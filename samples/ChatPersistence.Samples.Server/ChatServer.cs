@@ -60,6 +60,7 @@ public static class ChatServer
         builder.Services.AddSingleton(cluster);
         builder.Services.AddChatRateLimiting(limits, cluster);
         builder.Services.AddSingleton<SendLimiter>();
+        builder.Services.AddSingleton<PdfExportLimiter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
         builder.Services.AddHostedService<ChangeFeedListener>();

@@ -42,6 +42,12 @@ public sealed class LimitsOptions
     /// <summary>The most message text a PDF export renders, in UTF-8 bytes (PDFs are built in memory). Default 8 MB; larger histories export as txt, md or json.</summary>
     public long MaxPdfExportBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>PDF exports a user may start per minute (token bucket), apart from <see cref="ApiRequestsPerMinute"/>. Default 6.</summary>
+    public int PdfExportsPerMinute { get; set; } = 6;
+
+    /// <summary>PDF exports a user may have running at once. Default 1.</summary>
+    public int PdfExportsAtOnce { get; set; } = 1;
+
     /// <summary>How long a PDF export may run before it is abandoned. Default 60 seconds.</summary>
     public TimeSpan PdfExportTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
