@@ -18,6 +18,15 @@ public static class ChatServer
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // `dotnet build -o out && dotnet out/chat-server.dll` runs with the current directory as content root, which has no
+        // wwwroot: the build copies the page next to the server, and that copy is served when the content root has none.
+        var besideTheServer = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!Directory.Exists(builder.Environment.WebRootPath) && Directory.Exists(besideTheServer))
+        {
+            builder.Environment.WebRootPath = besideTheServer;
+            builder.Environment.WebRootFileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(besideTheServer);
+        }
+
         var configuration = builder.Configuration;
 
         // The one call a host makes; the store comes from configuration (SQLite by default).
