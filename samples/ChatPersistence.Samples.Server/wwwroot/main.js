@@ -32,7 +32,10 @@ async function start() {
   chat.subscribe(state => {
     renderMessages($("messages"), state, actions);
     $("loading").hidden = !(state.loading && !state.loaded);
-    $("connection").textContent = state.connected ? "connected" : "reconnecting…";
+    $("connection").textContent = state.connected ? "connected"
+      : state.disconnectReason === "signed_out" ? "signed out: sign in again (unsent messages are kept)"
+      : state.disconnectReason === "refused" ? "cannot connect: too many open tabs? close one (unsent messages are kept)"
+      : "reconnecting…";
     $("connection").dataset.connected = state.connected;
   });
 

@@ -38,10 +38,20 @@ export function createSocketConnector(getToken) {
     Promise.resolve(getToken()).then(token => {
       if (closedByUs) return;
       socket = new WebSocket(`${scheme}://${location.host}/ws/chat?workflowId=${encodeURIComponent(workflowId)}${resume}&access_token=${encodeURIComponent(token ?? "")}`);
-      socket.onopen = () => onOpen();
+      let opened = false;
+      socket.onopen = () => { opened = true; onOpen(); };
       socket.onmessage = event => onFrame(JSON.parse(event.data));
-      socket.onclose = event => { if (!closedByUs) onClose({ code: event.code, reason: event.reason }); };
-    }, () => { if (!closedByUs) onClose({ code: TOKEN_EXPIRED, reason: "no token" }); });
+      socket.onclose = async event => {
+        if (closedByUs) return;
+        if (opened) {
+          onClose({ code: event.code, reason: event.code === TOKEN_EXPIRED ? "token_expired" : null });
+          return;
+        }
+        // A refused upgrade looks like a plain drop to a page (no status): ask the API whether the token is still good.
+        const me = await fetch("/api/me", { headers: { Authorization: `Bearer ${token ?? ""}` } }).catch(() => null);
+        if (!closedByUs) onClose({ code: event.code, reason: me === null ? null : me.status === 401 ? "signed_out" : me.ok ? "refused" : null });
+      };
+    }, () => { if (!closedByUs) onClose({ code: TOKEN_EXPIRED, reason: "signed_out" }); });
     return {
       send(frame) {
         if (!socket || socket.readyState !== WebSocket.OPEN) return false;
