@@ -210,14 +210,14 @@ public sealed class SocketProcessTests : IAsyncLifetime
         return socket;
     }
 
-    // The console logger writes on a background thread: wait until the output stops growing.
+    // The console logger writes on a background thread: wait until the output has not grown for a second (two checks).
     private async Task<string> SettledOutputAsync()
     {
         var last = -1;
-        while (_server.Output.Length != last)
+        for (var stable = 0; stable < 2; stable = _server.Output.Length == last ? stable + 1 : 0)
         {
             last = _server.Output.Length;
-            await Task.Delay(300);
+            await Task.Delay(500);
         }
 
         return _server.Output;
