@@ -1,7 +1,7 @@
 // The chat console: a persistent, per-workflow chat on the embedded SQLite default (or any store by configuration).
 //   dotnet run --project samples/ChatPersistence.Samples.Console -- [--workflow <id>] [--user <id>] [--db <path>] [--yes]
 // With --mcp it is instead a stdio MCP server over the same history (one user: --user), for an MCP client to start:
-//   dotnet run --project samples/ChatPersistence.Samples.Console -- --mcp [--user <id>] [--db <path>] [--mcp-favorites]
+//   chat-console --mcp --user <id> [--db <path>] [--mcp-favorites]     (published: see docs/mcp.md; --user is required)
 using System.Text;
 using ChatPersistence.Samples.Console;
 using ChatPersistence.Sdk;
@@ -15,7 +15,8 @@ using Microsoft.Extensions.Logging;
 System.Console.OutputEncoding = Encoding.UTF8;
 System.Console.InputEncoding = Encoding.UTF8;
 
-string workflow = "default", user = Environment.UserName, db = string.Empty;
+string workflow = "default", db = string.Empty;
+string? user = null;
 bool assumeYes = false, mcp = false, mcpFavorites = false;
 for (var i = 0; i < args.Length; i++)
 {
@@ -29,7 +30,7 @@ for (var i = 0; i < args.Length; i++)
         case "--mcp-favorites": mcpFavorites = true; break;
         case "--help" or "-h":
             System.Console.WriteLine("usage: chat-console [--workflow <id>] [--user <id>] [--db <path>] [--yes]");
-            System.Console.WriteLine("       chat-console --mcp [--user <id>] [--db <path>] [--mcp-favorites]   (a stdio MCP server: chat history tools for one user)");
+            System.Console.WriteLine("       chat-console --mcp --user <id> [--db <path>] [--mcp-favorites]   (a stdio MCP server: chat history tools for one user)");
             return 0;
         default:
             System.Console.Error.WriteLine($"unknown option {args[i]} (see --help)");
@@ -46,6 +47,14 @@ var configuration = new ConfigurationBuilder()
 var storeName = configuration["ChatPersistence:Store"] ?? "Sqlite";
 if (mcp)
 {
+    // The user is never guessed for an MCP client: the OS user name is rarely the id the history was written under (a
+    // Supabase user id, the --user of the chat), and a wrong guess would serve an empty history without a word.
+    if (string.IsNullOrWhiteSpace(user))
+    {
+        System.Console.Error.WriteLine("error: --mcp needs --user <id>: the user id your chats are stored under (the --user you chat with; with Postgres or Supabase, your Supabase user id).");
+        return 2;
+    }
+
     // A stdio MCP server: stdout carries the protocol only, so logs go to stderr and nothing else is printed.
     var host = Host.CreateEmptyApplicationBuilder(settings: null);
     host.Configuration.AddConfiguration(configuration);
@@ -67,7 +76,21 @@ if (mcp)
 
     try
     {
-        await host.Build().RunAsync();
+        var app = host.Build();
+        // Say on stderr (MCP clients keep it in their server log) whose history is served, and warn when it is empty.
+        try
+        {
+            var chats = await app.Services.GetRequiredService<IChatSessionStore>().ListSessionsAsync(user, new ChatListRequest { PageSize = 1 });
+            System.Console.Error.WriteLine(chats.Items.Count == 0
+                ? $"chat-console MCP: serving user '{user}' ({storeName}), who has no chats in this store yet: is '{user}' the id your history was written under?"
+                : $"chat-console MCP: serving the chat history of user '{user}' ({storeName}).");
+        }
+        catch (Exception ex) when (ex is ChatPersistenceException or ArgumentException)
+        {
+            System.Console.Error.WriteLine($"chat-console MCP: serving user '{user}' ({storeName}); the store could not be read yet: {ex.Message}");
+        }
+
+        await app.RunAsync();
         return 0;
     }
     catch (Microsoft.Extensions.Options.OptionsValidationException ex)
@@ -77,6 +100,7 @@ if (mcp)
     }
 }
 
+user ??= Environment.UserName; // the interactive chat names its user in its first line
 var services = new ServiceCollection();
 services.AddSingleton<IConfiguration>(configuration);
 if (AddStore(services) is { } error)

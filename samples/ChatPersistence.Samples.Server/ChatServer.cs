@@ -5,6 +5,7 @@ using ChatPersistence.Samples.Server.Chat;
 using ChatPersistence.Samples.Server.Limits;
 using ChatPersistence.Samples.Server.Web;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ChatPersistence.Samples.Server;
@@ -17,6 +18,15 @@ public static class ChatServer
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // `dotnet build -o out && dotnet out/chat-server.dll` runs with the current directory as content root, which has no
+        // wwwroot: the build copies the page next to the server, and that copy is served when the content root has none.
+        var besideTheServer = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!Directory.Exists(builder.Environment.WebRootPath) && Directory.Exists(besideTheServer))
+        {
+            builder.Environment.WebRootPath = besideTheServer;
+            builder.Environment.WebRootFileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(besideTheServer);
+        }
+
         var configuration = builder.Configuration;
 
         // The one call a host makes; the store comes from configuration (SQLite by default).
@@ -37,6 +47,10 @@ public static class ChatServer
                 break;
         }
 
+        // The socket URL carries the access token: ASP.NET Core's request logs (at Information) show it redacted.
+        builder.Services.AddSingleton<LoggerFactory>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(services => new TokenRedactingLoggerFactory(services.GetRequiredService<LoggerFactory>())));
+
         var devTokens = builder.AddChatAuthentication();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ChatExceptionHandler>();
@@ -51,8 +65,11 @@ public static class ChatServer
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
         var limits = configuration.GetSection("Limits").Get<LimitsOptions>() ?? new LimitsOptions();
         builder.Services.Configure<LimitsOptions>(configuration.GetSection("Limits"));
-        builder.Services.AddChatRateLimiting(limits);
+        var cluster = new ClusterLimits(limits);
+        builder.Services.AddSingleton(cluster);
+        builder.Services.AddChatRateLimiting(limits, cluster);
         builder.Services.AddSingleton<SendLimiter>();
+        builder.Services.AddSingleton<PdfExportLimiter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
         builder.Services.AddHostedService<ChangeFeedListener>();
@@ -79,6 +96,7 @@ public static class ChatServer
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseOriginCheck("/mcp");
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -106,7 +124,7 @@ public static class ChatServer
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new { userId = ChatUser.Id(user), name = user.FindFirstValue("name") ?? user.FindFirstValue("email") }))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
         app.MapChatApi();
-        app.MapMcp("/mcp").RequireAuthorization().RequireRateLimiting(ChatRateLimiting.ApiPolicy);
+        app.MapMcp("/mcp").RequireAuthorization(ChatAuthentication.McpPolicy).RequireRateLimiting(ChatRateLimiting.McpPolicy);
         app.Map("/ws/chat", (HttpContext context, ChatSocketHandler handler) => handler.HandleAsync(context))
             .RequireAuthorization().RequireRateLimiting(ChatRateLimiting.SocketsPolicy);
         return app;

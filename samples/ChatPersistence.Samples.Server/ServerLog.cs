@@ -8,4 +8,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A chat frame was refused: {Code} ({ErrorType}: {Reason}); {Suppressed} similar line(s) suppressed before this one")]
     public static partial void FrameFailed(ILogger logger, string code, string errorType, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "A request was refused with {Status}: {Method} {Path}: {Reason}")]
+    public static partial void RequestRefused(ILogger logger, int status, string method, string path, string reason);
 }

@@ -23,7 +23,7 @@ public static class ChatHistoryMcpServerBuilderExtensions
     public static IMcpServerBuilder WithChatHistoryTools(this IMcpServerBuilder builder, Action<ChatHistoryToolsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        AddOptions(builder.Services, configure);
+        AddOptions(builder, configure);
         return builder.WithTools<ChatHistoryTools>(ToolJson.Options);
     }
 
@@ -38,12 +38,20 @@ public static class ChatHistoryMcpServerBuilderExtensions
     public static IMcpServerBuilder WithChatHistoryFavoriteTool(this IMcpServerBuilder builder, Action<ChatHistoryToolsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        AddOptions(builder.Services, configure);
+        AddOptions(builder, configure);
         return builder.WithTools<ChatFavoriteTool>(ToolJson.Options);
     }
 
-    private static void AddOptions(IServiceCollection services, Action<ChatHistoryToolsOptions>? configure)
+    private static void AddOptions(IMcpServerBuilder builder, Action<ChatHistoryToolsOptions>? configure)
     {
+        var services = builder.Services;
+        if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<ChatHistoryToolsOptions>) && d.ImplementationType == typeof(ChatHistoryToolsOptionsValidator)))
+        {
+            // Once, however many of the With… calls are made (the validator below marks it): argument checks, and expected tool
+            // errors answered as short results.
+            builder.WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter));
+        }
+
         var options = services.AddOptions<ChatHistoryToolsOptions>();
         if (configure is not null)
         {

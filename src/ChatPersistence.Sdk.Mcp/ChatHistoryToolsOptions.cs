@@ -31,7 +31,8 @@ public sealed class ChatHistoryToolsOptions
 
     /// <summary>
     /// Room a result keeps for everything but one message's text (field names, ids, a workflow id, a title, a cursor):
-    /// <see cref="MaxMessageCharacters"/> may be at most <see cref="MaxResultCharacters"/> minus this, so one message always fits.
+    /// <see cref="MaxMessageCharacters"/> may be at most <see cref="MaxResultCharacters"/> minus this, divided by 3 (a model
+    /// receives the text and the structuredContent), so one message always fits.
     /// </summary>
     public const int ResultEnvelopeReserve = 3_000;
 
@@ -52,16 +53,19 @@ public sealed class ChatHistoryToolsOptions
     public Func<ClaimsPrincipal, string?>? UserIdFromPrincipal { get; set; }
 
     /// <summary>
-    /// The most characters one tool result may have: the length of the JSON text the model reads. Pages are cut short to fit (with a
-    /// cursor for the rest), so no call floods a context window. Default <see cref="DefaultMaxResultCharacters"/>; between
-    /// <see cref="MinResultCharacters"/> and <see cref="MaxResultCharactersCeiling"/>.
+    /// The most characters one tool result may have as a model receives it through the official C# client's <c>McpClientTool</c>
+    /// (M.E.AI, Agent Framework): the whole result, its text and its <c>structuredContent</c>, as the chat client serialises it
+    /// (indented JSON) — about twice and a half the text alone, so the text of a full page is about 40% of this. Pages are cut short
+    /// to fit (with a cursor for the rest), so no call floods a context window. Default <see cref="DefaultMaxResultCharacters"/>;
+    /// between <see cref="MinResultCharacters"/> and <see cref="MaxResultCharactersCeiling"/>.
     /// </summary>
     public int MaxResultCharacters { get; set; } = DefaultMaxResultCharacters;
 
     /// <summary>
     /// The most characters of one message's text in a result (as JSON-escaped); longer texts are cut and marked <c>truncated</c>.
     /// Default <see cref="DefaultMaxMessageCharacters"/>; at least <see cref="MinMessageCharacters"/> and at most
-    /// <see cref="MaxResultCharacters"/> minus <see cref="ResultEnvelopeReserve"/>.
+    /// (<see cref="MaxResultCharacters"/> minus <see cref="ResultEnvelopeReserve"/>) divided by 3, so one message always fits as a
+    /// model receives it (default: up to 4,333).
     /// </summary>
     public int MaxMessageCharacters { get; set; } = DefaultMaxMessageCharacters;
 }

@@ -117,6 +117,60 @@ public sealed class AuthTests(SupabaseAuthFixture fixture) : IClassFixture<Supab
         refused.Headers.WwwAuthenticate.Should().ContainSingle(h => h.Scheme == "Bearer");
     }
 
+    [Fact]
+    public async Task A_new_key_is_accepted_about_a_second_after_its_first_token_even_right_after_another_unknown_kid()
+    {
+        await using var jwks = await JwksServer.StartAsync();
+        jwks.Publish(fixture.Es);
+        await using var factory = fixture.Base.WithWebHostBuilder(builder => builder
+            .UseEnvironment("Production").UseSetting("Auth:SupabaseUrl", jwks.Url).UseSetting("Auth:RequireHttpsMetadata", "false"));
+        (await GetMeAsync(factory, fixture.Es.Sign(TestKey.Claims(jwks.Issuer, Guid.NewGuid())))).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // A token with a made-up kid spends the on-demand re-read (the framework allows one per RefreshInterval)...
+        using var garbage = TestKey.Es256("es-key-garbage");
+        var fetches = jwks.Fetches;
+        (await GetMeAsync(factory, garbage.Sign(TestKey.Claims(jwks.Issuer, Guid.NewGuid())))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        while (jwks.Fetches == fetches)
+        {
+            await Task.Delay(50);
+        }
+
+        // ...then the project rotates: the new key's tokens are refused only until the next re-read, about a second later
+        // (with the 30 s interval the sample had, 30 s of refusals: every attempt below).
+        using var rotated = TestKey.Es256("es-key-rotated-soon");
+        jwks.Publish(rotated, fixture.Es);
+        var token = rotated.Sign(TestKey.Claims(jwks.Issuer, Guid.NewGuid()));
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 40 && statuses.LastOrDefault() != HttpStatusCode.OK; attempt++)
+        {
+            statuses.Add((await GetMeAsync(factory, token)).StatusCode);
+            await Task.Delay(statuses[^1] == HttpStatusCode.OK ? 0 : 250);
+        }
+
+        statuses.Should().EndWith(HttpStatusCode.OK, "the key set is re-read at most a second after the previous re-read, not 30 s");
+    }
+
+    [Fact]
+    public async Task Anonymous_users_are_served_by_default_and_refused_with_403_when_the_host_says_so()
+    {
+        var anonymous = fixture.Es.Sign(TestKey.Claims(fixture.Jwks.Issuer, Guid.NewGuid(), c => c["is_anonymous"] = true));
+        var signedIn = fixture.Es.Sign(TestKey.Claims(fixture.Jwks.Issuer, Guid.NewGuid(), c => c["is_anonymous"] = false));
+        (await GetMeAsync(anonymous)).StatusCode.Should().Be(HttpStatusCode.OK, "Supabase's anonymous sign-ins are users (documented)");
+
+        await using var strict = fixture.Factory.WithWebHostBuilder(builder => builder.UseSetting("Auth:AllowAnonymousUsers", "false"));
+        (await GetMeAsync(strict, anonymous)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await GetMeAsync(strict, signedIn)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var socket = strict.Server.CreateWebSocketClient();
+        var connect = () => socket.ConnectAsync(new Uri(strict.Server.BaseAddress, $"ws/chat?workflowId=wf-anon&access_token={anonymous}"), CancellationToken.None);
+        await connect.Should().ThrowAsync<InvalidOperationException>().WithMessage("*403*");
+        using var http = strict.CreateClient();
+        using var mcp = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "tools/list" }) };
+        mcp.Headers.Authorization = new AuthenticationHeaderValue("Bearer", anonymous);
+        mcp.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        (await http.SendAsync(mcp)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
     public static TheoryData<string> RefusedClaims => new()
     {
         "expired", "not yet valid", "no exp", "wrong issuer", "no issuer", "wrong audience", "no audience", "role anon", "role service_role",

@@ -96,6 +96,35 @@ public sealed class ExportTests(ITestOutputHelper output)
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "cancellation is honoured inside one long message, not after it");
     }
 
+    [Fact]
+    public async Task A_pdf_export_over_the_cap_is_422_at_once_even_when_rendering_up_to_the_cap_would_outlast_the_time_limit()
+    {
+        await using var server = await StartAsync("--Limits:MaxPdfExportBytes", "100000", "--Limits:PdfExportTimeout", "00:00:00.200");
+        var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "big-pdf");
+        // 20 unbroken 5 KB words fill the first page read by the renderer exactly to the cap (slow to wrap); the 21st passes it.
+        await server.Store.AppendMessagesAsync(server.UserId, session.Id, Enumerable.Range(0, 21).Select(i => NewChatMessage.User(new string((char)('a' + i), 5_000))).ToList());
+
+        var response = await server.Http.GetAsync("/api/workflows/big-pdf/export/pdf");
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity, "too large is known from reading alone, before any rendering");
+    }
+
+    [Fact]
+    public async Task PDF_exports_have_a_per_user_rate_limit_of_their_own()
+    {
+        await using var server = await StartAsync("--Limits:PdfExportsPerMinute", "2");
+        var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "few-pdf");
+        await server.Store.AppendMessageAsync(server.UserId, session.Id, NewChatMessage.User("short"));
+
+        (await server.Http.GetAsync("/api/workflows/few-pdf/export/pdf")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await server.Http.GetAsync("/api/workflows/few-pdf/export/pdf")).StatusCode.Should().Be(HttpStatusCode.OK);
+        var refused = await server.Http.GetAsync("/api/workflows/few-pdf/export/pdf");
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter.Should().NotBeNull();
+        (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Contain("txt, md or json");
+        (await server.Http.GetAsync("/api/workflows/few-pdf/export/txt")).StatusCode.Should().Be(HttpStatusCode.OK, "the text formats are not counted");
+    }
+
     private static Task<RunningServer> StartAsync(params string[] settings) => StartAsync(null, settings);
 
     private static async Task<RunningServer> StartAsync(Action<WebApplicationBuilder>? configure, params string[] settings)

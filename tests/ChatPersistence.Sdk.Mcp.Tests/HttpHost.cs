@@ -36,6 +36,7 @@ public sealed class HttpHost : McpHost
             "--environment", "Production", "--urls", "http://127.0.0.1:0",
             "--Auth:JwtSecret", Secret, "--Auth:Issuer", Issuer,
             "--Limits:ApiRequestsPerMinute", "100000",
+            "--Limits:McpRequestsPerMinute", "100000",
             "--Logging:LogLevel:Default", "Warning",
             "--Mcp:AllowSetFavorite", favorites ? "true" : "false",
         ];

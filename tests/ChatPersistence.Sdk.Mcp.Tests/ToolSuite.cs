@@ -168,6 +168,33 @@ public abstract class ToolSuite<TFixture>(TFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Arguments_of_the_wrong_type_are_refused_naming_the_argument_and_what_it_expects()
+    {
+        foreach (var (tool, args, name, expected) in new (string, Dictionary<string, object?>, string, string)[]
+        {
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = "alpha", ["limit"] = "ten" }, "limit", "must be an integer from 1 to 50"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = 123 }, "workflow", "must be a string"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["limit"] = 5 }, "workflow", "is required: a string"),
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = null }, "workflow", "is required: a string"),
+            (ChatHistoryToolNames.SearchChatHistory, new() { ["query"] = "invoice", ["cursor"] = 42 }, "cursor", "must be a string"),
+            (ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = true }, "limit", "must be an integer from 1 to 50"),
+            (ChatHistoryToolNames.ListFavoriteMessages, new() { ["workflow"] = new[] { "alpha" } }, "workflow", "must be a string"),
+            (ChatHistoryToolNames.SetFavorite, new() { ["messageId"] = "not-a-uuid", ["favorite"] = true }, "messageId", "must be a UUID string"),
+            (ChatHistoryToolNames.SetFavorite, new() { ["messageId"] = F.AlphaA[0].Id, ["favorite"] = "yes" }, "favorite", "must be true or false"),
+        })
+        {
+            var result = await CallAsync(F.A, tool, args);
+            result.IsError.Should().BeTrue($"{tool} {JsonSerializer.Serialize(args)}");
+            result.Text.Should().StartWith($"The argument '{name}' ").And.Contain(expected).And.NotContain("An error occurred", "the model needs the argument and what it expects");
+            output.WriteLine($"{tool}: {result.Text}");
+        }
+
+        // Still lenient where the binder is: a number written as a string, a limit above the maximum (reduced), extra arguments.
+        (await CallAsync(F.A, ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = "alpha", ["limit"] = "2" })).Body["messages"]!.AsArray().Should().HaveCount(2);
+        (await CallAsync(F.A, ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = 500, ["userId"] = F.B })).IsError.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task User_A_cannot_reach_user_B_through_any_tool_or_argument()
     {
         // Names: B's own workflow is unknown to A; the workflow both have is A's own.
@@ -287,6 +314,37 @@ public abstract class ToolSuite<TFixture>(TFixture fixture, ITestOutputHelper ou
         workflows.Should().OnlyHaveUniqueItems().And.HaveCount(McpFixture.WorstWorkflows + 1);
 
         output.WriteLine("longest results (characters): " + Measured.Report());
+    }
+
+    [Fact]
+    public async Task Results_stay_within_the_budget_as_the_model_sees_them_through_the_official_clients_McpClientTool()
+    {
+        // What an M.E.AI / Agent Framework model receives: McpClientTool (an AIFunction) returns the whole CallToolResult as JSON
+        // when it has structuredContent — the text and structuredContent, the text escaped once more — and the chat client
+        // serialises that result for the model with AIJsonUtilities.DefaultOptions (as FunctionInvokingChatClient's providers do).
+        var client = await F.Host.ClientAsync(F.W);
+        var tools = (await client.ListToolsAsync()).ToDictionary(t => t.Name);
+        var longest = new Dictionary<string, int>();
+        foreach (var (tool, args) in new (string, Dictionary<string, object?>)[]
+        {
+            (ChatHistoryToolNames.GetChatMessages, new() { ["workflow"] = F.BigWorkflow, ["limit"] = 50 }),
+            (ChatHistoryToolNames.SearchChatHistory, new() { ["query"] = "needle1", ["limit"] = 20 }),
+            (ChatHistoryToolNames.ListFavoriteMessages, new() { ["limit"] = 50 }),
+            (ChatHistoryToolNames.ListWorkflows, new() { ["limit"] = 50 }),
+        })
+        {
+            var result = await tools[tool].InvokeAsync(new AIFunctionArguments(args));
+            var seen = JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions);
+            longest[tool] = seen.Length;
+            seen.Length.Should().BeLessThanOrEqualTo(Budget, $"{tool}: what the model receives through McpClientTool");
+
+            // Clients that read structuredContent get the same result as the text carries.
+            var raw = await client.CallToolAsync(tool, args);
+            var text = string.Concat(raw.Content.OfType<TextContentBlock>().Select(t => t.Text));
+            JsonNode.DeepEquals(JsonNode.Parse(text), JsonSerializer.SerializeToNode(raw.StructuredContent)).Should().BeTrue(tool);
+        }
+
+        output.WriteLine("as the model sees them (characters): " + string.Join(", ", longest.Select(kv => $"{kv.Key} {kv.Value:N0}")));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Chat;
 using ChatPersistence.Samples.Server.Limits;
@@ -79,7 +80,7 @@ internal static class ChatApi
             return Results.Ok(new { items = page.Items.Select(MessageDto.From), nextCursor = page.NextCursor });
         }).WithSummary("The user's favourite messages, newest first.");
 
-        api.MapGet("/workflows/{workflowId}/export/{format}", async (string workflowId, string format, ClaimsPrincipal user, IChatSessionStore store, IOptions<LimitsOptions> limits, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/workflows/{workflowId}/export/{format}", async (string workflowId, string format, ClaimsPrincipal user, IChatSessionStore store, IOptions<LimitsOptions> limits, PdfExportLimiter pdfLimits, HttpContext http, CancellationToken ct) =>
         {
             workflowId = WorkflowSessions.WorkflowId(http, workflowId);
             var (contentType, extension, textual) = format.ToLowerInvariant() switch
@@ -102,11 +103,21 @@ internal static class ChatApi
 
             // PDFsharp builds the document in memory, so the PDF has a cap on the text it renders and a time limit; it stops
             // when the client leaves. The finished file is then copied to the response.
+            var (lease, refusal, retryAfter) = await pdfLimits.AcquireAsync(User(user), ct);
+            if (lease is null)
+            {
+                http.Response.Headers.RetryAfter = retryAfter;
+                return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: refusal, type: "https://httpstatuses.io/429");
+            }
+
+            using var held = lease;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(limits.Value.PdfExportTimeout);
             var pdf = new MemoryStream();
             try
             {
+                // Too large is known from reading alone (fast): say so before rendering, not after the time limit.
+                await EnsurePdfSizeAsync(store, User(user), session.Id, limits.Value.MaxPdfExportBytes, deadline.Token);
                 await new CappedExportStore(store, limits.Value.MaxPdfExportBytes).ExportPdfAsync(User(user), session.Id, pdf, new ChatExportOptions { PageSize = 20 }, deadline.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -134,6 +145,21 @@ internal static class ChatApi
     }
 
     private static string User(ClaimsPrincipal user) => ChatUser.Id(user);
+
+    // Reads the history (10 messages a page: a message may be 1 MiB) and counts its text as CappedExportStore does, stopping
+    // with ExportTooLargeException as soon as it passes the cap.
+    private static async Task EnsurePdfSizeAsync(IChatSessionStore store, string userId, Guid sessionId, long maxBytes, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        await foreach (var message in store.StreamMessagesAsync(userId, sessionId, ChatHistoryStart.Oldest, pageSize: 10, cancellationToken))
+        {
+            bytes += Encoding.UTF8.GetByteCount(message.Content) + (message.Metadata.ValueKind == System.Text.Json.JsonValueKind.Undefined ? 0 : message.Metadata.GetRawText().Length);
+            if (bytes > maxBytes)
+            {
+                throw new ExportTooLargeException(maxBytes);
+            }
+        }
+    }
 
     private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

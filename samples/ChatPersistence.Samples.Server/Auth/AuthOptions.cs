@@ -26,6 +26,13 @@ public sealed class AuthOptions
     /// <summary>The tolerance for <c>exp</c> and <c>nbf</c>: 30 seconds, as PostgREST allows.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether Supabase anonymous users (tokens with <c>is_anonymous: true</c>; role <c>authenticated</c>, a real user id) are
+    /// served. Default <see langword="true"/>, as Supabase itself treats them as signed-in users; <see langword="false"/>
+    /// answers their requests and socket upgrades with 403.
+    /// </summary>
+    public bool AllowAnonymousUsers { get; set; } = true;
+
     /// <summary>Whether any real authentication is configured (a Supabase URL or a JWT secret).</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(SupabaseUrl) || !string.IsNullOrEmpty(JwtSecret);
 

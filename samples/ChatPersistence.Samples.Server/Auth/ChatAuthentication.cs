@@ -1,9 +1,13 @@
+using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using ModelContextProtocol.AspNetCore.Authentication;
+using ModelContextProtocol.Authentication;
 
 namespace ChatPersistence.Samples.Server.Auth;
 
@@ -17,6 +21,9 @@ internal static class ChatAuthentication
 {
     /// <summary>The only role the server serves: Supabase's signed-in users (not <c>anon</c>, not <c>service_role</c>).</summary>
     public const string RequiredRole = "authenticated";
+
+    /// <summary>The authorization policy of <c>/mcp</c>: as the default one, challenged with the MCP sign-in discovery too.</summary>
+    public const string McpPolicy = "mcp";
 
     /// <summary>
     /// Registers authentication from the <c>Auth</c> section. Returns the development token issuer when development tokens are
@@ -47,7 +54,17 @@ internal static class ChatAuthentication
             keys.Add(dev.Key);
         }
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        var authentication = builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        // MCP sign-in discovery (RFC 9728, as the MCP authorization spec asks): the MCP SDK's handler serves the Protected
+        // Resource Metadata at /.well-known/oauth-protected-resource[/mcp], naming the authorization server that issues the
+        // tokens this server accepts (Supabase Auth: the issuer), and adds resource_metadata="…" to /mcp's 401 challenge.
+        authentication.AddMcp(options => options.ResourceMetadata = new ProtectedResourceMetadata
+        {
+            AuthorizationServers = dev is not null ? [DevTokenIssuer.Issuer] : auth.ExpectedIssuer is { } authorizationServer ? [authorizationServer] : [],
+            BearerMethodsSupported = ["header"],
+            ResourceName = "Chat history",
+        });
+        authentication.AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
             options.RequireHttpsMetadata = auth.RequireHttpsMetadata;
@@ -75,9 +92,11 @@ internal static class ChatAuthentication
                     jwks, new JwksRetriever(issuer), new HttpDocumentRetriever(http) { RequireHttps = auth.RequireHttpsMetadata })
                 {
                     // Re-read every 10 minutes, so a standby key Supabase publishes before a rotation is known before it signs;
-                    // a token naming an unknown kid also triggers a re-read (at most one per 30 s, so garbage cannot flood it).
+                    // a token naming an unknown kid also triggers a re-read, beside that request: at most one a second (the
+                    // framework's minimum), so a brand-new key is accepted about a second after its first token, and tokens with
+                    // made-up kids cost the JWKS endpoint at most one request a second per instance.
                     AutomaticRefreshInterval = TimeSpan.FromMinutes(10),
-                    RefreshInterval = TimeSpan.FromSeconds(30),
+                    RefreshInterval = ConfigurationManager<OpenIdConnectConfiguration>.MinimumRefreshInterval,
                 };
             }
 
@@ -110,9 +129,34 @@ internal static class ChatAuthentication
                 },
             };
         });
-        builder.Services.AddAuthorization();
+        // Supabase anonymous sign-ins are users too (role authenticated, is_anonymous true); Auth:AllowAnonymousUsers = false
+        // refuses them with 403 on every endpoint that requires a user (their tokens stay valid: they are not forged).
+        builder.Services.AddAuthorization(options =>
+        {
+            var policy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser();
+            if (!auth.AllowAnonymousUsers)
+            {
+                policy.RequireAssertion(context => !IsAnonymous(context.User));
+            }
+
+            options.DefaultPolicy = policy.Build();
+
+            // /mcp: tokens are read by JwtBearer as everywhere; a refusal is challenged by both schemes, so the 401 carries
+            // JwtBearer's error="invalid_token" and the MCP handler's resource_metadata="…" for the client's discovery.
+            var mcp = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, McpAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser();
+            if (!auth.AllowAnonymousUsers)
+            {
+                mcp.RequireAssertion(context => !IsAnonymous(context.User));
+            }
+
+            options.AddPolicy(McpPolicy, mcp.Build());
+        });
         return dev;
     }
+
+    /// <summary>Whether the token is a Supabase anonymous sign-in (<c>is_anonymous: true</c>).</summary>
+    public static bool IsAnonymous(ClaimsPrincipal user) =>
+        string.Equals(user.FindFirst("is_anonymous")?.Value, "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Each key accepts one algorithm: HS256 for the secret, ES256 for EC keys, RS256 for RSA keys (or the JWK's own <c>alg</c>).</summary>
     private static bool PinnedAlgorithm(string algorithm, SecurityKey key, SecurityToken token, TokenValidationParameters parameters) => key switch

@@ -2,12 +2,14 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ChatPersistence.Samples.Server.Api;
 using ChatPersistence.Samples.Server.Auth;
 using ChatPersistence.Samples.Server.Limits;
+using ChatPersistence.Samples.Server.Web;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.ChangeFeed;
 using Microsoft.Extensions.AI;
@@ -26,6 +28,9 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// </summary>
 internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
+    /// <summary>The close status of a socket whose access token expired (private range; mirrors HTTP 401): reconnect with a fresh token.</summary>
+    public const WebSocketCloseStatus TokenExpiredCloseStatus = (WebSocketCloseStatus)4401;
+
     private const int HistoryPageSize = 50;
 
     // A reconnect reads back at most this many pages to find the client's last message; further behind, it gets the newest page.
@@ -44,7 +49,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
-        if (!OriginAllowed(context.Request))
+        if (!OriginCheck.IsAllowed(context.Request, options.Value))
         {
             await Results.Problem(statusCode: 403, title: "Origin not allowed", detail: "This WebSocket accepts pages of its own origin and of Chat:AllowedOrigins only.").ExecuteAsync(context);
             return;
@@ -84,7 +89,13 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
         // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
         using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
-        var buffer = new byte[options.Value.MaxFrameBytes];
+        // A socket lives no longer than the token that opened it: at the token's exp it is closed with TokenExpiredCloseStatus
+        // (4401), so the client reconnects with a fresh token — and a revoked user's next token is refused.
+        using var expiry = new CancellationTokenSource(TokenLifetime(context.User));
+        using var expiring = expiry.Token.Register(() => _ = connection.CloseOutputAsync(TokenExpiredCloseStatus, "token expired"));
+        // One byte more than the limit, so a frame of exactly MaxFrameBytes is read whole and only a larger one is refused.
+        var maxFrameBytes = options.Value.MaxFrameBytes;
+        var buffer = new byte[maxFrameBytes + 1];
         var closeReceived = false;
         try
         {
@@ -97,7 +108,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                     break;
                 }
 
-                await HandleMessageAsync(connection, kind, buffer.AsMemory(0, length), tooLarge, cancellation);
+                await HandleMessageAsync(connection, kind, buffer.AsMemory(0, length), tooLarge || length > maxFrameBytes, cancellation);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -175,7 +186,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         catch (Exception ex)
         {
             // Without the feed this socket would silently stop being live: drop it, so the client reconnects and catches up.
-            if (throttle.TryAcquire(out var suppressed))
+            if (throttle.TryAcquire(connection.UserId, "live_updates", out var suppressed))
             {
                 ServerLog.FrameFailed(logger, "live_updates", ex.GetType().Name, Reason(ex), suppressed);
             }
@@ -224,7 +235,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         }
         catch (ChatConflictException ex)
         {
-            await RefuseAsync(connection, "conflict", ex.Message, id, ex, cancellation);
+            // One answer for every conflict: the same id re-sent with other content, an id of this user's other workflow, or an id
+            // another user's message already has. The store's message ("already stored") would confirm that someone else's id exists.
+            await RefuseAsync(connection, "conflict", "This id cannot be used for this message: a re-sent message must be exactly the same; send a new message with a new id.", id, ex, cancellation);
         }
         catch (ChatPersistenceException ex)
         {
@@ -238,7 +251,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
 
     private async Task RefuseAsync(ChatConnection connection, string code, string message, Guid? id, Exception? cause, CancellationToken cancellation)
     {
-        if (throttle.TryAcquire(out var suppressed))
+        if (throttle.TryAcquire(connection.UserId, code, out var suppressed))
         {
             ServerLog.FrameFailed(logger, code, cause?.GetType().Name ?? "none", Reason(cause), suppressed);
         }
@@ -276,7 +289,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
         var userId = connection.UserId;
-        if (limits.TryAcquire(userId, Encoding.UTF8.GetByteCount(content)) is { } refused)
+        if (await limits.TryAcquireAsync(userId, Encoding.UTF8.GetByteCount(content), cancellation) is { } refused)
         {
             await RefuseAsync(connection, refused.Code, refused.Message, id, null, cancellation);
             return;
@@ -338,18 +351,17 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
     }
 
-    // Same origin by default: the Origin header's scheme://host[:port] must be this request's, or one configured.
-    private bool OriginAllowed(HttpRequest request)
+    // Until the token's exp (at least a moment, so the history frame goes out first); a token without exp is refused by
+    // authentication, so the fallback never applies to a real socket.
+    private static TimeSpan TokenLifetime(ClaimsPrincipal user)
     {
-        var origin = request.Headers.Origin.ToString();
-        if (origin.Length == 0)
+        if (!long.TryParse(user.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
         {
-            return true;
+            return Timeout.InfiniteTimeSpan;
         }
 
-        var own = $"{request.Scheme}://{request.Host}";
-        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-            || options.Value.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+        var left = DateTimeOffset.FromUnixTimeSeconds(exp) - DateTimeOffset.UtcNow;
+        return left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left > TimeSpan.FromDays(30) ? TimeSpan.FromDays(30) : left;
     }
 
     internal static Guid ReplyId(Guid questionId)

@@ -7,29 +7,22 @@ namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
 /// ASP.NET Core rate limiting per user (the token's <c>sub</c>): <see cref="ApiPolicy"/> on the HTTP API (token bucket),
+/// <see cref="McpPolicy"/> on <c>/mcp</c> (a budget of its own: an agent paging through a long chat must not use up the page's),
 /// <see cref="SocketsPolicy"/> on the WebSocket (a concurrency limit: the permit is held while the socket is open).
 /// Refusals are 429 Problem Details with <c>Retry-After</c>.
 /// </summary>
 internal static class ChatRateLimiting
 {
     public const string ApiPolicy = "api";
+    public const string McpPolicy = "mcp";
     public const string SocketsPolicy = "sockets";
 
-    public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits) => services.AddRateLimiter(options =>
+    public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits, ClusterLimits cluster) => services.AddRateLimiter(options =>
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        options.AddPolicy(ApiPolicy, context => RateLimitPartition.GetTokenBucketLimiter(Partition(context), _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.ApiRequestsPerMinute,
-            TokensPerPeriod = Math.Max(1, limits.ApiRequestsPerMinute / 6),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-            QueueLimit = 0,
-        }));
-        options.AddPolicy(SocketsPolicy, context => RateLimitPartition.GetConcurrencyLimiter(Partition(context), _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = limits.SocketsPerUser,
-            QueueLimit = 0,
-        }));
+        options.AddPolicy(ApiPolicy, context => cluster.TokenBucket("api:" + Partition(context), limits.ApiRequestsPerMinute));
+        options.AddPolicy(McpPolicy, context => cluster.TokenBucket("mcp:" + Partition(context), limits.McpRequestsPerMinute));
+        options.AddPolicy(SocketsPolicy, context => cluster.Concurrency("sockets:" + Partition(context), limits.SocketsPerUser));
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;

@@ -1,13 +1,28 @@
 namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
-/// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. Counters live in the server process
-/// (ASP.NET Core's rate limiters): several instances behind a load balancer each count on their own.
+/// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. With <see cref="Redis"/> set, every
+/// counter lives in Redis, so all instances behind a load balancer share each user's limits; without it, counters live in the
+/// server process (ASP.NET Core's rate limiters) and several instances each count on their own.
 /// </summary>
 public sealed class LimitsOptions
 {
+    /// <summary>
+    /// A StackExchange.Redis configuration string (e.g. <c>redis.internal:6379,password=…</c>): the per-user limits are then
+    /// counted in Redis (the RedisRateLimiting limiters, plugged into ASP.NET Core's rate limiting), one budget per user for the
+    /// whole cluster. <see langword="null"/> (default): counted per process.
+    /// </summary>
+    public string? Redis { get; set; }
+
     /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
     public int ApiRequestsPerMinute { get; set; } = 120;
+
+    /// <summary>
+    /// MCP requests (<c>/mcp</c>: tool calls, listings) per user per minute, counted apart from <see cref="ApiRequestsPerMinute"/>
+    /// (a token bucket refilled every 10 seconds). Default 600: an agent can page through a 10,000-message chat (about 200 to 400
+    /// calls) in a minute without touching the web page's budget.
+    /// </summary>
+    public int McpRequestsPerMinute { get; set; } = 600;
 
     /// <summary>Messages a user may send per minute over the WebSocket (token bucket). Default 30.</summary>
     public int SendsPerMinute { get; set; } = 30;
@@ -26,6 +41,12 @@ public sealed class LimitsOptions
 
     /// <summary>The most message text a PDF export renders, in UTF-8 bytes (PDFs are built in memory). Default 8 MB; larger histories export as txt, md or json.</summary>
     public long MaxPdfExportBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>PDF exports a user may start per minute (token bucket), apart from <see cref="ApiRequestsPerMinute"/>. Default 6.</summary>
+    public int PdfExportsPerMinute { get; set; } = 6;
+
+    /// <summary>PDF exports a user may have running at once. Default 1.</summary>
+    public int PdfExportsAtOnce { get; set; } = 1;
 
     /// <summary>How long a PDF export may run before it is abandoned. Default 60 seconds.</summary>
     public TimeSpan PdfExportTimeout { get; set; } = TimeSpan.FromSeconds(60);

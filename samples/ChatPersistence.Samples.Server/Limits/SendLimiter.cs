@@ -5,7 +5,8 @@ namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
 /// The per-user limits on sending over the WebSocket, with the framework's partitioned rate limiters: messages per minute
-/// (token bucket), messages per day and bytes per day (fixed windows). Checked before anything is stored. Thread-safe.
+/// (token bucket), messages per day and bytes per day (fixed windows), in the process or on Redis (<see cref="ClusterLimits"/>).
+/// Checked before anything is stored. Thread-safe.
 /// </summary>
 internal sealed class SendLimiter : IDisposable
 {
@@ -13,35 +14,20 @@ internal sealed class SendLimiter : IDisposable
     private readonly PartitionedRateLimiter<string> _daily;
     private readonly PartitionedRateLimiter<string> _dailyBytes;
 
-    public SendLimiter(IOptions<LimitsOptions> options)
+    public SendLimiter(IOptions<LimitsOptions> options, ClusterLimits cluster)
     {
         var limits = options.Value;
-        _rate = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.SendsPerMinute,
-            TokensPerPeriod = Math.Max(1, limits.SendsPerMinute / 6),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-            QueueLimit = 0,
-        }));
-        _daily = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = limits.DailyMessages,
-            Window = TimeSpan.FromDays(1),
-            QueueLimit = 0,
-        }));
-        _dailyBytes = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = limits.DailyMessageBytes,
-            Window = TimeSpan.FromDays(1),
-            QueueLimit = 0,
-        }));
+        _rate = PartitionedRateLimiter.Create<string, string>(user => cluster.TokenBucket("sends:" + user, limits.SendsPerMinute));
+        _daily = PartitionedRateLimiter.Create<string, string>(user => cluster.FixedWindow("daily:" + user, limits.DailyMessages, TimeSpan.FromDays(1)));
+        _dailyBytes = PartitionedRateLimiter.Create<string, string>(user => cluster.FixedWindow("daily-bytes:" + user, limits.DailyMessageBytes, TimeSpan.FromDays(1)));
     }
 
     /// <summary>Takes one send of <paramref name="bytes"/> for <paramref name="userId"/>, or says which limit refuses it.</summary>
     /// <returns><see langword="null"/> when allowed; otherwise the error code and message for the client.</returns>
-    public (string Code, string Message)? TryAcquire(string userId, int bytes)
+    /// <remarks>Asynchronous: on Redis each check is a round trip (the Redis limiters refuse synchronous acquisition).</remarks>
+    public async ValueTask<(string Code, string Message)?> TryAcquireAsync(string userId, int bytes, CancellationToken cancellationToken)
     {
-        using (var rate = _rate.AttemptAcquire(userId))
+        using (var rate = await _rate.AcquireAsync(userId, 1, cancellationToken).ConfigureAwait(false))
         {
             if (!rate.IsAcquired)
             {
@@ -49,7 +35,7 @@ internal sealed class SendLimiter : IDisposable
             }
         }
 
-        using (var daily = _daily.AttemptAcquire(userId))
+        using (var daily = await _daily.AcquireAsync(userId, 1, cancellationToken).ConfigureAwait(false))
         {
             if (!daily.IsAcquired)
             {
@@ -57,7 +43,7 @@ internal sealed class SendLimiter : IDisposable
             }
         }
 
-        using var size = _dailyBytes.AttemptAcquire(userId, Math.Max(1, bytes));
+        using var size = await _dailyBytes.AcquireAsync(userId, Math.Max(1, bytes), cancellationToken).ConfigureAwait(false);
         return size.IsAcquired ? null : ("quota_exceeded", "The daily volume of message text of this server is reached." + RetryAfter(size));
     }
 

@@ -210,3 +210,25 @@ test("a favourite set elsewhere shows on this tab", () => {
   server.sockets[0].handlers.onFrame({ type: "favorite", id: "unknown", isFavorite: true, sequence: 0 });
   assert.equal(chat.getState().messages.length, 1);
 });
+
+test("a refused connection says why and is retried slowly; an expired token reconnects at once", async () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId, reconnectDelayMs: 1, refusedRetryDelayMs: 60_000 });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const pending = chat.send("kept while signed out");
+  server.sockets[0].handlers.onClose({ reason: "signed_out" });
+  assert.equal(chat.getState().disconnectReason, "signed_out");
+  await new Promise(resolve => setTimeout(resolve, 20));
+  assert.equal(server.sockets.length, 1, "not retried every second while signed out");
+  assert.equal(chat.getState().messages.find(m => m.id === pending).status, "pending");
+
+  chat.selectWorkflow("beta");
+  server.accept(server.sockets[1]);
+  assert.equal(chat.getState().disconnectReason, null);
+  server.sockets[1].handlers.onClose({ reason: "token_expired" });
+  await new Promise(resolve => setTimeout(resolve, 20));
+  assert.equal(server.sockets.length, 3, "reconnected at once with a fresh token");
+  assert.equal(chat.getState().disconnectReason, null);
+  chat.dispose();
+});

@@ -20,12 +20,17 @@
 /** A session as `chat_sessions` holds it: one per (user, workflow).
  * @typedef {import("../../../supabase/types/database").Database["public"]["Tables"]["chat_sessions"]["Row"]} ChatSessionRow */
 
-export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000 }) {
+// onClose({ reason }) may say why the socket ended: "token_expired" (the server closed it at the token's expiry: reconnect at
+// once, the connector asks the host for a fresh token), "signed_out" (the upgrade was refused: the token is no longer valid)
+// or "refused" (the server would not open it: too many open tabs, another origin). The last two are shown in the state
+// (disconnectReason) and retried slowly (refusedRetryDelayMs), not every second.
+export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000, refusedRetryDelayMs = 15000 }) {
   const workflows = new Map();
   const listeners = new Set();
   let current = null;
   let connection = null;
   let connected = false;
+  let disconnectReason = null;
   let reconnectTimer = null;
   let disposed = false;
 
@@ -44,6 +49,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     return {
       workflowId: current,
       connected,
+      disconnectReason,
       messages: e ? e.messages.slice() : [],
       hasOlder: e ? e.hasOlder : false,
       loading: e ? e.loading : false,
@@ -67,16 +73,19 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       onOpen() {
         if (workflowId !== current) return;
         connected = true;
+        disconnectReason = null;
         for (const m of entry(workflowId).messages) m.sentOnThisConnection = false;
         emit(); // pending messages are (re-)sent once the server's history frame has arrived
       },
       onFrame(frame) { handle(workflowId, frame); },
-      onClose() {
+      onClose({ reason = null } = {}) {
         if (workflowId !== current || disposed) return;
         connected = false;
+        disconnectReason = reason === "token_expired" ? null : reason;
         emit();
         // Reconnect; unsent and unacknowledged messages stay pending and are re-sent with the same ids (no duplicates).
-        reconnectTimer = setTimeout(() => { if (workflowId === current && !disposed) open(workflowId); }, reconnectDelayMs);
+        const delay = reason === "token_expired" ? 0 : reason ? refusedRetryDelayMs : reconnectDelayMs;
+        reconnectTimer = setTimeout(() => { if (workflowId === current && !disposed) open(workflowId); }, delay);
       },
     }, { after: e.loaded ? e.synced : null });
   }

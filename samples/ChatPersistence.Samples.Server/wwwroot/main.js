@@ -19,13 +19,23 @@ async function start() {
     const name = new URLSearchParams(location.search).get("user") || "demo";
     await signIn(name);
   }
-  const api = createApi(() => token);
-  const chat = createChatClient({ api, connect: createSocketConnector(() => token) });
+  // The token of every call and (re)connect. A host page that signs users in itself sets window.chatGetToken to return its
+  // current token (e.g. async () => (await supabase.auth.getSession()).data.session?.access_token): a socket closed at the
+  // token's expiry (code 4401) then reconnects with the refreshed one.
+  const getToken = async () => {
+    if (typeof window.chatGetToken === "function") token = await window.chatGetToken();
+    return token;
+  };
+  const api = createApi(getToken);
+  const chat = createChatClient({ api, connect: createSocketConnector(getToken) });
   const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError) };
   chat.subscribe(state => {
     renderMessages($("messages"), state, actions);
     $("loading").hidden = !(state.loading && !state.loaded);
-    $("connection").textContent = state.connected ? "connected" : "reconnecting…";
+    $("connection").textContent = state.connected ? "connected"
+      : state.disconnectReason === "signed_out" ? "signed out: sign in again (unsent messages are kept)"
+      : state.disconnectReason === "refused" ? "cannot connect: too many open tabs? close one (unsent messages are kept)"
+      : "reconnecting…";
     $("connection").dataset.connected = state.connected;
   });
 

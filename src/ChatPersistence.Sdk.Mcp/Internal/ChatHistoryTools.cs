@@ -199,15 +199,19 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
         };
     }
 
-    /// <summary>How many items fit the budget (all of them when the whole result fits).</summary>
+    /// <summary>
+    /// How many items fit the budget (all of them when the whole result fits), measured as the model receives the result through
+    /// the official client (<see cref="ToolJson.ModelLength"/>: text and structuredContent), not as the text alone.
+    /// </summary>
     private int Fit<TResult, TItem>(TResult result, List<TItem> items, TResult envelope, bool fromEnd)
     {
-        if (ToolJson.Length(result) <= _options.MaxResultCharacters)
+        if (ToolJson.ModelLength(result) <= _options.MaxResultCharacters)
         {
             return items.Count;
         }
 
-        return ResultFit.Count(items.ConvertAll(item => ToolJson.Length(item)), ToolJson.Length(envelope), _options.MaxResultCharacters, fromEnd);
+        // ResultFit adds one character per separator; ModelItemLength already counts both commas.
+        return ResultFit.Count(items.ConvertAll(item => ToolJson.ModelItemLength(item) - 1), ToolJson.ModelLength(envelope), _options.MaxResultCharacters, fromEnd);
     }
 
     /// <summary>An empty or blank cursor means "the first page" (models often send "" for an absent argument).</summary>

@@ -12,10 +12,11 @@ internal sealed class ChatHistoryToolsOptionsValidator : IValidateOptions<ChatHi
             return ValidateOptionsResult.Fail($"ChatHistoryToolsOptions.MaxResultCharacters is {options.MaxResultCharacters}; it must be between {ChatHistoryToolsOptions.MinResultCharacters} and {ChatHistoryToolsOptions.MaxResultCharactersCeiling}.");
         }
 
-        var maxMessage = options.MaxResultCharacters - ChatHistoryToolsOptions.ResultEnvelopeReserve;
+        // A model receives a message's text about three times over (the text escaped again, and structuredContent): one must fit.
+        var maxMessage = (options.MaxResultCharacters - ChatHistoryToolsOptions.ResultEnvelopeReserve) / 3;
         if (options.MaxMessageCharacters < ChatHistoryToolsOptions.MinMessageCharacters || options.MaxMessageCharacters > maxMessage)
         {
-            return ValidateOptionsResult.Fail($"ChatHistoryToolsOptions.MaxMessageCharacters is {options.MaxMessageCharacters}; it must be between {ChatHistoryToolsOptions.MinMessageCharacters} and {maxMessage} (MaxResultCharacters minus {ChatHistoryToolsOptions.ResultEnvelopeReserve}).");
+            return ValidateOptionsResult.Fail($"ChatHistoryToolsOptions.MaxMessageCharacters is {options.MaxMessageCharacters}; it must be between {ChatHistoryToolsOptions.MinMessageCharacters} and {maxMessage} (MaxResultCharacters minus {ChatHistoryToolsOptions.ResultEnvelopeReserve}, divided by 3: a model receives the result's text and its structuredContent).");
         }
 
         if (string.IsNullOrWhiteSpace(options.UserIdClaimType))
