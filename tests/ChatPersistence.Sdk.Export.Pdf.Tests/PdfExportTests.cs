@@ -82,6 +82,28 @@ public abstract class PdfExportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_60_KB_word_and_a_code_line_without_spaces_are_broken_into_full_lines_with_nothing_lost()
+    {
+        var store = CreateStore();
+        var session = await store.GetOrCreateSessionAsync("ana", "wf-one-word");
+        await store.AppendMessagesAsync("ana", session.Id,
+        [
+            NewChatMessage.User("antes " + new string('q', 60_000)),
+            NewChatMessage.Assistant("```\n" + new string('k', 20_000) + "\n```"),
+        ]);
+
+        var pdf = await ExportAsync(store, "ana", session.Id);
+
+        using var document = PdfDocument.Open(pdf);
+        var letters = document.GetPages().SelectMany(p => p.Letters).ToList();
+        letters.Count(l => l.Value == "q").Should().Be(60_000);
+        letters.Count(l => l.Value == "k" && (l.FontName ?? "").Contains("Mono", StringComparison.Ordinal)).Should().Be(20_000);
+        var lines = document.GetPages().SelectMany(p => p.Letters.Where(l => l.Value == "q").GroupBy(l => l.StartBaseLine.Y).Select(g => g.Count())).ToList();
+        lines.SkipLast(1).Should().OnlyContain(n => n == lines[0], "every line but the last of one repeated letter holds as many as fit");
+        lines[0].Should().BeGreaterThan(60, "lines are filled to the width, not cut short");
+    }
+
+    [Fact]
     public async Task Characters_the_font_lacks_get_a_visible_fallback()
     {
         var store = CreateStore();

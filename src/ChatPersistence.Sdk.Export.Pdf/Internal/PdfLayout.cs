@@ -22,10 +22,11 @@ internal sealed class PdfLayout : IDisposable
     private readonly XFont _title = new(ChatPdfFontResolver.SansFamily, 16, XFontStyleEx.Bold);
     private readonly XFont _mono = new(ChatPdfFontResolver.MonoFamily, 9, XFontStyleEx.Regular);
     private readonly CancellationToken _cancellation;
+    private readonly Dictionary<XFont, TextMeasure> _measures = new(ReferenceEqualityComparer.Instance);
     private XGraphics? _graphics;
     private double _y;
 
-    /// <summary>Lays out into <paramref name="document"/>; <paramref name="cancellation"/> is checked per line and per word measured, so a long message stops promptly.</summary>
+    /// <summary>Lays out into <paramref name="document"/>; <paramref name="cancellation"/> is checked per line and per word, so a long message stops promptly.</summary>
     public PdfLayout(PdfDocument document, CancellationToken cancellation = default) => (_document, _cancellation) = (document, cancellation);
 
     public int Pages => _document.PageCount;
@@ -111,7 +112,8 @@ internal sealed class PdfLayout : IDisposable
         {
             // PDFsharp 6 encodes text per UTF-16 code unit, so characters outside the BMP (emoji…) cannot be drawn even
             // where the font has them: they get the fallback too.
-            var keep = !Rune.IsControl(rune) && rune.IsBmp && coverage.Covers(rune.Value);
+            // A lone surrogate enumerates as U+FFFD but is not one: it gets the fallback rather than reaching the PDF.
+            var keep = !Rune.IsControl(rune) && rune.IsBmp && coverage.Covers(rune.Value) && !char.IsSurrogate(text[index]);
             if (!keep || builder is not null)
             {
                 builder ??= new StringBuilder(text.Length + 16).Append(text, 0, index);
@@ -173,17 +175,27 @@ internal sealed class PdfLayout : IDisposable
         _y += height;
     }
 
+    /// <summary>
+    /// Greedy word wrap: words joined by single spaces while the line fits; a word wider than the line starts a line of its
+    /// own and is broken by characters. Linear in the text: every character's width is looked up once.
+    /// </summary>
     private List<string> Wrap(string text, XFont font, double indent = 0)
     {
         var width = Width - indent;
+        var measure = MeasureFor(font);
+        var space = measure.Units(" ", 0);
         var lines = new List<string>();
         var line = new StringBuilder();
+        long lineUnits = 0;
         foreach (var word in text.Split(' '))
         {
-            var candidate = line.Length == 0 ? word : line + " " + word;
-            if (Measure(candidate, font) <= width)
+            _cancellation.ThrowIfCancellationRequested();
+            var wordUnits = measure.Units(word);
+            var candidate = line.Length == 0 ? wordUnits : lineUnits + space + wordUnits;
+            if (measure.Points(candidate) <= width)
             {
-                line.Clear().Append(candidate);
+                (line.Length == 0 ? line : line.Append(' ')).Append(word);
+                lineUnits = candidate;
                 continue;
             }
 
@@ -193,15 +205,17 @@ internal sealed class PdfLayout : IDisposable
                 line.Clear();
             }
 
-            if (Measure(word, font) <= width)
+            if (measure.Points(wordUnits) <= width)
             {
                 line.Append(word);
+                lineUnits = wordUnits;
             }
             else
             {
                 var pieces = WrapCharacters(word, font, width);
                 lines.AddRange(pieces.Take(pieces.Count - 1));
                 line.Append(pieces[^1]);
+                lineUnits = measure.Units(pieces[^1]);
             }
         }
 
@@ -209,25 +223,16 @@ internal sealed class PdfLayout : IDisposable
         return lines;
     }
 
+    /// <summary>Breaks <paramref name="text"/> into the longest runs of characters that fit <paramref name="width"/>; linear in the text.</summary>
     private List<string> WrapCharacters(string text, XFont font, double width)
     {
+        var measure = MeasureFor(font);
         var lines = new List<string>();
         var start = 0;
         while (start < text.Length)
         {
-            var length = text.Length - start;
-            while (length > 1 && Measure(text.Substring(start, length), font) > width)
-            {
-                // Shrink proportionally first, then one by one; never split a surrogate pair.
-                var estimate = (int)(length * width / Measure(text.Substring(start, length), font));
-                length = Math.Max(1, Math.Min(length - 1, estimate));
-            }
-
-            if (char.IsHighSurrogate(text[start + length - 1]) && start + length < text.Length)
-            {
-                length = length > 1 ? length - 1 : length + 1;
-            }
-
+            _cancellation.ThrowIfCancellationRequested();
+            var length = measure.Fit(text, start, width);
             lines.Add(text.Substring(start, length));
             start += length;
         }
@@ -238,6 +243,16 @@ internal sealed class PdfLayout : IDisposable
         }
 
         return lines;
+    }
+
+    private TextMeasure MeasureFor(XFont font)
+    {
+        if (!_measures.TryGetValue(font, out var measure))
+        {
+            _measures[font] = measure = new TextMeasure(font, text => Measure(text, font));
+        }
+
+        return measure;
     }
 
     private double Measure(string text, XFont font)
