@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Version1 =
     [
@@ -74,8 +74,39 @@ internal static class SqliteSchema
         "CREATE TRIGGER chat_changes_favorite AFTER UPDATE OF is_favorite ON chat_messages WHEN old.is_favorite IS NOT new.is_favorite BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id, is_favorite) VALUES (5, new.user_id, new.session_id, new.seq, new.id, new.is_favorite); END",
     ];
 
+    // Version 3: replies stored while they are written (issue 26). ADD COLUMN never rewrites the table: every existing row
+    // reads null in the new columns, which means "an ordinary, complete message". While a reply streams, its text is in
+    // chat_reply_chunks (one row per flush, appended, never rewritten) and content stays empty; when it ends, the chunks are
+    // joined into content once (which the FTS trigger indexes once) and deleted.
+    //   status        null complete | 1 streaming | 2 stopped | 3 interrupted (ChatReplyStatus)
+    //   status_reason null none | 1 stop requested | 2 caller stopped | 3 failed | 4 lease expired | 5 too large (ChatReplyReason)
+    //   lease_ms      not null exactly while the text is in chunks (streaming, or its lease expired and it is not settled yet)
+    //   touched_at    the last progress that is not a chunk (begin, heartbeat, stop request), in unix microseconds
+    // A chunk row holds its text as stored (escaped), its offset and length in UTF-16 units of the text as written, the reply's
+    // UTF-8 size up to its end (the size limit is checked against the last chunk alone) and when it was written (progress).
+    private static readonly string[] Version3 =
+    [
+        "ALTER TABLE chat_messages ADD COLUMN status INTEGER CHECK (status IN (1, 2, 3))",
+        "ALTER TABLE chat_messages ADD COLUMN status_reason INTEGER CHECK (status_reason BETWEEN 1 AND 5)",
+        "ALTER TABLE chat_messages ADD COLUMN reason_detail TEXT",
+        "ALTER TABLE chat_messages ADD COLUMN lease_ms INTEGER",
+        "ALTER TABLE chat_messages ADD COLUMN touched_at INTEGER",
+        "CREATE INDEX ix_chat_messages_open_replies ON chat_messages (session_id) WHERE lease_ms IS NOT NULL",
+        """
+        CREATE TABLE chat_reply_chunks (
+            message_id   TEXT    NOT NULL REFERENCES chat_messages (id) ON DELETE CASCADE,
+            start_offset INTEGER NOT NULL,
+            length       INTEGER NOT NULL,
+            utf8_end     INTEGER NOT NULL,
+            written_at   INTEGER NOT NULL,
+            text         TEXT    NOT NULL,
+            PRIMARY KEY (message_id, start_offset)
+        ) WITHOUT ROWID
+        """,
+    ];
+
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
-    private static readonly string[][] Steps = [Version1, Version2];
+    private static readonly string[][] Steps = [Version1, Version2, Version3];
 
     public static void Ensure(SqliteConnection connection)
     {
