@@ -108,11 +108,14 @@ internal static class SqliteSchema
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
     private static readonly string[][] Steps = [Version1, Version2, Version3];
 
-    public static void Ensure(SqliteConnection connection)
+    public static void Ensure(SqliteConnection connection) => Ensure(connection, CurrentVersion);
+
+    /// <summary>Creates or upgrades the schema up to <paramref name="target"/> (tests create files of earlier versions with it).</summary>
+    internal static void Ensure(SqliteConnection connection, int target)
     {
         // WAL is a property of the file: set it outside a transaction (a no-op once set).
         Execute(connection, "PRAGMA journal_mode = WAL");
-        if (ReadVersion(connection) == CurrentVersion)
+        if (ReadVersion(connection) == target)
         {
             return;
         }
@@ -125,7 +128,7 @@ internal static class SqliteSchema
                 $"The chat database was created by a newer version of ChatPersistence.Sdk.Sqlite (schema {version}; this version knows {CurrentVersion}). Upgrade the package.");
         }
 
-        for (; version < CurrentVersion; version++)
+        for (; version < target; version++)
         {
             foreach (var statement in Steps[version])
             {
@@ -133,7 +136,7 @@ internal static class SqliteSchema
             }
         }
 
-        Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
+        Execute(connection, $"PRAGMA user_version = {version}", transaction);
         transaction.Commit();
     }
 
