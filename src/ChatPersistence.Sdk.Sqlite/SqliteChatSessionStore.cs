@@ -31,18 +31,21 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     // escape of the whole), with the time of its last chunk for the lease: a few rows at most, each a range of the chunks' key.
     private const string MessageColumns =
         "m.seq, m.id, m.session_id, m.role, " +
-        "CASE WHEN m.lease_ms IS NULL THEN m.content ELSE (SELECT coalesce(group_concat(c.text, '' ORDER BY c.start_offset), '') FROM chat_reply_chunks c WHERE c.message_id = m.id) END, " +
+        "CASE WHEN m.lease_ms IS NULL THEN m.content ELSE (SELECT coalesce(group_concat(c.text, '' ORDER BY c.key), '') FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END, " +
         "m.metadata, m.created_at, m.is_favorite, m.status, m.status_reason, m.reason_detail, m.lease_ms, m.touched_at, " +
-        "CASE WHEN m.lease_ms IS NULL THEN NULL ELSE (SELECT max(c.written_at) FROM chat_reply_chunks c WHERE c.message_id = m.id) END";
+        "CASE WHEN m.lease_ms IS NULL THEN NULL ELSE (SELECT max(c.written_at) FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END";
 
     private const int MessageColumnCount = 14;
+
+    // The keys of one reply's chunks (the SQL below spells it out: 16777216 and 16777215).
+    private const long ChunkKeySpan = 1L << 24;
 
     // A message's reply state and its last chunk (found by the chunks' key, backwards), without the chunks' text.
     private const string ReplyRowSelect =
         "SELECT m.seq, m.content, m.status, m.status_reason, m.reason_detail, m.lease_ms, m.touched_at, " +
-        "coalesce(c.start_offset + c.length, 0), coalesce(c.utf8_end, 0), c.written_at, m.id, m.session_id " +
-        "FROM chat_messages m LEFT JOIN chat_reply_chunks c ON c.message_id = m.id " +
-        "AND c.start_offset = (SELECT max(x.start_offset) FROM chat_reply_chunks x WHERE x.message_id = m.id)";
+        "coalesce(c.key - m.seq * 16777216 + c.length, 0), coalesce(c.utf8_end, 0), c.written_at, m.id, m.session_id " +
+        "FROM chat_messages m LEFT JOIN chat_reply_chunks c " +
+        "ON c.key = (SELECT max(x.key) FROM chat_reply_chunks x WHERE x.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215)";
     private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
     private static readonly TimeSpan WriterIdleTimeout = TimeSpan.FromSeconds(10);
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
@@ -103,8 +106,8 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// <remarks>
     /// Replies are kept while they are written. A writer should flush at most every 2 seconds: every SQLite commit writes at
     /// least one whole page (4 KiB) to the WAL however short the text, so flushing as often as a network store would (200 ms)
-    /// writes several times the bytes of the finished message; at 2 s a 25-second answer costs about 13 page writes plus
-    /// the final message once (see docs/performance.md). Other processes on the file see the text at most that late.
+    /// writes 7× the WAL bytes of one insert of the finished message for a 25-second answer, and 2.3× at 2 s (measured:
+    /// docs/performance.md). Other processes on the file see the text at most that late.
     /// </remarks>
     public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromSeconds(2) };
 
@@ -521,7 +524,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 {
                     if (row.IsOpen)
                     {
-                        Settle(connection, messageId, state.Status, state.Reason, state.Detail, null);
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
                     }
 
                     return Ended(row, state.Status, state.Reason, now);
@@ -558,11 +561,11 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     if (!state.IsStreaming)
                     {
                         // Ended by its lease: it stays as every reader may already have seen it (the tail is not stored).
-                        Settle(connection, messageId, state.Status, state.Reason, state.Detail, null);
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
                     }
                     else if (tail.Length == 0 || WriteChunk(connection, messageId, row, tail, now) != ChunkOutcome.TooLarge)
                     {
-                        Settle(connection, messageId, finish.Status, finish.Reason, finish.ReasonDetail, finish.Metadata?.GetRawText());
+                        Settle(connection, messageId, row, finish.Status, finish.Reason, finish.ReasonDetail, finish.Metadata?.GetRawText());
                     }
                 }
 
@@ -583,7 +586,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     var state = row.ReadsAs(now);
                     if (!state.IsStreaming)
                     {
-                        Settle(connection, messageId, state.Status, state.Reason, state.Detail, null);
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
                     }
                     else if (!row.StopRequested)
                     {
@@ -612,9 +615,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 if (row.IsOpen)
                 {
                     using var chunks = Command(connection, transaction,
-                        "SELECT start_offset, text FROM chat_reply_chunks WHERE message_id = $id " +
-                        "AND start_offset >= coalesce((SELECT max(start_offset) FROM chat_reply_chunks WHERE message_id = $id AND start_offset <= $offset), 0) ORDER BY start_offset",
-                        ("$id", Key(messageId)), ("$offset", offset));
+                        "SELECT key - $base, text FROM chat_reply_chunks WHERE key <= $base + 16777215 " +
+                        "AND key >= coalesce((SELECT max(key) FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + min($offset, 16777215)), $base) ORDER BY key",
+                        ("$base", ChunkBase(row)), ("$offset", offset));
                     using var reader = chunks.ExecuteReader();
                     var builder = new StringBuilder();
                     while (reader.Read())
@@ -660,6 +663,13 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         return reader.Read() ? ReadReplyRow(reader) : null;
     }
 
+    /// <summary>
+    /// The first key of a reply's chunks: a chunk's key is its message's sequence × 2^24 plus its offset (a reply holds fewer
+    /// than <see cref="ChatPersistenceLimits.MaxContentBytesCeiling"/> = 2^24 UTF-16 units), so the chunks of one reply are one
+    /// range of the table's rowid, in order, with no index to write.
+    /// </summary>
+    private static long ChunkBase(SqliteReplyRow row) => row.Sequence * ChunkKeySpan;
+
     private static SqliteReplyRow ReadReplyRow(SqliteDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetString(1),
@@ -684,20 +694,20 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         {
             if (row.Utf8Bytes + chunk.Utf8Bytes > Options.MaxContentBytes)
             {
-                Settle(connection, messageId, ChatReplyStatus.Interrupted, ChatReplyReason.TooLarge, $"The reply reached {Options.MaxContentBytes} UTF-8 bytes.", null);
+                Settle(connection, messageId, row, ChatReplyStatus.Interrupted, ChatReplyReason.TooLarge, $"The reply reached {Options.MaxContentBytes} UTF-8 bytes.", null);
                 return ChunkOutcome.TooLarge;
             }
 
             using var insert = Command(connection, null,
-                "INSERT INTO chat_reply_chunks (message_id, start_offset, length, utf8_end, written_at, text) VALUES ($id, $offset, $length, $bytes, $now, $text)",
-                ("$id", Key(messageId)), ("$offset", chunk.Offset), ("$length", chunk.Length), ("$bytes", row.Utf8Bytes + chunk.Utf8Bytes), ("$now", now), ("$text", chunk.StoredText));
+                "INSERT INTO chat_reply_chunks (key, length, utf8_end, written_at, text) VALUES ($key, $length, $bytes, $now, $text)",
+                ("$key", ChunkBase(row) + chunk.Offset), ("$length", chunk.Length), ("$bytes", row.Utf8Bytes + chunk.Utf8Bytes), ("$now", now), ("$text", chunk.StoredText));
             insert.ExecuteNonQuery();
             return ChunkOutcome.Appended;
         }
 
         if (chunk.Length > 0
             && (chunk.Offset + chunk.Length > row.Length
-                || !string.Equals(StoredRange(connection, messageId, chunk.Offset, chunk.Length), StoredText.Decode(chunk.StoredText), StringComparison.Ordinal)))
+                || !string.Equals(StoredRange(connection, row, chunk.Offset, chunk.Length), StoredText.Decode(chunk.StoredText), StringComparison.Ordinal)))
         {
             throw new ChatConflictException($"Reply '{messageId}' holds {row.Length} characters; text at offset {chunk.Offset} would leave a gap or differs from what is stored there.")
             {
@@ -715,12 +725,12 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     }
 
     /// <summary>The stored text (as written, decoded) of <paramref name="length"/> units at <paramref name="offset"/>, within the stored length.</summary>
-    private static string StoredRange(SqliteConnection connection, Guid messageId, long offset, int length)
+    private static string StoredRange(SqliteConnection connection, SqliteReplyRow row, long offset, int length)
     {
         using var command = Command(connection, null,
-            "SELECT start_offset, text FROM chat_reply_chunks WHERE message_id = $id " +
-            "AND start_offset >= (SELECT max(start_offset) FROM chat_reply_chunks WHERE message_id = $id AND start_offset <= $offset) AND start_offset < $end ORDER BY start_offset",
-            ("$id", Key(messageId)), ("$offset", offset), ("$end", offset + length));
+            "SELECT key - $base, text FROM chat_reply_chunks " +
+            "WHERE key >= (SELECT max(key) FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + $offset) AND key < $base + $end ORDER BY key",
+            ("$base", ChunkBase(row)), ("$offset", offset), ("$end", offset + length));
         using var reader = command.ExecuteReader();
         var builder = new StringBuilder();
         var start = offset;
@@ -743,18 +753,18 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// Ends a reply for good: its chunks joined into its content (one update, which the full-text trigger indexes once), its
     /// status, reason and metadata, then its chunks deleted. Status complete is stored as null, as every ordinary message.
     /// </summary>
-    private static void Settle(SqliteConnection connection, Guid messageId, ChatReplyStatus status, ChatReplyReason reason, string? detail, string? metadata)
+    private static void Settle(SqliteConnection connection, Guid messageId, SqliteReplyRow row, ChatReplyStatus status, ChatReplyReason reason, string? detail, string? metadata)
     {
         using (var update = Command(connection, null,
-            "UPDATE chat_messages SET content = (SELECT coalesce(group_concat(c.text, '' ORDER BY c.start_offset), '') FROM chat_reply_chunks c WHERE c.message_id = $id), " +
+            "UPDATE chat_messages SET content = (SELECT coalesce(group_concat(c.text, '' ORDER BY c.key), '') FROM chat_reply_chunks c WHERE c.key BETWEEN $base AND $base + 16777215), " +
             "status = $status, status_reason = $reason, reason_detail = $detail, metadata = coalesce($metadata, metadata), lease_ms = NULL, touched_at = NULL WHERE id = $id",
-            ("$id", Key(messageId)), ("$status", status == ChatReplyStatus.Complete ? null : (int)status), ("$reason", reason == ChatReplyReason.None ? null : (int)reason),
+            ("$id", Key(messageId)), ("$base", ChunkBase(row)), ("$status", status == ChatReplyStatus.Complete ? null : (int)status), ("$reason", reason == ChatReplyReason.None ? null : (int)reason),
             ("$detail", detail), ("$metadata", metadata)))
         {
             update.ExecuteNonQuery();
         }
 
-        using var delete = Command(connection, null, "DELETE FROM chat_reply_chunks WHERE message_id = $id", ("$id", Key(messageId)));
+        using var delete = Command(connection, null, "DELETE FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + 16777215", ("$base", ChunkBase(row)));
         delete.ExecuteNonQuery();
     }
 
@@ -764,7 +774,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// </summary>
     private static HashSet<string> SettleEnded(SqliteConnection connection, long now, string where, params (string Name, object? Value)[] parameters)
     {
-        var ended = new List<(Guid Id, SqliteReplyState State)>();
+        var ended = new List<(Guid Id, SqliteReplyRow Row, SqliteReplyState State)>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         using (var command = Command(connection, null, ReplyRowSelect.Replace("chat_messages m", "chat_messages m INDEXED BY ix_chat_messages_open_replies", StringComparison.Ordinal) +
             $" WHERE m.lease_ms IS NOT NULL AND {where}", parameters))
@@ -772,21 +782,22 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         {
             while (reader.Read())
             {
-                var state = ReadReplyRow(reader).ReadsAs(now);
+                var row = ReadReplyRow(reader);
+                var state = row.ReadsAs(now);
                 if (state.IsStreaming)
                 {
                     live.Add(reader.GetString(11));
                 }
                 else
                 {
-                    ended.Add((Guid.Parse(reader.GetString(10)), state));
+                    ended.Add((Guid.Parse(reader.GetString(10)), row, state));
                 }
             }
         }
 
-        foreach (var (id, state) in ended)
+        foreach (var (id, row, state) in ended)
         {
-            Settle(connection, id, state.Status, state.Reason, state.Detail, null);
+            Settle(connection, id, row, state.Status, state.Reason, state.Detail, null);
         }
 
         return live;

@@ -82,8 +82,9 @@ internal static class SqliteSchema
     //   status_reason null none | 1 stop requested | 2 caller stopped | 3 failed | 4 lease expired | 5 too large (ChatReplyReason)
     //   lease_ms      not null exactly while the text is in chunks (streaming, or its lease expired and it is not settled yet)
     //   touched_at    the last progress that is not a chunk (begin, heartbeat, stop request), in unix microseconds
-    // A chunk row holds its text as stored (escaped), its offset and length in UTF-16 units of the text as written, the reply's
-    // UTF-8 size up to its end (the size limit is checked against the last chunk alone) and when it was written (progress).
+    // A chunk row holds its text as stored (escaped), its length in UTF-16 units of the text as written (its offset is in its
+    // key), the reply's UTF-8 size up to its end (the size limit is checked against the last chunk alone) and when it was
+    // written (progress).
     private static readonly string[] Version3 =
     [
         "ALTER TABLE chat_messages ADD COLUMN status INTEGER CHECK (status IN (1, 2, 3))",
@@ -92,17 +93,20 @@ internal static class SqliteSchema
         "ALTER TABLE chat_messages ADD COLUMN lease_ms INTEGER",
         "ALTER TABLE chat_messages ADD COLUMN touched_at INTEGER",
         "CREATE INDEX ix_chat_messages_open_replies ON chat_messages (session_id) WHERE lease_ms IS NOT NULL",
+        // The key is the message's seq × 2^24 + the chunk's offset: a reply's chunks are one rowid range, in order, so a flush
+        // writes one table leaf and no index (a reply holds fewer than 2^24 = MaxContentBytesCeiling UTF-16 units). A rowid
+        // table also keeps a chunk of up to ~4 KB in its leaf, where an index B-tree (WITHOUT ROWID) spills past ~1 KB.
         """
         CREATE TABLE chat_reply_chunks (
-            message_id   TEXT    NOT NULL REFERENCES chat_messages (id) ON DELETE CASCADE,
-            start_offset INTEGER NOT NULL,
-            length       INTEGER NOT NULL,
-            utf8_end     INTEGER NOT NULL,
-            written_at   INTEGER NOT NULL,
-            text         TEXT    NOT NULL,
-            PRIMARY KEY (message_id, start_offset)
-        ) WITHOUT ROWID
+            key        INTEGER NOT NULL PRIMARY KEY,
+            length     INTEGER NOT NULL,
+            utf8_end   INTEGER NOT NULL,
+            written_at INTEGER NOT NULL,
+            text       TEXT    NOT NULL
+        )
         """,
+        // A reply deleted with its text still in chunks (clear, delete, retention) takes its chunks with it.
+        "CREATE TRIGGER chat_reply_chunks_cleanup AFTER DELETE ON chat_messages WHEN old.lease_ms IS NOT NULL BEGIN DELETE FROM chat_reply_chunks WHERE key BETWEEN old.seq * 16777216 AND old.seq * 16777216 + 16777215; END",
     ];
 
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
