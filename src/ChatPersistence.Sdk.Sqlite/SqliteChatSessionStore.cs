@@ -106,7 +106,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// <remarks>
     /// Replies are kept while they are written. A writer should flush at most every 2 seconds: every SQLite commit writes at
     /// least one whole page (4 KiB) to the WAL however short the text, so flushing as often as a network store would (200 ms)
-    /// writes 7× the WAL bytes of one insert of the finished message for a 25-second answer, and 2.3× at 2 s (measured:
+    /// writes 6.9× the WAL bytes of one insert of the finished message for a 25-second answer, and 2.2× at 2 s (measured:
     /// docs/performance.md). Other processes on the file see the text at most that late.
     /// </remarks>
     public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromSeconds(2) };

@@ -114,6 +114,11 @@ public sealed class SqliteReplyStorageTests : IDisposable
 
         await store.FinishReplyAsync("ana", reply.Id, new ChatReplyFinish { Status = ChatReplyStatus.Complete });
         (await store.SearchAsync("ana", new ChatSearchRequest("quasar"))).Items.Select(h => h.Message.Id).Should().Equal(reply.Id);
+        await Query("INSERT INTO chat_messages_fts (chat_messages_fts, rank) VALUES ('integrity-check', 1)", null); // throws when the index disagrees with the table
+
+        await store.ClearSessionAsync("ana", session.Id);
+        (await store.SearchAsync("ana", new ChatSearchRequest("quasar"))).Items.Should().BeEmpty();
+        await Query("INSERT INTO chat_messages_fts (chat_messages_fts, rank) VALUES ('integrity-check', 1)", null);
     }
 
     [Fact]

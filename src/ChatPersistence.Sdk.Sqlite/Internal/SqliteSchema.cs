@@ -105,6 +105,16 @@ internal static class SqliteSchema
             text       TEXT    NOT NULL
         )
         """,
+        // Full-text: a reply is indexed once, when it is settled (its content then holds its text); while open it is not in
+        // the index at all (not even its empty content), so begin writes nothing there. Ordinary rows keep the old triggers'
+        // behaviour exactly.
+        "DROP TRIGGER chat_messages_fts_insert",
+        "DROP TRIGGER chat_messages_fts_delete",
+        "DROP TRIGGER chat_messages_fts_update",
+        "CREATE TRIGGER chat_messages_fts_insert AFTER INSERT ON chat_messages WHEN new.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
+        "CREATE TRIGGER chat_messages_fts_delete AFTER DELETE ON chat_messages WHEN old.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (chat_messages_fts, rowid, content) VALUES ('delete', old.seq, old.content); END",
+        "CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages WHEN old.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (chat_messages_fts, rowid, content) VALUES ('delete', old.seq, old.content); INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
+        "CREATE TRIGGER chat_messages_fts_settle AFTER UPDATE OF content ON chat_messages WHEN old.lease_ms IS NOT NULL AND new.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
         // A reply deleted with its text still in chunks (clear, delete, retention) takes its chunks with it.
         "CREATE TRIGGER chat_reply_chunks_cleanup AFTER DELETE ON chat_messages WHEN old.lease_ms IS NOT NULL BEGIN DELETE FROM chat_reply_chunks WHERE key BETWEEN old.seq * 16777216 AND old.seq * 16777216 + 16777215; END",
     ];
