@@ -33,7 +33,25 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// </summary>
     internal const int SearchBlock = 1000;
 
-    private const string MessageColumns = "m.seq, m.id, m.session_id, m.role, m.content, m.metadata, m.created_at, m.is_favorite";
+    // A reply whose text is still in chunks reads as their concatenation (stored text, escaped chunk by chunk, which is the
+    // escape of the whole), with the time of its last chunk for the lease: a few rows at most, each a range of the chunks' key.
+    private const string MessageColumns =
+        "m.seq, m.id, m.session_id, m.role, " +
+        "CASE WHEN m.lease_ms IS NULL THEN m.content ELSE (SELECT coalesce(group_concat(c.text, '' ORDER BY c.key), '') FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END, " +
+        "m.metadata, m.created_at, m.is_favorite, m.status, m.status_reason, m.reason_detail, m.lease_ms, m.touched_at, " +
+        "CASE WHEN m.lease_ms IS NULL THEN NULL ELSE (SELECT max(c.written_at) FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END";
+
+    private const int MessageColumnCount = 14;
+
+    // The keys of one reply's chunks (the SQL below spells it out: 16777216 and 16777215).
+    private const long ChunkKeySpan = 1L << 24;
+
+    // A message's reply state and its last chunk (found by the chunks' key, backwards), without the chunks' text.
+    private const string ReplyRowSelect =
+        "SELECT m.seq, m.content, m.status, m.status_reason, m.reason_detail, m.lease_ms, m.touched_at, " +
+        "coalesce(c.key - m.seq * 16777216 + c.length, 0), coalesce(c.utf8_end, 0), c.written_at, m.id, m.session_id " +
+        "FROM chat_messages m LEFT JOIN chat_reply_chunks c " +
+        "ON c.key = (SELECT max(x.key) FROM chat_reply_chunks x WHERE x.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215)";
     private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
     private static readonly TimeSpan WriterIdleTimeout = TimeSpan.FromSeconds(10);
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
@@ -89,6 +107,15 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Replies are kept while they are written. A writer should flush at most every 2 seconds: every SQLite commit writes at
+    /// least one whole page (4 KiB) to the WAL however short the text, so flushing as often as a network store would (200 ms)
+    /// writes 6.9× the WAL bytes of one insert of the finished message for a 25-second answer, and 2.2× at 2 s (measured:
+    /// docs/performance.md). Other processes on the file see the text at most that late.
+    /// </remarks>
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromSeconds(2) };
 
     /// <summary>
     /// Ends every watch, stops polling the change log and closes the write connection (waiting for a write in progress to
@@ -386,12 +413,12 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 var hits = new List<ChatSearchHit>();
                 while (reader.Read())
                 {
-                    var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(10));
+                    var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(MessageColumnCount + 2));
                     hits.Add(new ChatSearchHit
                     {
                         Message = ReadMessage(reader),
-                        WorkflowId = reader.GetString(8),
-                        Rank = -reader.GetDouble(9),
+                        WorkflowId = reader.GetString(MessageColumnCount),
+                        Rank = -reader.GetDouble(MessageColumnCount + 1),
                         Snippet = snippet,
                         Highlights = highlights,
                     });
@@ -406,11 +433,17 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         WriteAsync(
             connection =>
             {
-                using var update = Command(connection, null,
-                    "UPDATE chat_messages SET is_favorite = $favorite WHERE id = $id AND user_id = $user RETURNING " + MessageColumns.Replace("m.", string.Empty, StringComparison.Ordinal),
-                    ("$favorite", isFavorite ? 1 : 0), ("$id", Key(messageId)), ("$user", userId));
-                using var reader = update.ExecuteReader();
-                return reader.Read() ? ReadMessage(reader) : throw ChatNotFoundException.ForMessage(messageId);
+                using (var update = Command(connection, null,
+                    "UPDATE chat_messages SET is_favorite = $favorite WHERE id = $id AND user_id = $user",
+                    ("$favorite", isFavorite ? 1 : 0), ("$id", Key(messageId)), ("$user", userId)))
+                {
+                    if (update.ExecuteNonQuery() == 0)
+                    {
+                        throw ChatNotFoundException.ForMessage(messageId);
+                    }
+                }
+
+                return QueryMessage(connection, null, messageId, userId)!;
             },
             cancellationToken);
 
@@ -445,9 +478,11 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         WriteAsync(
             connection =>
             {
+                // Replies whose lease expired are settled here; a session with a live reply is kept, however idle it looks.
+                var live = SettleEnded(connection, Now(), "1 = 1");
                 using var delete = Command(connection, null,
-                    "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff ORDER BY updated_at, id LIMIT $max)",
-                    ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$max", maxSessions));
+                    "DELETE FROM chat_sessions WHERE id IN (SELECT id FROM chat_sessions WHERE updated_at < $cutoff AND id NOT IN (SELECT value FROM json_each($live)) ORDER BY updated_at, id LIMIT $max)",
+                    ("$cutoff", ChatTime.ToUnixMicroseconds(idleBefore)), ("$live", JsonSerializer.Serialize(live)), ("$max", maxSessions));
                 var deleted = delete.ExecuteNonQuery();
                 using var prune = Command(connection, null,
                     "DELETE FROM chat_changes WHERE created_at < CAST(strftime('%s', 'now') AS INTEGER) - $keep",
@@ -456,6 +491,344 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 return deleted;
             },
             cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Begin inserts the reply (empty content, status streaming) and bumps the session as an append does; it also settles the
+    /// session's replies whose lease expired (their text compacted into their content).
+    /// </remarks>
+    protected override Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken) =>
+        WriteAsync(
+            connection =>
+            {
+                RequireSession(connection, null, sessionId, userId);
+                using (var find = Command(connection, null, "SELECT session_id, role FROM chat_messages WHERE id = $id", ("$id", Key(reply.Id))))
+                using (var reader = find.ExecuteReader())
+                {
+                    if (reader.Read())
+                    {
+                        // A retried begin returns the reply as it is now; the id used for anything else is a conflict.
+                        return reader.GetString(0) == Key(sessionId) && reader.GetString(1) == ChatMessageRole.Assistant.ToStorageName()
+                            ? QueryMessage(connection, null, reply.Id, userId)!
+                            : throw ChatConflictException.ForMessage(reply.Id);
+                    }
+                }
+
+                var now = Now();
+                SettleEnded(connection, now, "m.session_id = $session", ("$session", Key(sessionId)));
+                var leaseMs = (long)lease.TotalMilliseconds;
+                using (var insert = Command(connection, null,
+                    "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at, status, lease_ms, touched_at) " +
+                    "VALUES ($id, $session, $user, 'assistant', '', $metadata, $now, 1, $lease, $now)",
+                    ("$id", Key(reply.Id)), ("$session", Key(sessionId)), ("$user", userId), ("$metadata", reply.Metadata is { } m ? m.GetRawText() : "{}"), ("$now", now), ("$lease", leaseMs)))
+                {
+                    insert.ExecuteNonQuery();
+                }
+
+                var touch = _writer.TouchSession();
+                touch.Parameters[SqliteWriter.TouchCount].Value = 1;
+                touch.Parameters[SqliteWriter.TouchLast].Value = now;
+                touch.Parameters[SqliteWriter.TouchNow].Value = now;
+                touch.Parameters[SqliteWriter.TouchId].Value = Key(sessionId);
+                touch.ExecuteNonQuery();
+                return QueryMessage(connection, null, reply.Id, userId)!;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An append is one insert into <c>chat_reply_chunks</c> (one B-tree leaf, usually the page the previous flush wrote): the
+    /// message row and the session are not written, so a flush costs the same whatever the reply's length.
+    /// </remarks>
+    protected override Task<ChatReplyProgress> GrowReplyCoreAsync(string userId, Guid messageId, ChatTextChunk chunk, CancellationToken cancellationToken) =>
+        WriteAsync(
+            connection =>
+            {
+                var row = LoadReply(connection, null, messageId, userId) ?? throw ChatNotFoundException.ForMessage(messageId);
+                var now = Now();
+                var state = row.ReadsAs(now);
+                if (!state.IsStreaming)
+                {
+                    if (row.IsOpen)
+                    {
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
+                    }
+
+                    return Ended(row, state.Status, state.Reason, now);
+                }
+
+                var outcome = WriteChunk(connection, messageId, row, chunk, now);
+                if (outcome == ChunkOutcome.TooLarge)
+                {
+                    return Ended(row, ChatReplyStatus.Interrupted, ChatReplyReason.TooLarge, now);
+                }
+
+                var renewed = outcome != ChunkOutcome.Appended && !row.StopRequested;
+                var deadline = SqliteReplyState.Deadline(renewed ? now : row.TouchedAt!.Value, outcome == ChunkOutcome.Appended ? now : row.LastWrittenAt, row.LeaseMs!.Value, row.StopRequested);
+                return new ChatReplyProgress
+                {
+                    Length = outcome == ChunkOutcome.Appended ? row.Length + chunk.Length : row.Length,
+                    LeaseExpiresAt = ChatTime.FromUnixMicroseconds(deadline),
+                    StopRequested = row.StopRequested,
+                };
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Stores the tail, then compacts: the chunks are joined into the content in one update (indexed for search once) and deleted.</remarks>
+    protected override Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken) =>
+        WriteAsync(
+            connection =>
+            {
+                var row = LoadReply(connection, null, messageId, userId) ?? throw ChatNotFoundException.ForMessage(messageId);
+                if (row.IsOpen)
+                {
+                    var now = Now();
+                    var state = row.ReadsAs(now);
+                    if (!state.IsStreaming)
+                    {
+                        // Ended by its lease: it stays as every reader may already have seen it (the tail is not stored).
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
+                    }
+                    else if (tail.Length == 0 || WriteChunk(connection, messageId, row, tail, now) != ChunkOutcome.TooLarge)
+                    {
+                        Settle(connection, messageId, row, finish.Status, finish.Reason, finish.ReasonDetail, finish.Metadata?.GetRawText());
+                    }
+                }
+
+                // The first end wins: an ended reply (or an ordinary message) is returned as stored.
+                return QueryMessage(connection, null, messageId, userId)!;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        WriteAsync(
+            connection =>
+            {
+                var row = LoadReply(connection, null, messageId, userId) ?? throw ChatNotFoundException.ForMessage(messageId);
+                if (row.IsOpen)
+                {
+                    var now = Now();
+                    var state = row.ReadsAs(now);
+                    if (!state.IsStreaming)
+                    {
+                        Settle(connection, messageId, row, state.Status, state.Reason, state.Detail, null);
+                    }
+                    else if (!row.StopRequested)
+                    {
+                        // touched_at becomes the time of the request: the lease is capped at StopGrace after it.
+                        using var stop = Command(connection, null, "UPDATE chat_messages SET status_reason = 1, touched_at = $now WHERE id = $id", ("$now", now), ("$id", Key(messageId)));
+                        stop.ExecuteNonQuery();
+                    }
+                }
+
+                return QueryMessage(connection, null, messageId, userId)!;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A streaming reply's text is read from the chunk holding <paramref name="offset"/> on, in one read transaction with its state.</remarks>
+    protected override Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken) =>
+        ReadAsync(
+            connection =>
+            {
+                using var transaction = connection.BeginTransaction(deferred: true);
+                var row = LoadReply(connection, transaction, messageId, userId) ?? throw ChatNotFoundException.ForMessage(messageId);
+                var state = row.ReadsAs(Now());
+                var start = 0L;
+                var text = row.Content;
+                var length = row.IsOpen ? row.Length : StoredText.Decode(row.Content).Length;
+                if (row.IsOpen)
+                {
+                    using var chunks = Command(connection, transaction,
+                        "SELECT key - $base, text FROM chat_reply_chunks WHERE key <= $base + 16777215 " +
+                        "AND key >= coalesce((SELECT max(key) FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + min($offset, 16777215)), $base) ORDER BY key",
+                        ("$base", ChunkBase(row)), ("$offset", offset));
+                    using var reader = chunks.ExecuteReader();
+                    var builder = new StringBuilder();
+                    while (reader.Read())
+                    {
+                        if (builder.Length == 0)
+                        {
+                            start = reader.GetInt64(0);
+                        }
+
+                        builder.Append(reader.GetString(1));
+                    }
+
+                    text = builder.ToString();
+                }
+
+                transaction.Commit();
+                return new ChatReplyText
+                {
+                    MessageId = messageId,
+                    Offset = start,
+                    Text = text,
+                    Length = length,
+                    Status = state.Status,
+                    Reason = state.Reason,
+                    LeaseExpiresAt = state.LeaseExpiresAt,
+                };
+            },
+            cancellationToken);
+
+    private static ChatReplyProgress Ended(SqliteReplyRow row, ChatReplyStatus status, ChatReplyReason reason, long now) => new()
+    {
+        Length = row.IsOpen ? row.Length : StoredText.Decode(row.Content).Length,
+        LeaseExpiresAt = ChatTime.FromUnixMicroseconds(now),
+        Status = status,
+        Reason = reason,
+    };
+
+    /// <summary>The user's message with its reply state and last chunk, or null when it does not exist or is not the user's.</summary>
+    private static SqliteReplyRow? LoadReply(SqliteConnection connection, SqliteTransaction? transaction, Guid messageId, string userId)
+    {
+        using var command = Command(connection, transaction, ReplyRowSelect + " WHERE m.id = $id AND m.user_id = $user", ("$id", Key(messageId)), ("$user", userId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadReplyRow(reader) : null;
+    }
+
+    /// <summary>
+    /// The first key of a reply's chunks: a chunk's key is its message's sequence × 2^24 plus its offset (a reply holds fewer
+    /// than <see cref="ChatPersistenceLimits.MaxContentBytesCeiling"/> = 2^24 UTF-16 units), so the chunks of one reply are one
+    /// range of the table's rowid, in order, with no index to write.
+    /// </summary>
+    private static long ChunkBase(SqliteReplyRow row) => row.Sequence * ChunkKeySpan;
+
+    private static SqliteReplyRow ReadReplyRow(SqliteDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.IsDBNull(2) ? null : reader.GetInt32(2),
+        reader.IsDBNull(3) ? null : reader.GetInt32(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        reader.IsDBNull(6) ? null : reader.GetInt64(6),
+        reader.GetInt64(7),
+        reader.GetInt64(8),
+        reader.IsDBNull(9) ? null : reader.GetInt64(9));
+
+    /// <summary>
+    /// Stores a chunk at its offset (see <see cref="IChatSessionStore.GrowReplyAsync"/>): appended at the end; a retry of text
+    /// already there, or empty text, renews the lease (unless a stop was requested) and stores nothing; anything else is a
+    /// conflict (the transaction rolls back). Over the size limit, nothing of it is stored and the reply is settled as
+    /// interrupted (too large).
+    /// </summary>
+    private ChunkOutcome WriteChunk(SqliteConnection connection, Guid messageId, SqliteReplyRow row, ChatTextChunk chunk, long now)
+    {
+        if (chunk.Length > 0 && chunk.Offset == row.Length)
+        {
+            if (row.Utf8Bytes + chunk.Utf8Bytes > Options.MaxContentBytes)
+            {
+                Settle(connection, messageId, row, ChatReplyStatus.Interrupted, ChatReplyReason.TooLarge, $"The reply reached {Options.MaxContentBytes} UTF-8 bytes.", null);
+                return ChunkOutcome.TooLarge;
+            }
+
+            using var insert = Command(connection, null,
+                "INSERT INTO chat_reply_chunks (key, length, utf8_end, written_at, text) VALUES ($key, $length, $bytes, $now, $text)",
+                ("$key", ChunkBase(row) + chunk.Offset), ("$length", chunk.Length), ("$bytes", row.Utf8Bytes + chunk.Utf8Bytes), ("$now", now), ("$text", chunk.StoredText));
+            insert.ExecuteNonQuery();
+            return ChunkOutcome.Appended;
+        }
+
+        if (chunk.Length > 0
+            && (chunk.Offset + chunk.Length > row.Length
+                || !string.Equals(StoredRange(connection, row, chunk.Offset, chunk.Length), StoredText.Decode(chunk.StoredText), StringComparison.Ordinal)))
+        {
+            throw new ChatConflictException($"Reply '{messageId}' holds {row.Length} characters; text at offset {chunk.Offset} would leave a gap or differs from what is stored there.")
+            {
+                MessageId = messageId,
+            };
+        }
+
+        if (!row.StopRequested)
+        {
+            using var touch = Command(connection, null, "UPDATE chat_messages SET touched_at = $now WHERE id = $id", ("$now", now), ("$id", Key(messageId)));
+            touch.ExecuteNonQuery();
+        }
+
+        return chunk.Length > 0 ? ChunkOutcome.Retried : ChunkOutcome.Heartbeat;
+    }
+
+    /// <summary>The stored text (as written, decoded) of <paramref name="length"/> units at <paramref name="offset"/>, within the stored length.</summary>
+    private static string StoredRange(SqliteConnection connection, SqliteReplyRow row, long offset, int length)
+    {
+        using var command = Command(connection, null,
+            "SELECT key - $base, text FROM chat_reply_chunks " +
+            "WHERE key >= (SELECT max(key) FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + $offset) AND key < $base + $end ORDER BY key",
+            ("$base", ChunkBase(row)), ("$offset", offset), ("$end", offset + length));
+        using var reader = command.ExecuteReader();
+        var builder = new StringBuilder();
+        var start = offset;
+        while (reader.Read())
+        {
+            if (builder.Length == 0)
+            {
+                start = reader.GetInt64(0);
+            }
+
+            // Each chunk is a whole escape of its own text: decoded one by one, they are the text as written.
+            builder.Append(StoredText.Decode(reader.GetString(1)));
+        }
+
+        var from = (int)(offset - start);
+        return from >= 0 && from + length <= builder.Length ? builder.ToString(from, length) : string.Empty;
+    }
+
+    /// <summary>
+    /// Ends a reply for good: its chunks joined into its content (one update, which the full-text trigger indexes once), its
+    /// status, reason and metadata, then its chunks deleted. Status complete is stored as null, as every ordinary message.
+    /// </summary>
+    private static void Settle(SqliteConnection connection, Guid messageId, SqliteReplyRow row, ChatReplyStatus status, ChatReplyReason reason, string? detail, string? metadata)
+    {
+        using (var update = Command(connection, null,
+            "UPDATE chat_messages SET content = (SELECT coalesce(group_concat(c.text, '' ORDER BY c.key), '') FROM chat_reply_chunks c WHERE c.key BETWEEN $base AND $base + 16777215), " +
+            "status = $status, status_reason = $reason, reason_detail = $detail, metadata = coalesce($metadata, metadata), lease_ms = NULL, touched_at = NULL WHERE id = $id",
+            ("$id", Key(messageId)), ("$base", ChunkBase(row)), ("$status", status == ChatReplyStatus.Complete ? null : (int)status), ("$reason", reason == ChatReplyReason.None ? null : (int)reason),
+            ("$detail", detail), ("$metadata", metadata)))
+        {
+            update.ExecuteNonQuery();
+        }
+
+        using var delete = Command(connection, null, "DELETE FROM chat_reply_chunks WHERE key BETWEEN $base AND $base + 16777215", ("$base", ChunkBase(row)));
+        delete.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Settles the open replies matching <paramref name="where"/> that read as ended at <paramref name="now"/> (lease expired);
+    /// returns the sessions that still have a live reply. Open replies are few: read through their partial index.
+    /// </summary>
+    private static HashSet<string> SettleEnded(SqliteConnection connection, long now, string where, params (string Name, object? Value)[] parameters)
+    {
+        var ended = new List<(Guid Id, SqliteReplyRow Row, SqliteReplyState State)>();
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        using (var command = Command(connection, null, ReplyRowSelect.Replace("chat_messages m", "chat_messages m INDEXED BY ix_chat_messages_open_replies", StringComparison.Ordinal) +
+            $" WHERE m.lease_ms IS NOT NULL AND {where}", parameters))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var row = ReadReplyRow(reader);
+                var state = row.ReadsAs(now);
+                if (state.IsStreaming)
+                {
+                    live.Add(reader.GetString(11));
+                }
+                else
+                {
+                    ended.Add((Guid.Parse(reader.GetString(10)), row, state));
+                }
+            }
+        }
+
+        foreach (var (id, row, state) in ended)
+        {
+            Settle(connection, id, row, state.Status, state.Reason, state.Detail, null);
+        }
+
+        return live;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatChange> WatchAsync(string userId, Guid? sessionId = null, long? afterPosition = null, CancellationToken cancellationToken = default)
@@ -624,7 +997,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     }
 
     /// <summary>The stored message with <paramref name="message"/>'s id when it is the same message (a retry); otherwise a conflict.</summary>
-    private static StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
+    private StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
     {
         using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
         using var reader = find.ExecuteReader();
@@ -661,12 +1034,33 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         LastMessageAt = reader.IsDBNull(7) ? null : ChatTime.FromUnixMicroseconds(reader.GetInt64(7)),
     };
 
-    private static StoredChatMessage ReadMessage(SqliteDataReader reader)
+    /// <summary>The user's message as it reads now (a reply's text from its chunks, its status from its lease), or null.</summary>
+    private StoredChatMessage? QueryMessage(SqliteConnection connection, SqliteTransaction? transaction, Guid messageId, string userId)
+    {
+        using var command = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id AND m.user_id = $user", ("$id", Key(messageId)), ("$user", userId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadMessage(reader) : null;
+    }
+
+    // Reads the columns of MessageColumns; a reply's status is computed with this store's clock (see SqliteReplyState).
+    private StoredChatMessage ReadMessage(SqliteDataReader reader)
     {
         _ = ChatMessageRoleExtensions.TryParseStorageName(reader.GetString(3), out var role);
         using var metadata = JsonDocument.Parse(reader.GetString(5));
+        var state = SqliteReplyState.Read(
+            reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            reader.IsDBNull(9) ? null : reader.GetInt32(9),
+            reader.IsDBNull(10) ? null : reader.GetString(10),
+            reader.IsDBNull(11) ? null : reader.GetInt64(11),
+            reader.IsDBNull(12) ? null : reader.GetInt64(12),
+            reader.IsDBNull(13) ? null : reader.GetInt64(13),
+            Now());
         return new StoredChatMessage
         {
+            Status = state.Status,
+            Reason = state.Reason,
+            ReasonDetail = state.Detail,
+            LeaseExpiresAt = state.LeaseExpiresAt,
             Sequence = reader.GetInt64(0),
             Id = Guid.Parse(reader.GetString(1)),
             SessionId = Guid.Parse(reader.GetString(2)),

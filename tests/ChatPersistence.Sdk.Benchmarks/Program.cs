@@ -10,8 +10,17 @@ using ChatPersistence.Sdk.Benchmarks;
 // Every figure of docs/performance.md in one run (BenchmarkDotNet for the stores, then pgbench for the SQL functions):
 //   dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*' --sql
 // --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
+// --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
+// benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
 BenchMode.Smoke = args.Contains("--smoke");
 var sql = args.Contains("--sql");
+var replies = args.Contains("--replies");
+var benchmarkArgs = args.Where(a => a is not ("--smoke" or "--sql" or "--replies")).ToArray();
+if (replies && benchmarkArgs.Length == 0)
+{
+    return await SqliteReplyWrites.RunAsync(BenchMode.Smoke);
+}
+
 var job = (BenchMode.Smoke ? Job.Dry : Job.Default.WithWarmupCount(3).WithIterationCount(12).WithLaunchCount(1))
     .WithToolchain(InProcessEmitToolchain.Instance);
 var config = ManualConfig.CreateEmpty()
@@ -24,11 +33,16 @@ var config = ManualConfig.CreateEmpty()
     .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
     .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
     .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile | ConfigOptions.StopOnFirstError);
-var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a is not ("--smoke" or "--sql")).ToArray(), config);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);
 var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
 if (failed)
 {
     Console.Error.WriteLine("benchmarks: a benchmark failed (see above).");
+    return 1;
+}
+
+if ((replies || BenchMode.Smoke) && await SqliteReplyWrites.RunAsync(BenchMode.Smoke) != 0)
+{
     return 1;
 }
 

@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Version1 =
     [
@@ -74,14 +74,62 @@ internal static class SqliteSchema
         "CREATE TRIGGER chat_changes_favorite AFTER UPDATE OF is_favorite ON chat_messages WHEN old.is_favorite IS NOT new.is_favorite BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id, is_favorite) VALUES (5, new.user_id, new.session_id, new.seq, new.id, new.is_favorite); END",
     ];
 
-    /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
-    private static readonly string[][] Steps = [Version1, Version2];
+    // Version 3: replies stored while they are written (issue 26). ADD COLUMN never rewrites the table: every existing row
+    // reads null in the new columns, which means "an ordinary, complete message". While a reply streams, its text is in
+    // chat_reply_chunks (one row per flush, appended, never rewritten) and content stays empty; when it ends, the chunks are
+    // joined into content once (which the FTS trigger indexes once) and deleted.
+    //   status        null complete | 1 streaming | 2 stopped | 3 interrupted (ChatReplyStatus)
+    //   status_reason null none | 1 stop requested | 2 caller stopped | 3 failed | 4 lease expired | 5 too large (ChatReplyReason)
+    //   lease_ms      not null exactly while the text is in chunks (streaming, or its lease expired and it is not settled yet)
+    //   touched_at    the last progress that is not a chunk (begin, heartbeat, stop request), in unix microseconds
+    // A chunk row holds its text as stored (escaped), its length in UTF-16 units of the text as written (its offset is in its
+    // key), the reply's UTF-8 size up to its end (the size limit is checked against the last chunk alone) and when it was
+    // written (progress).
+    private static readonly string[] Version3 =
+    [
+        "ALTER TABLE chat_messages ADD COLUMN status INTEGER CHECK (status IN (1, 2, 3))",
+        "ALTER TABLE chat_messages ADD COLUMN status_reason INTEGER CHECK (status_reason BETWEEN 1 AND 5)",
+        "ALTER TABLE chat_messages ADD COLUMN reason_detail TEXT",
+        "ALTER TABLE chat_messages ADD COLUMN lease_ms INTEGER",
+        "ALTER TABLE chat_messages ADD COLUMN touched_at INTEGER",
+        "CREATE INDEX ix_chat_messages_open_replies ON chat_messages (session_id) WHERE lease_ms IS NOT NULL",
+        // The key is the message's seq × 2^24 + the chunk's offset: a reply's chunks are one rowid range, in order, so a flush
+        // writes one table leaf and no index (a reply holds fewer than 2^24 = MaxContentBytesCeiling UTF-16 units). A rowid
+        // table also keeps a chunk of up to ~4 KB in its leaf, where an index B-tree (WITHOUT ROWID) spills past ~1 KB.
+        """
+        CREATE TABLE chat_reply_chunks (
+            key        INTEGER NOT NULL PRIMARY KEY,
+            length     INTEGER NOT NULL,
+            utf8_end   INTEGER NOT NULL,
+            written_at INTEGER NOT NULL,
+            text       TEXT    NOT NULL
+        )
+        """,
+        // Full-text: a reply is indexed once, when it is settled (its content then holds its text); while open it is not in
+        // the index at all (not even its empty content), so begin writes nothing there. Ordinary rows keep the old triggers'
+        // behaviour exactly.
+        "DROP TRIGGER chat_messages_fts_insert",
+        "DROP TRIGGER chat_messages_fts_delete",
+        "DROP TRIGGER chat_messages_fts_update",
+        "CREATE TRIGGER chat_messages_fts_insert AFTER INSERT ON chat_messages WHEN new.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
+        "CREATE TRIGGER chat_messages_fts_delete AFTER DELETE ON chat_messages WHEN old.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (chat_messages_fts, rowid, content) VALUES ('delete', old.seq, old.content); END",
+        "CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages WHEN old.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (chat_messages_fts, rowid, content) VALUES ('delete', old.seq, old.content); INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
+        "CREATE TRIGGER chat_messages_fts_settle AFTER UPDATE OF content ON chat_messages WHEN old.lease_ms IS NOT NULL AND new.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
+        // A reply deleted with its text still in chunks (clear, delete, retention) takes its chunks with it.
+        "CREATE TRIGGER chat_reply_chunks_cleanup AFTER DELETE ON chat_messages WHEN old.lease_ms IS NOT NULL BEGIN DELETE FROM chat_reply_chunks WHERE key BETWEEN old.seq * 16777216 AND old.seq * 16777216 + 16777215; END",
+    ];
 
-    public static void Ensure(SqliteConnection connection)
+    /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
+    private static readonly string[][] Steps = [Version1, Version2, Version3];
+
+    public static void Ensure(SqliteConnection connection) => Ensure(connection, CurrentVersion);
+
+    /// <summary>Creates or upgrades the schema up to <paramref name="target"/> (tests create files of earlier versions with it).</summary>
+    internal static void Ensure(SqliteConnection connection, int target)
     {
         // WAL is a property of the file: set it outside a transaction (a no-op once set).
         Execute(connection, "PRAGMA journal_mode = WAL");
-        if (ReadVersion(connection) == CurrentVersion)
+        if (ReadVersion(connection) == target)
         {
             return;
         }
@@ -94,7 +142,7 @@ internal static class SqliteSchema
                 $"The chat database was created by a newer version of ChatPersistence.Sdk.Sqlite (schema {version}; this version knows {CurrentVersion}). Upgrade the package.");
         }
 
-        for (; version < CurrentVersion; version++)
+        for (; version < target; version++)
         {
             foreach (var statement in Steps[version])
             {
@@ -102,7 +150,7 @@ internal static class SqliteSchema
             }
         }
 
-        Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
+        Execute(connection, $"PRAGMA user_version = {version}", transaction);
         transaction.Commit();
     }
 
