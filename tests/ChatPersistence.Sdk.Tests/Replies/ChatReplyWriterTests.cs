@@ -123,6 +123,52 @@ public sealed class ChatReplyWriterTests
     }
 
     [Fact]
+    public async Task The_background_flush_retries_a_chunk_dropped_after_commit_with_the_same_offset_and_text()
+    {
+        await using var writer = await StartAsync();
+        _store.DropAfterCommit(1);
+        writer.Append("once");
+
+        _time.Advance(Interval);
+        await WaitUntilAsync(() => _store.GrowCount >= 1);
+        writer.Append(" only");
+        for (var turns = 0; _store.GrowCount < 2; turns++)
+        {
+            turns.Should().BeLessThan(2000, "the dropped chunk must be retried");
+            _time.Advance(Interval); // the retry waits a growing delay
+            await Task.Delay(5);
+        }
+
+        _store.Grows.Take(2).Should().Equal((0L, "once"), (0L, "once"));
+        var stored = await writer.CompleteAsync();
+        stored.Content.Should().Be("once only");
+    }
+
+    [Fact]
+    public async Task Appends_from_several_threads_lose_nothing()
+    {
+        await using var writer = await StartAsync();
+        var tasks = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                writer.Append(t.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (i % 100 == 0)
+                {
+                    _time.Advance(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }));
+        await Task.WhenAll(tasks);
+
+        var stored = await writer.CompleteAsync();
+
+        writer.Length.Should().Be(8000);
+        stored.Content.Should().HaveLength(8000);
+        stored.Content.GroupBy(c => c).Select(g => (g.Key, g.Count())).Should().BeEquivalentTo(new[] { ('0', 2000), ('1', 2000), ('2', 2000), ('3', 2000) });
+    }
+
+    [Fact]
     public async Task Round_trips_are_bounded_by_the_flush_interval_whatever_the_number_of_appends()
     {
         await using var writer = await StartAsync();
