@@ -187,6 +187,21 @@ public sealed class ProgressiveStreamingTests
     }
 
     [Fact]
+    public async Task A_reply_over_the_size_limit_ends_interrupted_as_too_large_and_the_stream_goes_on()
+    {
+        var small = new InMemoryChatSessionStore(new ChatPersistenceOptions { MaxContentBytes = 20 });
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(small).Build();
+
+        var updates = await chat.GetStreamingResponseAsync("aaaa bbbb cccc", TestHost.Conversation("alice", "wf-1")).ToListAsync();
+
+        string.Concat(updates.Select(u => u.Text)).Should().Be(FakeChatClient.ReplyText(1, "aaaa bbbb cccc"));
+        var stored = await StoredAsync(small);
+        stored[1].Status.Should().Be(ChatReplyStatus.Interrupted);
+        stored[1].Reason.Should().Be(ChatReplyReason.TooLarge);
+        FakeChatClient.ReplyText(1, "aaaa bbbb cccc").Should().StartWith(stored[1].Content);
+    }
+
+    [Fact]
     public async Task Without_progressive_streaming_a_stopped_stream_stores_no_reply_as_before()
     {
         var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable, o => o.ProgressiveStreaming = false).Build();

@@ -235,13 +235,28 @@ public sealed class ChatReplyWriter : IAsyncDisposable
     /// <exception cref="ChatPersistenceException">The store failed (when transient, the next flush retries the same chunk).</exception>
     public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
-        await FlushCoreAsync(heartbeat: false, cancellationToken).ConfigureAwait(false);
+        long target;
         lock (_gate)
         {
-            var failure = _endedByStore ?? _fault;
-            if (failure is not null)
+            target = _length - (_hasHeldHighSurrogate ? 1 : 0);
+        }
+
+        while (true)
+        {
+            // More than one round trip only when the store refused a chunk as too large alone and it was cut in two.
+            await FlushCoreAsync(heartbeat: false, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
             {
-                ExceptionDispatchInfo.Throw(failure);
+                var failure = _endedByStore ?? _fault;
+                if (failure is not null)
+                {
+                    ExceptionDispatchInfo.Throw(failure);
+                }
+
+                if (_flushedLength >= target || (_inflight is null && _pending.Length == 0))
+                {
+                    return;
+                }
             }
         }
     }
@@ -481,6 +496,20 @@ public sealed class ChatReplyWriter : IAsyncDisposable
         {
             throw;
         }
+        catch (ArgumentException) when (SplitPoint(chunk.Text) is var split and > 0)
+        {
+            // The chunk alone is over the store's size limit (the writer does not know the limit): send it in two parts, so
+            // the reply grows up to the limit and the store ends it as Interrupted/TooLarge where it no longer fits.
+            var first = new ReplyChunk(chunk.Offset, chunk.Text[..split]);
+            lock (_gate)
+            {
+                _inflight = first;
+                _pending.Insert(0, chunk.Text[split..]);
+            }
+
+            await GrowAsync(first, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex)
         {
             lock (_gate)
@@ -589,7 +618,43 @@ public sealed class ChatReplyWriter : IAsyncDisposable
                 }
             }
 
-            var stored = await ReplyRetry.RunAsync(ct => _store.FinishReplyAsync(_userId, Message.Id, finish, ct), _interval, _time, token).ConfigureAwait(false);
+            StoredChatMessage stored;
+            try
+            {
+                stored = await FinishAsync(finish, token).ConfigureAwait(false);
+            }
+            catch (ArgumentException) when (finish.Text.Length > 0)
+            {
+                // The tail alone is over the store's size limit: grow it in parts (the store ends the reply as TooLarge where it
+                // no longer fits), then end with no text; an earlier end by the store wins.
+                lock (_gate)
+                {
+                    _pending.Clear();
+                    _pending.Append(finish.Text);
+                }
+
+                await DrainAsync(token).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_endedByStore is ChatNotFoundException gone)
+                    {
+                        ExceptionDispatchInfo.Throw(gone);
+                    }
+
+                    finish = _fault is null && _inflight is null && _pending.Length == 0
+                        ? finish with { Text = "", Offset = 0 }
+                        : new ChatReplyFinish
+                        {
+                            Status = ChatReplyStatus.Interrupted,
+                            Reason = ChatReplyReason.Failed,
+                            ReasonDetail = Truncate($"The reply could not be stored: {(_fault ?? new TimeoutException()).Message}"),
+                            Metadata = finish.Metadata,
+                        };
+                }
+
+                stored = await FinishAsync(finish, token).ConfigureAwait(false);
+            }
+
             lock (_gate)
             {
                 if (finish.Text.Length > 0)
@@ -605,6 +670,68 @@ public sealed class ChatReplyWriter : IAsyncDisposable
         {
             _io.Release();
         }
+    }
+
+    private Task<StoredChatMessage> FinishAsync(ChatReplyFinish finish, CancellationToken cancellationToken) =>
+        ReplyRetry.RunAsync(ct => _store.FinishReplyAsync(_userId, Message.Id, finish, ct), _interval, _time, cancellationToken);
+
+    /// <summary>Sends every pending chunk (transient failures retried) until none is left or the reply has ended; called holding <see cref="_io"/>.</summary>
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReplyChunk chunk;
+            lock (_gate)
+            {
+                if (_endedByStore is not null || _fault is not null)
+                {
+                    return;
+                }
+
+                if (_inflight is null && _pending.Length > 0)
+                {
+                    _inflight = new ReplyChunk(_flushedLength, _pending.ToString());
+                    _pending.Clear();
+                }
+
+                if (_inflight is null)
+                {
+                    return;
+                }
+
+                chunk = _inflight;
+            }
+
+            try
+            {
+                _ = await ReplyRetry.RunAsync(
+                    async ct =>
+                    {
+                        await GrowAsync(chunk, ct).ConfigureAwait(false);
+                        return true;
+                    },
+                    _interval,
+                    _time,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Kept in _fault by GrowAsync (not transient); the end says the writer failed.
+                return;
+            }
+        }
+    }
+
+    /// <summary>Where to cut a chunk in two without splitting a surrogate pair; 0 when it cannot be cut.</summary>
+    private static int SplitPoint(string text)
+    {
+        var half = text.Length / 2;
+        if (half > 0 && char.IsLowSurrogate(text[half]))
+        {
+            half = half > 1 ? half - 1 : half + 1;
+        }
+
+        return half > 0 && half < text.Length ? half : 0;
     }
 
     private static string Truncate(string detail) =>

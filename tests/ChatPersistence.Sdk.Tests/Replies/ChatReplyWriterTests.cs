@@ -294,6 +294,29 @@ public sealed class ChatReplyWriterTests
         await writer.DisposeAsync();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Text_over_the_size_limit_ends_the_reply_as_too_large_with_the_text_that_fit(bool flushFirst)
+    {
+        var small = new InMemoryChatSessionStore(new ChatPersistenceOptions { MaxContentBytes = 10 });
+        var session = await small.GetOrCreateSessionAsync(User, "wf");
+        await using var writer = await ChatReplyWriter.StartAsync(small, User, session.Id, new NewChatReply(), new ChatReplyWriterOptions { TimeProvider = _time });
+        writer.Append("0123456789abcdefghijklmnopqrstuvwxyz");
+        if (flushFirst)
+        {
+            await FluentActions.Awaiting(async () => await writer.FlushAsync()).Should().ThrowAsync<ChatReplyEndedException>();
+        }
+
+        var stored = await writer.CompleteAsync();
+
+        stored.Status.Should().Be(ChatReplyStatus.Interrupted);
+        stored.Reason.Should().Be(ChatReplyReason.TooLarge);
+        stored.Content.Should().NotBeEmpty();
+        "0123456789abcdefghijklmnopqrstuvwxyz".Should().StartWith(stored.Content);
+        stored.Content.Length.Should().BeLessThanOrEqualTo(10);
+    }
+
     [Fact]
     public async Task A_flush_interval_out_of_range_is_refused_before_anything_is_written()
     {
