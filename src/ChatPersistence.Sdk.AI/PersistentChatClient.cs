@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatPersistence.Sdk.AI.Internal;
@@ -41,8 +42,15 @@ namespace ChatPersistence.Sdk.AI;
 /// </para>
 /// <para>
 /// Failures: when the inner client fails, the request's messages stay stored and no response is stored. Streaming: updates are
-/// passed through unchanged; the reply is stored once, after the last update, as <c>ToChatResponse()</c> of all updates. A stream
-/// that fails, is cancelled or is not read to the end stores no reply (a partial reply is never stored).
+/// passed through unchanged. When the store keeps replies in progress (<see cref="ChatStoreCapabilities.Replies"/>) and
+/// <see cref="PersistentChatClientOptions.ProgressiveStreaming"/> is on, the response message that carries the first text is
+/// stored while it streams (<see cref="ChatReplyWriter"/>; the messages before it are appended first, those after it at the end)
+/// and ends <see cref="ChatReplyStatus.Complete"/> in today's stored form, <see cref="ChatReplyStatus.Stopped"/>
+/// (<see cref="ChatReplyReason.CallerStopped"/>: the caller stopped reading or cancelled; <see cref="ChatReplyReason.StopRequested"/>:
+/// a stop was requested through the store, which cancels the model call and ends the stream normally) or
+/// <see cref="ChatReplyStatus.Interrupted"/> (<see cref="ChatReplyReason.Failed"/>: the inner client threw; the exception
+/// propagates), keeping the text so far. Otherwise the reply is stored once, after the last update, as <c>ToChatResponse()</c> of
+/// all updates, and a stream that fails, is cancelled or is not read to the end stores no reply.
 /// </para>
 /// <para>
 /// Place it outermost (first <c>Use…</c> call), before <c>UseFunctionInvocation()</c>, so that one user turn is one load and one save
@@ -100,10 +108,18 @@ public sealed class PersistentChatClient : DelegatingChatClient
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">No conversation could be determined for the request.</exception>
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        _options.ProgressiveStreaming && _store.Capabilities.Replies
+            ? StreamProgressivelyAsync(messages, options, cancellationToken)
+            : StreamThenStoreAsync(messages, options, cancellationToken);
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamThenStoreAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turn = await PrepareAsync(messages, options, cancellationToken).ConfigureAwait(false);
@@ -116,6 +132,186 @@ public sealed class PersistentChatClient : DelegatingChatClient
 
         // Reached only when the inner stream completed and the caller read it to the end.
         await SaveResponseAsync(turn, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Streams and stores the reply while it streams: the response message that carries the first text is the live reply (the
+    /// messages before it, tool calls and results without text, are appended complete first, so the order is today's); its text
+    /// grows with the updates; the messages after it are appended complete at the end, as today.
+    /// </summary>
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamProgressivelyAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turn = await PrepareAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var updates = new List<ChatResponseUpdate>();
+        var boundaries = new MessageBoundaries();
+        var replyIndex = -1;
+        ChatReplyWriter? writer = null;
+        var ended = false;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        CancellationTokenRegistration onStop = default;
+        var stream = base.GetStreamingResponseAsync(turn.Messages, turn.Options, call.Token).GetAsyncEnumerator(call.Token);
+        try
+        {
+            while (true)
+            {
+                var (hasUpdate, failure) = await MoveNextAsync(stream).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    ended = true;
+                    if (writer is not null)
+                    {
+                        if (failure is OperationCanceledException && writer.StopRequested.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                        {
+                            // A stop was requested (from any instance): the caller asked for it, so the stream just ends.
+                            await EndLiveReplyAsync(writer, updates, replyIndex, ChatReplyStatus.Stopped, ChatReplyReason.StopRequested, null).ConfigureAwait(false);
+                            yield break;
+                        }
+
+                        var caller = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
+                        await EndLiveReplyAsync(
+                            writer,
+                            updates,
+                            replyIndex,
+                            caller ? ChatReplyStatus.Stopped : ChatReplyStatus.Interrupted,
+                            caller ? ChatReplyReason.CallerStopped : ChatReplyReason.Failed,
+                            caller ? null : FailureDetail(failure)).ConfigureAwait(false);
+                    }
+
+                    ExceptionDispatchInfo.Throw(failure);
+                }
+
+                if (!hasUpdate)
+                {
+                    break;
+                }
+
+                var update = stream.Current;
+                var index = boundaries.Next(update, updates.Count);
+                updates.Add(update);
+                if (replyIndex < 0 && boundaries.Role == ChatRole.Assistant && !string.IsNullOrEmpty(update.Text))
+                {
+                    replyIndex = index;
+                    if (index > 0)
+                    {
+                        // The messages before the reply (tool calls and results) are complete: stored now, so the reply follows them.
+                        var before = updates.GetRange(0, boundaries.FirstUpdate).ToChatResponse();
+                        await AppendResponseMessagesAsync(turn, before, 0, lastHasTotals: false, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    writer = await ChatReplyWriter.StartAsync(_store, turn.UserId, turn.SessionId, new NewChatReply(), _options.ReplyWriterOptions, cancellationToken).ConfigureAwait(false);
+                    onStop = writer.StopRequested.Register(static state => ((CancellationTokenSource)state!).Cancel(), call);
+                }
+
+                if (writer is not null && index == replyIndex && update.Text is { Length: > 0 } text)
+                {
+                    writer.Append(text);
+                }
+
+                yield return update;
+            }
+
+            ended = true;
+            var response = updates.ToChatResponse();
+            if (writer is null)
+            {
+                await SaveResponseAsync(turn, response, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var last = response.Messages.Count - 1;
+                if (writer.StopRequested.IsCancellationRequested)
+                {
+                    // The inner client ended its stream quietly when the stop cancelled it: the reply was stopped, not completed.
+                    _ = await writer.EndAsync(ChatReplyStatus.Stopped, ChatReplyReason.StopRequested, null, ReplyMetadata(response, replyIndex, replyIndex == last), CancellationToken.None).ConfigureAwait(false);
+                    yield break;
+                }
+
+                _ = await writer.CompleteAsync(ReplyMetadata(response, replyIndex, replyIndex == last), CancellationToken.None).ConfigureAwait(false);
+                if (last > replyIndex)
+                {
+                    await AppendResponseMessagesAsync(turn, response, replyIndex + 1, lastHasTotals: true, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await onStop.DisposeAsync().ConfigureAwait(false);
+            if (!ended && writer is not null)
+            {
+                // The caller stopped reading before the end (the enumerator was disposed early).
+                await EndLiveReplyAsync(writer, updates, replyIndex, ChatReplyStatus.Stopped, ChatReplyReason.CallerStopped, null).ConfigureAwait(false);
+            }
+
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<(bool HasUpdate, Exception? Failure)> MoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> stream)
+    {
+        try
+        {
+            return (await stream.MoveNextAsync().ConfigureAwait(false), null);
+        }
+#pragma warning disable CA1031 // Every failure of the inner client ends the live reply, then is rethrown as it was.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return (false, ex);
+        }
+    }
+
+    /// <summary>Ends a live reply that did not complete, keeping its text and today's metadata; never throws (the caller's failure or stop wins).</summary>
+    private async Task EndLiveReplyAsync(ChatReplyWriter writer, List<ChatResponseUpdate> updates, int replyIndex, ChatReplyStatus status, ChatReplyReason reason, string? detail)
+    {
+        try
+        {
+            var response = updates.ToChatResponse();
+            _ = await writer.EndAsync(status, reason, detail, ReplyMetadata(response, replyIndex, isLast: true)).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort: the reply's lease ends it as interrupted if this end cannot be written.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>The metadata today's stored form gives the reply message (the <c>meai</c> envelope, model and response ids, usage and finish reason on the last message).</summary>
+    private JsonElement? ReplyMetadata(ChatResponse response, int replyIndex, bool isLast)
+    {
+        if (replyIndex < 0 || replyIndex >= response.Messages.Count)
+        {
+            return null;
+        }
+
+        var converted = StoreWriter.Convert([response.Messages[replyIndex]], _options.SerializerOptions, _limits, cutLongText: true, _ => ResponseMetadata(response, isLast));
+        return converted[0].Stored.Metadata;
+    }
+
+    private async Task AppendResponseMessagesAsync(Turn turn, ChatResponse response, int from, bool lastHasTotals, CancellationToken cancellationToken)
+    {
+        var messages = response.Messages;
+        if (from >= messages.Count)
+        {
+            return;
+        }
+
+        var last = messages.Count - 1;
+        var converted = StoreWriter.Convert([.. messages.Skip(from)], _options.SerializerOptions, _limits, cutLongText: true, i => ResponseMetadata(response, lastHasTotals && from + i == last));
+        await StoreWriter.AppendAsync(_store, turn.UserId, turn.SessionId, converted, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string FailureDetail(Exception failure)
+    {
+        var detail = $"{failure.GetType().Name}: {failure.Message}".Replace('\0', ' ');
+        return detail.Length <= ChatPersistenceLimits.MaxReasonDetailLength ? detail : detail[..ChatPersistenceLimits.MaxReasonDetailLength];
     }
 
     /// <inheritdoc />
@@ -158,6 +354,9 @@ public sealed class PersistentChatClient : DelegatingChatClient
         // The first messages of the request that are already the newest stored ones (a retry of a call whose model call failed,
         // or a caller that resends the conversation) are neither stored again nor sent twice.
         newMessages.RemoveRange(0, alreadyStored);
+
+        // A reply another device is still writing is never sent; stopped and interrupted ones are, unless the options say not to.
+        _ = history.RemoveAll(m => m.Status == ChatReplyStatus.Streaming || (!_options.IncludeUnfinishedReplies && m.Status != ChatReplyStatus.Complete));
         StoreWriter.EnsureStorable(newMessages, _limits, nameof(messages));
         if (newMessages.Count > 0)
         {

@@ -55,6 +55,26 @@ public sealed class PersistentChatClientOptions
     /// </summary>
     public int MaxInlineDataBytes { get; set; } = DefaultMaxInlineDataBytes;
 
+    /// <summary>
+    /// Whether a streamed reply is stored while it streams, when the store keeps replies in progress
+    /// (<see cref="ChatStoreCapabilities.Replies"/>): the assistant message that carries the response's text is begun when its first
+    /// text arrives, grows as updates stream, and ends <see cref="ChatReplyStatus.Complete"/>, <see cref="ChatReplyStatus.Stopped"/>
+    /// (the caller stopped reading or cancelled, or a stop was requested) or <see cref="ChatReplyStatus.Interrupted"/> (the inner
+    /// client failed). Default <see langword="true"/>. With <see langword="false"/>, or a store without the capability, a streamed
+    /// reply is stored once, at the end of a stream read to the end.
+    /// </summary>
+    public bool ProgressiveStreaming { get; set; } = true;
+
+    /// <summary>
+    /// Whether replies that were stopped or interrupted are part of the history sent to the model (with the text they kept), as
+    /// ChatGPT does. Default <see langword="true"/>; <see langword="false"/> leaves them out. A reply still streaming (another
+    /// device's) is always left out.
+    /// </summary>
+    public bool IncludeUnfinishedReplies { get; set; } = true;
+
+    /// <summary>The settings of the writer of a progressively stored reply (flush interval, end timeout, clock); <see langword="null"/> uses the defaults.</summary>
+    public ChatReplyWriterOptions? ReplyWriterOptions { get; set; }
+
     /// <summary>The options that serialise messages into metadata; <see langword="null"/> uses <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 }

@@ -98,6 +98,8 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
         var (window, _) = await HistoryWindow.LoadAsync(
             _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], cancellationToken).ConfigureAwait(false);
+        // A reply still being written (by a host or another device) is not part of what was said yet.
+        _ = window.RemoveAll(m => m.Status == ChatReplyStatus.Streaming);
         IEnumerable<ChatMessage> history = window.ToChatMessages(_options.SerializerOptions);
         if (_options.ChatReducer is { } reducer)
         {

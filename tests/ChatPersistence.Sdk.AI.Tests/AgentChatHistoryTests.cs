@@ -49,6 +49,31 @@ public sealed class AgentChatHistoryTests
     }
 
     [Fact]
+    public async Task A_reply_still_streaming_is_not_provided_but_a_stopped_one_is()
+    {
+        await using var host = TestHost.Start(_ => _durable, _model);
+        var (agent, provider) = CreateAgent(host);
+        var session = await agent.CreateSessionAsync();
+        provider.SetConversation(session, new ChatConversationKey("alice", "wf-1"));
+        var stored = await _durable.GetOrCreateSessionAsync("alice", "wf-1");
+        await _durable.AppendMessagesAsync("alice", stored.Id, [new NewChatMessage(ChatMessageRole.User, "q1")]);
+        await using (var stopped = await ChatReplyWriter.StartAsync(_durable, "alice", stored.Id, new NewChatReply()))
+        {
+            stopped.Append("half");
+            await stopped.EndAsync(ChatReplyStatus.Stopped, ChatReplyReason.CallerStopped);
+        }
+
+        await _durable.AppendMessagesAsync("alice", stored.Id, [new NewChatMessage(ChatMessageRole.User, "q2")]);
+        await using var live = await ChatReplyWriter.StartAsync(_durable, "alice", stored.Id, new NewChatReply());
+        live.Append("still streaming");
+        await live.FlushAsync();
+
+        await agent.RunAsync("q3", session);
+
+        _model.Requests[0].Select(m => m.Text).Should().Equal("q1", "half", "q2", "q3");
+    }
+
+    [Fact]
     public async Task A_failed_run_stores_nothing()
     {
         await using var host = TestHost.Start(_ => _durable, _model);

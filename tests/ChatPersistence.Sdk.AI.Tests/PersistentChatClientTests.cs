@@ -316,9 +316,9 @@ public sealed class PersistentChatClientTests
     }
 
     [Fact]
-    public async Task A_cancelled_stream_stores_the_question_but_no_reply()
+    public async Task A_cancelled_stream_stores_the_question_but_no_reply_on_a_store_without_replies_in_progress()
     {
-        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(new NoRepliesStore(_durable)).Build();
         using var cts = new CancellationTokenSource();
         var seen = 0;
 
@@ -338,9 +338,9 @@ public sealed class PersistentChatClientTests
     }
 
     [Fact]
-    public async Task A_failed_or_abandoned_stream_stores_no_reply()
+    public async Task A_failed_or_abandoned_stream_stores_no_reply_on_a_store_without_replies_in_progress()
     {
-        var chat = new ChatClientBuilder(_model).UseChatPersistence(_durable).Build();
+        var chat = new ChatClientBuilder(_model).UseChatPersistence(new NoRepliesStore(_durable)).Build();
         _model.FailWith = new HttpRequestException("connection reset");
         _model.FailAfterUpdates = 2;
 

@@ -1,0 +1,21 @@
+namespace ChatPersistence.Sdk;
+
+/// <summary>Settings of a <see cref="ChatReplyWriter"/>.</summary>
+public sealed class ChatReplyWriterOptions
+{
+    /// <summary>
+    /// How often the writer stores new text at most (one round trip per interval while text arrives, none when idle);
+    /// <see langword="null"/> uses the store's <see cref="ChatStoreCapabilities.ReplyFlushInterval"/>. More than zero, at most 10 seconds.
+    /// </summary>
+    public TimeSpan? FlushInterval { get; set; }
+
+    /// <summary>
+    /// How long writing the end (<see cref="ChatReplyWriter.CompleteAsync"/>, <see cref="ChatReplyWriter.EndAsync"/>,
+    /// <see cref="ChatReplyWriter.DisposeAsync"/>) may take, transient failures retried included. The end is written with
+    /// its own token bounded by this timeout, so a cancelled caller still stores what was said. Default 10 seconds.
+    /// </summary>
+    public TimeSpan EndTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock for the flush interval, heartbeats and retries; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+}
