@@ -10,7 +10,13 @@ using ChatPersistence.Sdk.Benchmarks;
 // Every figure of docs/performance.md in one run (BenchmarkDotNet for the stores, then pgbench for the SQL functions):
 //   dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --filter '*' --sql
 // --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
+// --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 BenchMode.Smoke = args.Contains("--smoke");
+if (args.Contains("--reply-wal"))
+{
+    return await ReplyWalBenchmark.RunAsync(BenchMode.Smoke);
+}
+
 var sql = args.Contains("--sql");
 var job = (BenchMode.Smoke ? Job.Dry : Job.Default.WithWarmupCount(3).WithIterationCount(12).WithLaunchCount(1))
     .WithToolchain(InProcessEmitToolchain.Instance);
