@@ -16,7 +16,7 @@
 -- chat_messages.status:        null complete | 1 streaming | 2 stopped | 3 interrupted        (ChatReplyStatus)
 -- chat_messages.status_reason: null none | 1 stop requested | 2 caller stopped | 3 failed | 4 lease expired | 5 too large
 -- chat_messages.lease_ms:      not null exactly while the text is in chunks (streaming, or ended and not compacted yet)
--- chat_messages.touched_at:    while in chunks: the begin, the last heartbeat, or the stop request's time
+-- chat_messages.touched_at:    while in chunks: the begin, the last heartbeat, or the stop request's time; after: the end
 
 begin;
 set local lock_timeout = '5s';
@@ -28,14 +28,14 @@ alter table public.chat_messages
   add column if not exists lease_ms      integer,
   add column if not exists touched_at    timestamptz;
 
--- A reply in progress may be empty (it has just begun); an ordinary message still says something.
+-- A reply may be empty (it has just begun; or the model said nothing and it ended complete: touched_at, set by the
+-- functions only, marks a reply); an ordinary message still says something.
 alter table public.chat_messages drop constraint if exists chat_messages_not_empty_check;
 alter table public.chat_messages add constraint chat_messages_not_empty_check
-  check (content <> '' or metadata <> '{}'::jsonb or status is not null or lease_ms is not null) not valid;
+  check (content <> '' or metadata <> '{}'::jsonb or status is not null or lease_ms is not null or touched_at is not null) not valid;
 alter table public.chat_messages drop constraint if exists chat_messages_status_check;
 alter table public.chat_messages add constraint chat_messages_status_check
-  check ((status is null and status_reason is null and lease_ms is null and touched_at is null)
-      or (status is null and status_reason is null and lease_ms between 5000 and 600000)
+  check ((status is null and status_reason is null and lease_ms is null)
       or (status = 1 and lease_ms between 5000 and 600000 and touched_at is not null and (status_reason is null or status_reason = 1))
       or (status in (2, 3) and status_reason between 1 and 5)) not valid;
 alter table public.chat_messages drop constraint if exists chat_messages_status_detail_check;
@@ -204,7 +204,7 @@ begin
      set content = coalesce((select pg_catalog.string_agg(k.text, '' order by k.start_offset) from chat_private.chat_reply_chunks k
                               where k.message_id = p_message_id and k.user_id = v_user), ''),
          status = nullif(p_status, 0), status_reason = nullif(p_reason, 0), status_detail = p_detail,
-         metadata = coalesce(p_metadata, c.metadata), lease_ms = null, touched_at = null
+         metadata = coalesce(p_metadata, c.metadata), lease_ms = null, touched_at = pg_catalog.now()
    where c.id = p_message_id and c.user_id = v_user and c.lease_ms is not null;
   delete from chat_private.chat_reply_chunks k where k.message_id = p_message_id and k.user_id = v_user;
 end $$;
@@ -310,17 +310,26 @@ as $$
 #variable_conflict use_column
 declare
   v_user uuid := chat_private.chat_caller(p_user_id);
+  v_open uuid[];
   v_stored public.chat_messages;
 begin
   if p_id is null or p_lease_ms is null or p_lease_ms not between 5000 and 600000
      or (p_metadata is not null and pg_catalog.jsonb_typeof(p_metadata) <> 'object') then
     raise exception 'chat: a reply needs an id, a lease of 5000 to 600000 ms and metadata that is an object' using errcode = '22023';
   end if;
-  perform 1 from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
+  select s.open_replies into v_open from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
     raise exception 'chat: session % not found', p_session_id using errcode = 'PT404';
   end if;
   perform pg_catalog.set_config('chat.locked_session', p_session_id::text, true);
+  -- Settle the session's earlier replies that have ended (or whose lease has expired) and are still in chunks: a writer
+  -- that vanished leaves its reply to the next begin of the session. A reply whose flush is in flight is skipped.
+  if v_open is not null then
+    perform chat_private.chat_compact_reply(n.id, coalesce(n.status, 0::smallint), coalesce(n.status_reason, 0::smallint), n.status_detail, null, p_user_id)
+       from pg_catalog.unnest(v_open) as r(id)
+      cross join lateral chat_private.chat_message_now(r.id, v_user) n
+      where r.id <> p_id and n.status is distinct from 1 and pg_catalog.pg_try_advisory_xact_lock(chat_private.chat_reply_key(r.id));
+  end if;
   select * into v_stored from public.chat_messages c where c.id = p_id;
   if found then
     if v_stored.session_id <> p_session_id or v_stored.role <> 'assistant' then

@@ -4,7 +4,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = extensions, public;
-select plan(51);
+select plan(54);
 
 -- Two users; A has a session with one message. Created as the owner (RLS does not apply to it).
 insert into auth.users (id, email) values
@@ -92,6 +92,19 @@ select throws_ok($$ select * from chat_private.chat_reply_chunks $$, '42501', nu
 reset role;
 set local role service_role;
 select is((select count(*) from public.chat_messages where user_id = 'aaaaaaaa-1111-4111-8111-111111111111')::int, 3, 'the service role sees every user''s data');
+-- A reply that ends complete with no text (the model said nothing) is kept; a reply whose writer vanished is settled by
+-- the session's next begin (its lease put in the past here, as the owner), chunks compacted.
+reset role;
+select public.chat_begin_reply(current_setting('test.a_session')::uuid, 'ffffffff-6666-4666-8666-666666666666', null, 5000, 'aaaaaaaa-1111-4111-8111-111111111111');
+select lives_ok($$ select public.chat_finish_reply('ffffffff-6666-4666-8666-666666666666', 0, '', 0, 0, 1000, 0::smallint, null, null, null, 'aaaaaaaa-1111-4111-8111-111111111111') $$, 'a reply may end complete and empty');
+select public.chat_begin_reply(current_setting('test.a_session')::uuid, 'ffffffff-7777-4777-8777-777777777777', null, 5000, 'aaaaaaaa-1111-4111-8111-111111111111');
+select public.chat_grow_reply('ffffffff-7777-4777-8777-777777777777', 0, 'meia', 4, 4, 1000, 'aaaaaaaa-1111-4111-8111-111111111111');
+update public.chat_messages set touched_at = now() - interval '1 minute' where id = 'ffffffff-7777-4777-8777-777777777777';
+update chat_private.chat_reply_chunks set written_at = now() - interval '1 minute' where message_id = 'ffffffff-7777-4777-8777-777777777777';
+select public.chat_begin_reply(current_setting('test.a_session')::uuid, 'ffffffff-8888-4888-8888-888888888888', null, 5000, 'aaaaaaaa-1111-4111-8111-111111111111');
+select results_eq($$ select content, status, status_reason, lease_ms from public.chat_messages where id = 'ffffffff-7777-4777-8777-777777777777' $$,
+                  $$ values ('meia', 3::smallint, 4::smallint, null::int) $$, 'the next begin settles a lapsed reply as interrupted (lease expired)');
+select is_empty($$ select * from chat_private.chat_reply_chunks where message_id = 'ffffffff-7777-4777-8777-777777777777' $$, 'and removes its chunks');
 
 select * from finish();
 rollback;
