@@ -18,6 +18,7 @@ namespace ChatPersistence.Sdk.Postgres;
 public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposable, IDisposable
 {
     private const string MessageColumns = "id, session_id, seq, role, content, metadata, created_at, is_favorite";
+    private const string ReplyColumns = "status, status_reason, status_detail, lease_expires_at";
     // The common empty metadata: one shared immutable element instead of a document per message.
     private static readonly JsonElement EmptyMetadata = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly NpgsqlDataSource _dataSource;
@@ -135,7 +136,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(userId, $"select {MessageColumns}, beyond from public.chat_read_messages($1, $2, $3, $4, $5)",
+        QueryAsync(userId, $"select {MessageColumns}, beyond, {ReplyColumns} from public.chat_read_messages($1, $2, $3, $4, $5)",
             p =>
             {
                 p.Add(Uuid(sessionId));
@@ -209,6 +210,87 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             p => { p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = idleBefore.UtcDateTime }); p.Add(Int(maxSessions)); },
             Scalar<int>,
             NotFound.Session, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms (one call each).</remarks>
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
+
+    /// <inheritdoc />
+    protected override async Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_begin_reply($1, $2, $3, $4, $5)",
+            p =>
+            {
+                p.Add(Uuid(sessionId));
+                p.Add(Uuid(reply.Id));
+                p.Add(Jsonb(reply.Metadata));
+                p.Add(Int((int)lease.TotalMilliseconds));
+                p.Add(UserParameter(userId));
+            },
+            ReadReplyMessages, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyProgress> GrowReplyCoreAsync(string userId, Guid messageId, ChatTextChunk chunk, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select length, lease_expires_at, stop_requested, status, status_reason from public.chat_grow_reply($1, $2, $3, $4, $5, $6, $7)",
+            p =>
+            {
+                p.Add(Uuid(messageId));
+                AddChunk(p, chunk);
+                p.Add(UserParameter(userId));
+            },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return new ChatReplyProgress
+                {
+                    Length = reader.GetInt64(0),
+                    LeaseExpiresAt = reader.GetFieldValue<DateTimeOffset>(1),
+                    StopRequested = reader.GetBoolean(2),
+                    Status = (ChatReplyStatus)reader.GetInt16(3),
+                    Reason = reader.IsDBNull(4) ? ChatReplyReason.None : (ChatReplyReason)reader.GetInt16(4),
+                };
+            },
+            NotFound.Message, cancellationToken, messageId);
+
+    /// <inheritdoc />
+    protected override async Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_finish_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            p =>
+            {
+                p.Add(Uuid(messageId));
+                AddChunk(p, tail);
+                p.Add(SmallInt((short)finish.Status));
+                p.Add(SmallInt((short)finish.Reason));
+                p.Add(Text(finish.ReasonDetail));
+                p.Add(Jsonb(finish.Metadata));
+                p.Add(UserParameter(userId));
+            },
+            ReadReplyMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override async Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_stop_reply($1, $2)",
+            p => { p.Add(Uuid(messageId)); p.Add(UserParameter(userId)); },
+            ReadReplyMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select start_offset, text, length, status, status_reason, lease_expires_at from public.chat_read_reply($1, $2, $3)",
+            p => { p.Add(Uuid(messageId)); p.Add(BigInt(offset)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return new ChatReplyText
+                {
+                    MessageId = messageId,
+                    Offset = reader.GetInt64(0),
+                    Text = reader.GetString(1),
+                    Length = reader.GetInt64(2),
+                    Status = (ChatReplyStatus)reader.GetInt16(3),
+                    Reason = reader.IsDBNull(4) ? ChatReplyReason.None : (ChatReplyReason)reader.GetInt16(4),
+                    LeaseExpiresAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                };
+            },
+            NotFound.Message, cancellationToken, messageId);
 
     internal enum NotFound
     {
@@ -365,6 +447,23 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     private static NpgsqlParameter Int(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
 
+    private static NpgsqlParameter BigInt(long value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value };
+
+    private static NpgsqlParameter SmallInt(short value) => new() { NpgsqlDbType = NpgsqlDbType.Smallint, Value = value };
+
+    private static NpgsqlParameter Jsonb(JsonElement? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is { } v ? StoredText.EncodeMetadata(v).GetRawText() : DBNull.Value };
+
+    // A chunk's offset, stored text, length and size as written, and the size limit: the grow and finish functions' arguments.
+    private void AddChunk(NpgsqlParameterCollection parameters, ChatTextChunk chunk)
+    {
+        parameters.Add(BigInt(chunk.Offset));
+        parameters.Add(Text(chunk.StoredText));
+        parameters.Add(Int(chunk.Length));
+        parameters.Add(Int(chunk.Utf8Bytes));
+        parameters.Add(Int(Options.MaxContentBytes));
+    }
+
     private static string MessagesJson(IReadOnlyList<NewChatMessage> messages)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -444,7 +543,31 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
         };
     }
 
-    // The page's rows (MessageColumns, then beyond); an empty page is one row with null message columns.
+    // Rows of MessageColumns then ReplyColumns (begin, finish, stop).
+    private static async Task<IReadOnlyList<StoredChatMessage>> ReadReplyMessages(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var messages = new List<StoredChatMessage>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(WithReplyColumns(ReadMessage(reader), reader, 8));
+        }
+
+        return messages;
+    }
+
+    // The reply columns (ReplyColumns order) from the given ordinal: null status is an ordinary (complete) message.
+    private static StoredChatMessage WithReplyColumns(StoredChatMessage message, NpgsqlDataReader reader, int first) =>
+        reader.IsDBNull(first) && reader.IsDBNull(first + 1)
+            ? message
+            : message with
+            {
+                Status = reader.IsDBNull(first) ? ChatReplyStatus.Complete : (ChatReplyStatus)reader.GetInt16(first),
+                Reason = reader.IsDBNull(first + 1) ? ChatReplyReason.None : (ChatReplyReason)reader.GetInt16(first + 1),
+                ReasonDetail = reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2),
+                LeaseExpiresAt = reader.IsDBNull(first + 3) ? null : reader.GetFieldValue<DateTimeOffset>(first + 3),
+            };
+
+    // The page's rows (MessageColumns, beyond, then ReplyColumns); an empty page is one row with null message columns.
     private static async Task<ChatHistorySlice> ReadHistory(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var messages = new List<StoredChatMessage>();
@@ -454,7 +577,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             beyond = reader.GetBoolean(8);
             if (!reader.IsDBNull(0))
             {
-                messages.Add(ReadMessage(reader));
+                messages.Add(WithReplyColumns(ReadMessage(reader), reader, 9));
             }
         }
 

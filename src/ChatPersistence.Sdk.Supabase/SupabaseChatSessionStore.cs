@@ -33,7 +33,8 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     [
         "chat_get_or_create_session", "chat_get_session", "chat_list_sessions", "chat_rename_session", "chat_append_messages",
         "chat_read_messages", "chat_clear_session", "chat_delete_session", "chat_search", "chat_set_favorite",
-        "chat_list_favorites", "chat_delete_idle_sessions",
+        "chat_list_favorites", "chat_delete_idle_sessions", "chat_begin_reply", "chat_grow_reply", "chat_finish_reply",
+        "chat_stop_reply", "chat_read_reply",
     ];
 
     private readonly Func<HttpClient> _client;
@@ -296,6 +297,87 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             static json => Deserialize(json, SupabaseJsonContext.Default.Int32, "chat_delete_idle_sessions"), NotFoundKind.Session, null, cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms, one RPC request each.</remarks>
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteString("p_id", reply.Id);
+        if (reply.Metadata is { } metadata)
+        {
+            w.WritePropertyName("p_metadata");
+            StoredText.EncodeMetadata(metadata).WriteTo(w);
+        }
+
+        w.WriteNumber("p_lease_ms", (int)lease.TotalMilliseconds);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_begin_reply", RequestJson.End(w),
+            static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_begin_reply"), NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyProgress> GrowReplyCoreAsync(string userId, Guid messageId, ChatTextChunk chunk, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        WriteChunk(w, chunk);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_grow_reply", RequestJson.End(w),
+            static json => Single(Deserialize(json, SupabaseJsonContext.Default.ListReplyProgressRow, "chat_grow_reply"), "chat_grow_reply").ToProgress(),
+            NotFoundKind.Message, messageId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        WriteChunk(w, tail);
+        w.WriteNumber("p_status", (int)finish.Status);
+        w.WriteNumber("p_reason", (int)finish.Reason);
+        WriteNullable(w, "p_detail", finish.ReasonDetail);
+        if (finish.Metadata is { } metadata)
+        {
+            w.WritePropertyName("p_metadata");
+            StoredText.EncodeMetadata(metadata).WriteTo(w);
+        }
+
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_finish_reply", RequestJson.End(w),
+            static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_finish_reply"), NotFoundKind.Message, messageId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_stop_reply", RequestJson.End(w),
+            static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_stop_reply"), NotFoundKind.Message, messageId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        w.WriteNumber("p_offset", offset);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_read_reply", RequestJson.End(w),
+            json => Single(Deserialize(json, SupabaseJsonContext.Default.ListReplyTextRow, "chat_read_reply"), "chat_read_reply").ToReplyText(messageId),
+            NotFoundKind.Message, messageId, cancellationToken);
+    }
+
     private static Func<HttpClient> CheckClient(HttpClient httpClient)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
@@ -310,6 +392,16 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
 
     private static T Deserialize<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type, string function) =>
         JsonSerializer.Deserialize(json, type) ?? throw new ChatPersistenceException($"Supabase returned null from {function}.");
+
+    // A chunk's offset, stored text, length and size as written, and the size limit: the grow and finish functions' arguments.
+    private void WriteChunk(Utf8JsonWriter writer, ChatTextChunk chunk)
+    {
+        writer.WriteNumber("p_offset", chunk.Offset);
+        writer.WriteString("p_text", chunk.StoredText);
+        writer.WriteNumber("p_length", chunk.Length);
+        writer.WriteNumber("p_utf8_bytes", chunk.Utf8Bytes);
+        writer.WriteNumber("p_max_bytes", Options.MaxContentBytes);
+    }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
     {

@@ -15,11 +15,16 @@ export type Database = {
           created_at: string
           id: string
           is_favorite: boolean
+          lease_ms: number | null
           metadata: NonNullable<Json>
           role: string
           search: unknown
           seq: number
           session_id: string
+          status: number | null
+          status_detail: string | null
+          status_reason: number | null
+          touched_at: string | null
           user_id: string
         }
         Insert: {
@@ -27,11 +32,16 @@ export type Database = {
           created_at?: string
           id?: string
           is_favorite?: boolean
+          lease_ms?: number | null
           metadata?: NonNullable<Json>
           role: string
           search?: never
           seq?: never
           session_id: string
+          status?: number | null
+          status_detail?: string | null
+          status_reason?: number | null
+          touched_at?: string | null
           user_id?: string
         }
         Update: {
@@ -39,11 +49,16 @@ export type Database = {
           created_at?: string
           id?: string
           is_favorite?: boolean
+          lease_ms?: number | null
           metadata?: NonNullable<Json>
           role?: string
           search?: never
           seq?: never
           session_id?: string
+          status?: number | null
+          status_detail?: string | null
+          status_reason?: number | null
+          touched_at?: string | null
           user_id?: string
         }
         Relationships: [
@@ -63,6 +78,7 @@ export type Database = {
           id: string
           last_message_at: string | null
           message_count: number
+          open_replies: string[] | null
           title: string | null
           updated_at: string
           user_id: string
@@ -74,6 +90,7 @@ export type Database = {
           id?: string
           last_message_at?: string | null
           message_count?: number
+          open_replies?: string[] | null
           title?: string | null
           updated_at?: string
           user_id?: string
@@ -85,6 +102,7 @@ export type Database = {
           id?: string
           last_message_at?: string | null
           message_count?: number
+          open_replies?: string[] | null
           title?: string | null
           updated_at?: string
           user_id?: string
@@ -110,6 +128,29 @@ export type Database = {
           session_id: string
         }[]
       }
+      chat_begin_reply: {
+        Args: {
+          p_id: string
+          p_lease_ms?: number
+          p_metadata?: Json
+          p_session_id: string
+          p_user_id?: string
+        }
+        Returns: {
+          content: string
+          created_at: string
+          id: string
+          is_favorite: boolean
+          lease_expires_at: string
+          metadata: Json
+          role: string
+          seq: number
+          session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
+        }[]
+      }
       chat_clear_session: {
         Args: { p_session_id: string; p_user_id?: string }
         Returns: number
@@ -122,6 +163,35 @@ export type Database = {
         Args: { p_session_id: string; p_user_id?: string }
         Returns: boolean
       }
+      chat_finish_reply: {
+        Args: {
+          p_detail?: string
+          p_length: number
+          p_max_bytes: number
+          p_message_id: string
+          p_metadata?: Json
+          p_offset: number
+          p_reason?: number
+          p_status: number
+          p_text: string
+          p_user_id?: string
+          p_utf8_bytes: number
+        }
+        Returns: {
+          content: string
+          created_at: string
+          id: string
+          is_favorite: boolean
+          lease_expires_at: string
+          metadata: Json
+          role: string
+          seq: number
+          session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
+        }[]
+      }
       chat_get_or_create_session: {
         Args: { p_title?: string; p_user_id?: string; p_workflow_id: string }
         Returns: {
@@ -130,6 +200,7 @@ export type Database = {
           id: string
           last_message_at: string | null
           message_count: number
+          open_replies: string[] | null
           title: string | null
           updated_at: string
           user_id: string
@@ -150,6 +221,7 @@ export type Database = {
           id: string
           last_message_at: string | null
           message_count: number
+          open_replies: string[] | null
           title: string | null
           updated_at: string
           user_id: string
@@ -161,6 +233,24 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      chat_grow_reply: {
+        Args: {
+          p_length: number
+          p_max_bytes: number
+          p_message_id: string
+          p_offset: number
+          p_text: string
+          p_user_id?: string
+          p_utf8_bytes: number
+        }
+        Returns: {
+          lease_expires_at: string
+          length: number
+          status: number
+          status_reason: number
+          stop_requested: boolean
+        }[]
       }
       chat_list_favorites: {
         Args: {
@@ -193,6 +283,7 @@ export type Database = {
           id: string
           last_message_at: string | null
           message_count: number
+          open_replies: string[] | null
           title: string | null
           updated_at: string
           user_id: string
@@ -207,7 +298,9 @@ export type Database = {
       }
       chat_read_messages: {
         Args: {
+          p_all_branches?: boolean
           p_boundary?: number
+          p_leaf_id?: string
           p_limit: number
           p_older?: boolean
           p_session_id: string
@@ -219,10 +312,25 @@ export type Database = {
           created_at: string
           id: string
           is_favorite: boolean
+          lease_expires_at: string
           metadata: Json
           role: string
           seq: number
           session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
+        }[]
+      }
+      chat_read_reply: {
+        Args: { p_message_id: string; p_offset?: number; p_user_id?: string }
+        Returns: {
+          lease_expires_at: string
+          length: number
+          start_offset: number
+          status: number
+          status_reason: number
+          text: string
         }[]
       }
       chat_rename_session: {
@@ -233,6 +341,7 @@ export type Database = {
           id: string
           last_message_at: string | null
           message_count: number
+          open_replies: string[] | null
           title: string | null
           updated_at: string
           user_id: string
@@ -282,6 +391,23 @@ export type Database = {
           role: string
           seq: number
           session_id: string
+        }[]
+      }
+      chat_stop_reply: {
+        Args: { p_message_id: string; p_user_id?: string }
+        Returns: {
+          content: string
+          created_at: string
+          id: string
+          is_favorite: boolean
+          lease_expires_at: string
+          metadata: Json
+          role: string
+          seq: number
+          session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
         }[]
       }
     }

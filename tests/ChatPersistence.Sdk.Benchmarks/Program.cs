@@ -12,7 +12,13 @@ using ChatPersistence.Sdk.Benchmarks;
 // --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
+// --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 BenchMode.Smoke = args.Contains("--smoke");
+if (args.Contains("--reply-wal"))
+{
+    return await ReplyWalBenchmark.RunAsync(BenchMode.Smoke);
+}
+
 var sql = args.Contains("--sql");
 var replies = args.Contains("--replies");
 var benchmarkArgs = args.Where(a => a is not ("--smoke" or "--sql" or "--replies")).ToArray();

@@ -7,7 +7,8 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// <summary>
 /// The server-side half of the figures: pgbench/run.sh (the SQL functions next to raw SQL, prepared, one client) on a
 /// fresh database of the benchmark cluster, run by the migration's owner as on Supabase. Once without and once with the
-/// change feed's append trigger, so the feed's share of an append is visible.
+/// change feed's append trigger, so the feed's share of an append is visible. Then the WAL budget of a streaming reply
+/// (<see cref="ReplyWalBenchmark"/>).
 /// </summary>
 public static class SqlBenchmarks
 {
@@ -20,7 +21,8 @@ public static class SqlBenchmarks
         var script = Path.Combine(AppContext.BaseDirectory, "pgbench", "run.sh");
         var (reps, seconds) = smoke ? ("1", "1") : ("5", "3");
         var status = await RunScriptAsync(script, connection, ["--seed", "--without-feed", reps, seconds]);
-        return status != 0 ? status : await RunScriptAsync(script, connection, [reps, seconds]);
+        status = status != 0 ? status : await RunScriptAsync(script, connection, [reps, seconds]);
+        return status != 0 ? status : await ReplyWalBenchmark.RunAsync(smoke);
     }
 
     private static async Task<int> RunScriptAsync(string script, NpgsqlConnectionStringBuilder connection, IEnumerable<string> arguments)

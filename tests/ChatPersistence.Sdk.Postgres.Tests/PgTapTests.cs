@@ -48,8 +48,8 @@ public sealed class PgTapTests
         }
 
         var output = string.Join('\n', tap);
-        tap.Should().Contain("1..35", output);
-        tap.Count(l => l.StartsWith("ok ", StringComparison.Ordinal)).Should().Be(35, output);
+        tap.Should().Contain("1..54", output);
+        tap.Count(l => l.StartsWith("ok ", StringComparison.Ordinal)).Should().Be(54, output);
         tap.Should().NotContain(l => l.StartsWith("not ok", StringComparison.Ordinal), output);
     }
 }

@@ -81,6 +81,45 @@ public sealed class RlsOverHttpTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task B_and_anon_cannot_grow_finish_stop_or_read_As_reply_over_http()
+    {
+        var a = await Env.CreateUserAsync();
+        var aUser = a.ToString();
+        var store = new SupabaseChatSessionStore(Env.Http, Env.UserOptions(a));
+        var session = await store.GetOrCreateSessionAsync(aUser, "private-workflow", "A's chat");
+        var reply = await store.BeginReplyAsync(aUser, session.Id, new NewChatReply());
+        await store.GrowReplyAsync(aUser, reply.Id, 0, "a secret draft");
+        var b = Env.Server.CreateUserToken(await Env.CreateUserAsync());
+        var grow = new JsonObject
+        {
+            ["p_message_id"] = reply.Id.ToString(), ["p_offset"] = 14, ["p_text"] = " of B", ["p_length"] = 5, ["p_utf8_bytes"] = 5, ["p_max_bytes"] = 1000,
+        };
+        var finish = new JsonObject
+        {
+            ["p_message_id"] = reply.Id.ToString(), ["p_offset"] = 0, ["p_text"] = "", ["p_length"] = 0, ["p_utf8_bytes"] = 0, ["p_max_bytes"] = 1000, ["p_status"] = 0,
+        };
+
+        // B: the functions do not find A's reply (404), and acting as A is refused (403).
+        (await RawApi.RpcAsync(Env, "chat_grow_reply", b, grow)).Status.Should().Be(404);
+        (await RawApi.RpcAsync(Env, "chat_finish_reply", b, finish)).Status.Should().Be(404);
+        (await RawApi.RpcAsync(Env, "chat_stop_reply", b, new JsonObject { ["p_message_id"] = reply.Id.ToString() })).Status.Should().Be(404);
+        (await RawApi.RpcAsync(Env, "chat_read_reply", b, new JsonObject { ["p_message_id"] = reply.Id.ToString() })).Status.Should().Be(404);
+        (await RawApi.RpcAsync(Env, "chat_read_reply", b, new JsonObject { ["p_message_id"] = reply.Id.ToString(), ["p_user_id"] = aUser })).Status.Should().Be(403);
+
+        // anon: no function at all.
+        foreach (var bearer in new[] { null, Env.Server.AnonKey })
+        {
+            (await RawApi.RpcAsync(Env, "chat_grow_reply", bearer, grow)).Status.Should().Be(401);
+            (await RawApi.RpcAsync(Env, "chat_read_reply", bearer, new JsonObject { ["p_message_id"] = reply.Id.ToString() })).Status.Should().Be(401);
+        }
+
+        var mine = await store.ReadReplyAsync(aUser, reply.Id);
+        mine.Text.Should().Be("a secret draft");
+        mine.Status.Should().Be(ChatReplyStatus.Streaming);
+        mine.Reason.Should().Be(ChatReplyReason.None, "B's stop did not reach it");
+    }
+
+    [Fact]
     public async Task Expired_and_forged_tokens_are_refused_as_access_denied_by_the_store()
     {
         var user = await Env.CreateUserAsync();

@@ -13,6 +13,12 @@ internal struct MessageRowFields
     public bool Beyond;
     public bool IsNull;
 
+    /// <summary>The reply columns: null status is an ordinary (complete) message.</summary>
+    public short Status;
+    public short Reason;
+    public string? ReasonDetail;
+    public DateTimeOffset? LeaseExpiresAt;
+
     /// <summary>Where the metadata value starts in the response; -1 when the row has no metadata column.</summary>
     public int MetadataStart;
 

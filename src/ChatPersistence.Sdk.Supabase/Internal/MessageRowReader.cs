@@ -98,6 +98,10 @@ internal static class MessageRowReader
                     Metadata = value,
                     CreatedAt = row.CreatedAt.ToUniversalTime(),
                     IsFavorite = row.IsFavorite,
+                    Status = (ChatReplyStatus)row.Status,
+                    Reason = (ChatReplyReason)row.Reason,
+                    ReasonDetail = row.ReasonDetail,
+                    LeaseExpiresAt = row.LeaseExpiresAt?.ToUniversalTime(),
                 };
             }
 
@@ -183,6 +187,33 @@ internal static class MessageRowReader
                 _ = reader.Read();
                 row.Beyond = GetBoolean(ref reader, "beyond");
             }
+            else if (reader.ValueTextEquals("status"u8))
+            {
+                _ = reader.Read();
+                row.Status = GetSmallInt(ref reader, "status");
+            }
+            else if (reader.ValueTextEquals("status_reason"u8))
+            {
+                _ = reader.Read();
+                row.Reason = GetSmallInt(ref reader, "status_reason");
+            }
+            else if (reader.ValueTextEquals("status_detail"u8))
+            {
+                _ = reader.Read();
+                row.ReasonDetail = reader.TokenType switch
+                {
+                    JsonTokenType.Null => null,
+                    JsonTokenType.String => reader.GetString(),
+                    _ => throw new JsonException("status_detail is not a string."),
+                };
+            }
+            else if (reader.ValueTextEquals("lease_expires_at"u8))
+            {
+                _ = reader.Read();
+                row.LeaseExpiresAt = reader.TokenType == JsonTokenType.Null ? null
+                    : reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var lease) ? lease
+                    : throw new JsonException("lease_expires_at is not a timestamp.");
+            }
             else
             {
                 _ = reader.Read();
@@ -242,6 +273,12 @@ internal static class MessageRowReader
         JsonTokenType.False or JsonTokenType.Null => false,
         _ => throw new JsonException($"{column} is not a boolean."),
     };
+
+    /// <summary>A smallint column; null (an ordinary message's reply columns) is 0.</summary>
+    private static short GetSmallInt(ref Utf8JsonReader reader, string column) =>
+        reader.TokenType == JsonTokenType.Null ? (short)0
+        : reader.TokenType == JsonTokenType.Number && reader.TryGetInt16(out var value) ? value
+        : throw new JsonException($"{column} is not a 16-bit integer.");
 
     /// <summary>The role from its stored name, compared as bytes; an unknown name gives the default role, as before.</summary>
     private static ChatMessageRole GetRole(ref Utf8JsonReader reader)

@@ -6,6 +6,8 @@ namespace ChatPersistence.Sdk.Supabase.Internal;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(List<SessionRow>))]
 [JsonSerializable(typeof(List<SearchRow>))]
+[JsonSerializable(typeof(List<ReplyProgressRow>))]
+[JsonSerializable(typeof(List<ReplyTextRow>))]
 [JsonSerializable(typeof(PostgrestError))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]

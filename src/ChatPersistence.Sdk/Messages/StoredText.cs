@@ -34,6 +34,9 @@ internal static class StoredText
         return message with { Content = content, Metadata = encodeMetadata ? Rewrite(message.Metadata!.Value, Encode) : message.Metadata };
     }
 
+    /// <summary>Metadata as stored (keys and string values escaped), for a store that writes a reply's metadata itself.</summary>
+    public static JsonElement EncodeMetadata(JsonElement metadata) => NeedsEncoding(metadata) ? Rewrite(metadata, Encode) : metadata;
+
     public static StoredChatMessage Decode(StoredChatMessage message)
     {
         var content = Decode(message.Content);
