@@ -22,14 +22,7 @@ public sealed partial class DocSnippetTests(PackedFeed feed)
         try
         {
             Directory.CreateDirectory(root);
-            await File.WriteAllTextAsync(Path.Combine(root, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="chatpersistence-local-feed" value="{feed.Folder}" />
-                  </packageSources>
-                </configuration>
-                """);
+            await FreshApp.WriteNuGetConfigAsync(root, feed);
             var solution = new StringBuilder("<Solution>\n");
             for (var i = 0; i < snippets.Count; i++)
             {

@@ -22,14 +22,7 @@ public sealed class FreshApp : IDisposable
     {
         var app = new FreshApp(Path.Combine(Path.GetTempPath(), "chatpersistence-app-" + Guid.NewGuid().ToString("N")));
         Directory.CreateDirectory(app.Folder);
-        await File.WriteAllTextAsync(Path.Combine(app.Folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="chatpersistence-local-feed" value="{feed.Folder}" />
-              </packageSources>
-            </configuration>
-            """);
+        await WriteNuGetConfigAsync(app.Folder, feed);
         var references = string.Join("\n", packages.Select(p => $"""    <PackageReference Include="{p.Id}" Version="{p.Version}" />"""));
         await File.WriteAllTextAsync(Path.Combine(app.Folder, "app.csproj"), $"""
             <Project Sdk="{(web ? "Microsoft.NET.Sdk.Web" : "Microsoft.NET.Sdk")}">
@@ -49,6 +42,20 @@ public sealed class FreshApp : IDisposable
         await File.WriteAllTextAsync(Path.Combine(app.Folder, "Program.cs"), program);
         return app;
     }
+
+    /// <summary>Writes a nuget.config that adds the packed feed to the machine's package sources, for every project below <paramref name="folder"/>.</summary>
+    /// <param name="folder">The folder.</param>
+    /// <param name="feed">The packed feed.</param>
+    /// <returns>A task.</returns>
+    public static Task WriteNuGetConfigAsync(string folder, PackedFeed feed) =>
+        File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="chatpersistence-local-feed" value="{feed.Folder}" />
+              </packageSources>
+            </configuration>
+            """);
 
     /// <summary>Builds the app (restoring from the feed).</summary>
     /// <returns>The build's output.</returns>

@@ -104,12 +104,7 @@ public sealed class PackageConsumptionTests(PackedFeed feed)
     {
         var cluster = await PostgresCluster.GetAsync();
         var database = await cluster.CreateSupabaseLikeDatabaseAsync();
-        var user = Guid.NewGuid();
-        await using (var admin = NpgsqlDataSource.Create(cluster.ConnectionString(database)))
-        await using (var insert = admin.CreateCommand($"insert into auth.users (id, email) values ('{user}', '{user:N}@example.test')"))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
+        var user = await CreateAuthUserAsync(cluster.ConnectionString(database));
 
         using var app = await FreshApp.CreateAsync(feed, """
             using ChatPersistence.Sdk;
@@ -153,12 +148,7 @@ public sealed class PackageConsumptionTests(PackedFeed feed)
         var cluster = await PostgresCluster.GetAsync();
         var database = await cluster.CreateDatabaseAsync();
         await using var server = await PostgrestTestServer.StartAsync(new PostgrestTestServerOptions { ConnectionString = cluster.ConnectionString(database) });
-        var user = Guid.NewGuid();
-        await using (var admin = NpgsqlDataSource.Create(cluster.ConnectionString(database)))
-        await using (var insert = admin.CreateCommand($"insert into auth.users (id, email) values ('{user}', '{user:N}@example.test')"))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
+        var user = await CreateAuthUserAsync(cluster.ConnectionString(database));
 
         using var app = await FreshApp.CreateAsync(feed, """
             using ChatPersistence.Sdk;
@@ -261,5 +251,15 @@ public sealed class PackageConsumptionTests(PackedFeed feed)
             """, [("ChatPersistence.Sdk.Export.Pdf", feed.Version)]);
 
         (await app.RunAsync()).Should().Contain("pdf: 1 %PDF-");
+    }
+
+    // A user of the Supabase-like database (the sessions' user_id references auth.users there).
+    private static async Task<Guid> CreateAuthUserAsync(string connectionString)
+    {
+        var user = Guid.NewGuid();
+        await using var admin = NpgsqlDataSource.Create(connectionString);
+        await using var insert = admin.CreateCommand($"insert into auth.users (id, email) values ('{user}', '{user:N}@example.test')");
+        await insert.ExecuteNonQueryAsync();
+        return user;
     }
 }
