@@ -434,22 +434,11 @@ public sealed class ChatReplyWriter : IAsyncDisposable
             ReplyChunk chunk;
             lock (_gate)
             {
-                if (_endedByStore is not null || _fault is not null)
+                if (TakeChunk() is { } next)
                 {
-                    return;
+                    chunk = next;
                 }
-
-                if (_inflight is null && _pending.Length > 0)
-                {
-                    _inflight = new ReplyChunk(_flushedLength, _pending.ToString());
-                    _pending.Clear();
-                }
-
-                if (_inflight is not null)
-                {
-                    chunk = _inflight;
-                }
-                else if (heartbeat && _time.GetElapsedTime(Volatile.Read(ref _lastTrip)) >= _lease / 3)
+                else if (heartbeat && _endedByStore is null && _fault is null && _time.GetElapsedTime(Volatile.Read(ref _lastTrip)) >= _lease / 3)
                 {
                     chunk = new ReplyChunk(_flushedLength, "");
                 }
@@ -465,6 +454,26 @@ public sealed class ChatReplyWriter : IAsyncDisposable
         {
             _io.Release();
         }
+    }
+
+    /// <summary>
+    /// The chunk to send next — the one in flight (its result unknown), else the pending text — or <see langword="null"/> when
+    /// there is none or the reply has ended; called holding <see cref="_gate"/>.
+    /// </summary>
+    private ReplyChunk? TakeChunk()
+    {
+        if (_endedByStore is not null || _fault is not null)
+        {
+            return null;
+        }
+
+        if (_inflight is null && _pending.Length > 0)
+        {
+            _inflight = new ReplyChunk(_flushedLength, _pending.ToString());
+            _pending.Clear();
+        }
+
+        return _inflight;
     }
 
     /// <summary>Sends one chunk; called holding <see cref="_io"/>.</summary>
@@ -683,23 +692,12 @@ public sealed class ChatReplyWriter : IAsyncDisposable
             ReplyChunk chunk;
             lock (_gate)
             {
-                if (_endedByStore is not null || _fault is not null)
+                if (TakeChunk() is not { } next)
                 {
                     return;
                 }
 
-                if (_inflight is null && _pending.Length > 0)
-                {
-                    _inflight = new ReplyChunk(_flushedLength, _pending.ToString());
-                    _pending.Clear();
-                }
-
-                if (_inflight is null)
-                {
-                    return;
-                }
-
-                chunk = _inflight;
+                chunk = next;
             }
 
             try
