@@ -65,7 +65,9 @@ public static class ChatServer
                 : new StreamingOfflineAssistant(services.GetRequiredService<IOptions<ChatSocketOptions>>().Value.OfflineWordDelay));
         var limits = configuration.GetSection("Limits").Get<LimitsOptions>() ?? new LimitsOptions();
         builder.Services.Configure<LimitsOptions>(configuration.GetSection("Limits"));
-        var cluster = new ClusterLimits(limits);
+        var cluster = new ClusterLimits(limits, (configuration["ChatPersistence:Store"] ?? "").Equals("postgres", StringComparison.OrdinalIgnoreCase)
+            ? configuration["ChatPersistence:Postgres:ConnectionString"]
+            : null);
         builder.Services.AddSingleton(cluster);
         builder.Services.AddChatRateLimiting(limits, cluster);
         builder.Services.AddSingleton<SendLimiter>();
@@ -90,6 +92,7 @@ public static class ChatServer
         }
 
         var app = builder.Build();
+        cluster.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLimits>();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -11,4 +11,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "A request was refused with {Status}: {Method} {Path}: {Reason}")]
     public static partial void RequestRefused(ILogger logger, int status, string method, string path, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The per-user limits shared through {Mode} cannot be reached ({Reason}): each instance counts on its own until it answers (at most one line per 30 s)")]
+    public static partial void SharedLimitsUnreachable(ILogger logger, string mode, string reason);
 }

@@ -40,6 +40,28 @@ public sealed class LimitsTests : IDisposable
         (await otherHttp.GetAsync("/api/sessions")).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
     }
 
+    [Fact]
+    public async Task With_Redis_down_the_limits_are_counted_by_the_instance_instead_of_failing_requests()
+    {
+        string unreachable;
+        using (var redis = await RedisProcess.StartAsync())
+        {
+            unreachable = redis.Configuration + ",connectTimeout=1000"; // a real Redis, stopped before the server starts
+        }
+
+        await using var factory = Factory(("Limits:Redis", unreachable), ("Limits:ApiRequestsPerMinute", "3"));
+        var (token, _) = await ServerClient.TokenAsync(factory, "redis-down");
+        using var http = ServerClient.Http(factory, token);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await http.GetAsync("/api/sessions")).StatusCode);
+        }
+
+        statuses.Should().Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests],
+            "an unreachable Redis neither fails the request (500) nor lifts the limit: the in-process limiter of the same limit counts");
+    }
+
     [Theory]
     [InlineData("Limits:SendsPerMinute", "3", "rate_limited")]
     [InlineData("Limits:DailyMessages", "3", "quota_exceeded")]

@@ -2,8 +2,9 @@ namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
 /// Per-user limits (section <c>Limits</c>), with defaults that hold on a small server. With <see cref="Redis"/> set, every
-/// counter lives in Redis, so all instances behind a load balancer share each user's limits; without it, counters live in the
-/// server process (ASP.NET Core's rate limiters) and several instances each count on their own.
+/// counter lives in Redis, so all instances behind a load balancer share each user's limits; without it, with the PostgreSQL
+/// store, they live in its database (<see cref="SharedInDatabase"/>); otherwise in the server process (ASP.NET Core's rate
+/// limiters), and several instances each count on their own.
 /// </summary>
 public sealed class LimitsOptions
 {
@@ -13,6 +14,14 @@ public sealed class LimitsOptions
     /// whole cluster. <see langword="null"/> (default): counted per process.
     /// </summary>
     public string? Redis { get; set; }
+
+    /// <summary>
+    /// Without <see cref="Redis"/> and with the PostgreSQL store: count the daily quotas and the per-minute API, MCP, send and PDF
+    /// limits in the database (the sample's own table <c>chat_server_limits.counters</c>, created at first use; fixed windows,
+    /// one upsert per check), so that all instances share them. The open-socket and concurrent-PDF caps stay per instance.
+    /// Default <see langword="true"/>.
+    /// </summary>
+    public bool SharedInDatabase { get; set; } = true;
 
     /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
     public int ApiRequestsPerMinute { get; set; } = 120;

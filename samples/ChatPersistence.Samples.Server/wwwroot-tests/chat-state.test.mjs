@@ -232,3 +232,29 @@ test("a refused connection says why and is retried slowly; an expired token reco
   assert.equal(chat.getState().disconnectReason, null);
   chat.dispose();
 });
+
+test("a draft and the messages not yet acknowledged survive a reload (a new client on the same storage), per workflow", () => {
+  const storage = new Map();
+  const local = { getItem: k => storage.get(k) ?? null, setItem: (k, v) => storage.set(k, v), removeItem: k => storage.delete(k) };
+  const server = fakeServer();
+  const before = createChatClient({ api: server.api, connect: server.connect, newId, storage: local });
+  before.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  before.setDraft("half a thought");
+  const unacknowledged = before.send("sent, never acknowledged");
+  before.setDraft("still typing");
+  before.dispose();                                      // the page reloads before the server's "saved"
+
+  const after = createChatClient({ api: server.api, connect: server.connect, newId, storage: local });
+  after.selectWorkflow("alpha");
+  assert.equal(after.getState().draft, "still typing");
+  assert.deepEqual(after.getState().messages.map(m => [m.id, m.status]), [[unacknowledged, "pending"]]);
+  server.accept(server.sockets[1]);
+  assert.deepEqual(server.sockets[1].sent, [{ type: "send", id: unacknowledged, content: "sent, never acknowledged" }], "re-sent with its id");
+  server.save(server.sockets[1], server.sockets[1].sent[0]);
+  after.send(after.getState().draft);
+  server.save(server.sockets[1], server.sockets[1].sent[1]);
+  assert.equal(storage.size, 0, "sent and acknowledged: nothing kept");
+  after.selectWorkflow("beta");
+  assert.equal(after.getState().draft, "", "drafts are per workflow");
+});

@@ -24,7 +24,13 @@
 // once, the connector asks the host for a fresh token), "signed_out" (the upgrade was refused: the token is no longer valid)
 // or "refused" (the server would not open it: too many open tabs, another origin). The last two are shown in the state
 // (disconnectReason) and retried slowly (refusedRetryDelayMs), not every second.
-export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000, refusedRetryDelayMs = 15000 }) {
+//
+// storage (optional, e.g. localStorage): unsent work survives a reload, per workflow under storageKey(workflowId) — the
+// composer's text (setDraft, state.draft) and the messages sent but not yet acknowledged, re-sent with the same ids after
+// the reload (the server stores each at most once). A message leaves it when the server acknowledges it ("saved").
+// Give a storageKey that includes the user (one browser, several accounts).
+export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000, refusedRetryDelayMs = 15000,
+  storage = null, storageKey = workflowId => `chat-drafts:${workflowId}` }) {
   const workflows = new Map();
   const listeners = new Set();
   let current = null;
@@ -39,9 +45,34 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       // synced: the highest sequence received through history, message and snapshot frames. The server sends those in
       // sequence order without gaps, so a reconnect asks for what follows it (the socket's own acknowledged messages may
       // come again then: merged by id).
-      workflows.set(workflowId, { messages: [], hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null, synced: null });
+      const kept = load(workflowId);
+      const outbox = kept.outbox.map(m => ({ id: m.id, role: "user", content: m.content, createdAt: m.createdAt, status: "pending" }));
+      workflows.set(workflowId, { messages: outbox, hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null, synced: null, draft: kept.draft });
     }
     return workflows.get(workflowId);
+  }
+
+  function load(workflowId) {
+    try {
+      const kept = storage && JSON.parse(storage.getItem(storageKey(workflowId)) ?? "null");
+      return { draft: typeof kept?.draft === "string" ? kept.draft : "", outbox: Array.isArray(kept?.outbox) ? kept.outbox : [] };
+    } catch {
+      return { draft: "", outbox: [] };
+    }
+  }
+
+  // Writes the workflow's draft and unacknowledged messages (removes the key when there is neither).
+  function persist(workflowId) {
+    if (!storage) return;
+    const e = workflows.get(workflowId);
+    const outbox = e.messages.filter(m => m.role === "user" && (m.status === "pending" || m.status === "failed"))
+      .map(m => ({ id: m.id, content: m.content, createdAt: m.createdAt }));
+    try {
+      if (!e.draft && outbox.length === 0) storage.removeItem(storageKey(workflowId));
+      else storage.setItem(storageKey(workflowId), JSON.stringify({ draft: e.draft, outbox }));
+    } catch {
+      // storage full or unavailable: the draft stays in memory only
+    }
   }
 
   function snapshot() {
@@ -56,6 +87,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       loaded: e ? e.loaded : false,
       source: e ? e.source : "none",
       error: e ? e.error : null,
+      draft: e ? e.draft : "",
     };
   }
 
@@ -155,6 +187,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       case "saved": {
         const m = e.messages.find(x => x.id === frame.id);
         if (m) Object.assign(m, { status: "saved", sequence: frame.sequence, createdAt: frame.createdAt, error: null });
+        persist(workflowId);
         break;
       }
       case "message":
@@ -219,11 +252,21 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       open(workflowId);
     },
 
+    // The composer's unsent text for the current workflow, kept in storage until it is sent.
+    setDraft(text) {
+      if (!current) return;
+      entry(current).draft = text;
+      persist(current);
+    },
+
     send(text) {
       const content = text.trim();
       if (!current || content.length === 0) return null;
       const message = { id: newId(), role: "user", content, status: "pending", createdAt: new Date().toISOString() };
-      entry(current).messages.push(message);
+      const e = entry(current);
+      e.messages.push(message);
+      e.draft = "";
+      persist(current); // the draft becomes an unacknowledged message, kept until "saved"
       flush(current);
       emit();
       return message.id;

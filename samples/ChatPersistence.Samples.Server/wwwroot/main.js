@@ -27,9 +27,16 @@ async function start() {
     return token;
   };
   const api = createApi(getToken);
-  const chat = createChatClient({ api, connect: createSocketConnector(getToken) });
+  // Unsent drafts and unacknowledged messages survive a reload, per user and workflow, in localStorage.
+  const me = await (await fetch("/api/me", { headers: { Authorization: `Bearer ${await getToken()}` } })).json();
+  const chat = createChatClient({ api, connect: createSocketConnector(getToken), storage: localStorage, storageKey: workflowId => `chat-drafts:${me.userId}:${workflowId}` });
   const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError) };
+  let shownWorkflow = null;
   chat.subscribe(state => {
+    if (state.workflowId !== shownWorkflow) {
+      shownWorkflow = state.workflowId;
+      $("text").value = state.draft; // the draft kept for this workflow (across reloads too)
+    }
     renderMessages($("messages"), state, actions);
     $("loading").hidden = !(state.loading && !state.loaded);
     $("connection").textContent = state.connected ? "connected"
@@ -51,6 +58,7 @@ async function start() {
   if (initial && [...select.options].some(o => o.value === initial)) select.value = initial;
   choose();
 
+  $("text").addEventListener("input", () => chat.setDraft($("text").value));
   $("composer").addEventListener("submit", event => {
     event.preventDefault();
     if (chat.send($("text").value)) $("text").value = "";
