@@ -83,9 +83,9 @@ public sealed class ExportTests(ITestOutputHelper output)
     {
         await using var server = await StartAsync("--Limits:PdfExportTimeout", "00:00:00.001");
         var session = await server.Store.GetOrCreateSessionAsync(server.UserId, "slow-pdf");
-        // One unbroken 1 MB "word" (about 17,000 lines; layout is linear now) cannot be laid out in a millisecond: only a check
-        // inside the message stops it that early.
-        await server.Store.AppendMessageAsync(server.UserId, session.Id, NewChatMessage.User(new string('x', 1_000_000)));
+        // Unbroken 1 MB "words" (about 17,000 lines each; layout is linear now): seconds of rendering, so even a time-limit
+        // callback delayed by a busy machine fires long before the end, and only a check inside a message stops it.
+        await server.Store.AppendMessagesAsync(server.UserId, session.Id, Enumerable.Range(0, 6).Select(i => NewChatMessage.User(new string((char)('t' + i), 1_000_000))).ToList());
 
         var clock = Stopwatch.StartNew();
         var response = await server.Http.GetAsync("/api/workflows/slow-pdf/export/pdf");
