@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text;
 using ChatPersistence.Samples.Server.Auth;
@@ -112,13 +113,14 @@ internal static class ChatApi
 
             using var held = lease;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var started = Stopwatch.GetTimestamp();
             deadline.CancelAfter(limits.Value.PdfExportTimeout);
             var pdf = new MemoryStream();
             try
             {
                 // Too large is known from reading alone (fast): say so before rendering, not after the time limit.
                 await EnsurePdfSizeAsync(store, User(user), session.Id, limits.Value.MaxPdfExportBytes, deadline.Token);
-                await new CappedExportStore(store, limits.Value.MaxPdfExportBytes).ExportPdfAsync(User(user), session.Id, pdf, new ChatExportOptions { PageSize = 20 }, deadline.Token);
+                await new CappedExportStore(store, limits.Value.MaxPdfExportBytes, started, limits.Value.PdfExportTimeout).ExportPdfAsync(User(user), session.Id, pdf, new ChatExportOptions { PageSize = 20 }, deadline.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
