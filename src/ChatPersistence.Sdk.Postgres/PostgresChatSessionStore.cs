@@ -452,7 +452,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     private static NpgsqlParameter SmallInt(short value) => new() { NpgsqlDbType = NpgsqlDbType.Smallint, Value = value };
 
     private static NpgsqlParameter Jsonb(JsonElement? value) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is { } v ? StoredText.EncodeMetadata(v).GetRawText() : DBNull.Value };
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is { } v ? v.GetRawText() : DBNull.Value };
 
     // A chunk's offset, stored text, length and size as written, and the size limit: the grow and finish functions' arguments.
     private void AddChunk(NpgsqlParameterCollection parameters, ChatTextChunk chunk)

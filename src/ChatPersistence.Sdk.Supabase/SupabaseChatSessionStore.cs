@@ -311,7 +311,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         if (reply.Metadata is { } metadata)
         {
             w.WritePropertyName("p_metadata");
-            StoredText.EncodeMetadata(metadata).WriteTo(w);
+            metadata.WriteTo(w);
         }
 
         w.WriteNumber("p_lease_ms", (int)lease.TotalMilliseconds);
@@ -346,7 +346,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         if (finish.Metadata is { } metadata)
         {
             w.WritePropertyName("p_metadata");
-            StoredText.EncodeMetadata(metadata).WriteTo(w);
+            metadata.WriteTo(w);
         }
 
         w.WriteString("p_user_id", user);

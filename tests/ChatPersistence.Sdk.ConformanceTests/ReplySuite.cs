@@ -64,6 +64,33 @@ public abstract class ReplySuite<TFixture>(TFixture fixture) : ConformanceSuite<
     }
 
     [Fact]
+    public async Task A_replys_metadata_round_trips_exactly_with_U0000_and_the_stores_escape_characters()
+    {
+        var s = await NewSessionAsync();
+        if (!await SupportsRepliesAsync(s))
+        {
+            return;
+        }
+
+        // The characters PostgreSQL cannot hold (U+0000) next to the noncharacters the stores escape it with: what is read
+        // back must be what was given, at begin and at finish, in every store (not only the ones that escape on the wire).
+        var atBegin = JsonDocument.Parse("""{"model":"m\u0000\ufdd0","k\u0000ey":"\ufdd1\u0000\ufdd0\ufdd0"}""").RootElement;
+        var atFinish = JsonDocument.Parse("""{"usage":{"note":"\ufdd0\ufdd1 \u0000"},"list":["\ufdd1","\u0000\ufdd0"]}""").RootElement;
+        await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, NewChatMessage.User("?"));
+        var begun = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply { Metadata = atBegin });
+        JsonElement.DeepEquals(begun.Metadata, atBegin).Should().BeTrue(begun.Metadata.GetRawText());
+        var streaming = (await ReadAllAsync(s))[1];
+        JsonElement.DeepEquals(streaming.Metadata, atBegin).Should().BeTrue(streaming.Metadata.GetRawText());
+
+        var finished = await s.Store.FinishReplyAsync(s.UserId, begun.Id, new ChatReplyFinish { Status = ChatReplyStatus.Complete, Text = "ok", Metadata = atFinish });
+        foreach (var read in new[] { finished, (await ReadAllAsync(s))[1] })
+        {
+            JsonElement.DeepEquals(read.Metadata, atFinish).Should().BeTrue(read.Metadata.GetRawText());
+            read.Metadata.GetProperty("list")[1].GetString().Should().Be("\0\uFDD0");
+        }
+    }
+
+    [Fact]
     public async Task A_retried_flush_is_stored_once_and_a_gap_or_other_text_is_a_conflict()
     {
         var s = await NewSessionAsync();

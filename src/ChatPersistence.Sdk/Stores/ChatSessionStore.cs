@@ -410,6 +410,11 @@ public abstract class ChatSessionStore : IChatSessionStore
 
         RequireReplies();
         cancellationToken.ThrowIfCancellationRequested();
+        if (reply.Metadata is { } given)
+        {
+            reply = reply with { Metadata = StoredText.EncodeMetadata(given) };
+        }
+
         return DecodeAsync(BeginReplyCoreAsync(userId, sessionId, reply, lease, cancellationToken));
     }
 
@@ -461,6 +466,11 @@ public abstract class ChatSessionStore : IChatSessionStore
         var tail = InputValidator.ReplyText(finish.Text.Length == 0 ? 0 : finish.Offset, finish.Text, Options, nameof(finish));
         RequireReplies();
         cancellationToken.ThrowIfCancellationRequested();
+        if (finish.Metadata is { } given)
+        {
+            finish = finish with { Metadata = StoredText.EncodeMetadata(given) };
+        }
+
         return DecodeAsync(FinishReplyCoreAsync(userId, messageId, tail, finish, cancellationToken));
     }
 
