@@ -22,14 +22,31 @@ public sealed record ChatChange
     public required Guid SessionId { get; init; }
 
     /// <summary>
-    /// <see cref="ChatChangeKind.MessagesAppended"/>: the highest sequence appended. <see cref="ChatChangeKind.FavoriteSet"/>:
-    /// the message's sequence. Otherwise <see langword="null"/>.
+    /// <see cref="ChatChangeKind.MessagesAppended"/>: the highest sequence appended. <see cref="ChatChangeKind.FavoriteSet"/> and
+    /// the reply kinds (<see cref="ChatChangeKind.ReplyGrew"/>, <see cref="ChatChangeKind.ReplyEnded"/>,
+    /// <see cref="ChatChangeKind.ReplyStopRequested"/>): the message's sequence. Otherwise <see langword="null"/>.
     /// </summary>
     public long? Sequence { get; init; }
 
-    /// <summary><see cref="ChatChangeKind.FavoriteSet"/>: the message; otherwise <see langword="null"/>.</summary>
+    /// <summary><see cref="ChatChangeKind.FavoriteSet"/> and the reply kinds: the message; otherwise <see langword="null"/>.</summary>
     public Guid? MessageId { get; init; }
 
     /// <summary><see cref="ChatChangeKind.FavoriteSet"/>: the message's new state; otherwise <see langword="null"/>.</summary>
     public bool? IsFavorite { get; init; }
+
+    /// <summary>
+    /// <see cref="ChatChangeKind.ReplyGrew"/>: the reply's stored length in UTF-16 code units (pass it as the offset to
+    /// <see cref="IChatSessionStore.ReadReplyAsync"/> next time); otherwise <see langword="null"/>.
+    /// </summary>
+    public long? Length { get; init; }
+
+    /// <summary><see cref="ChatChangeKind.ReplyEnded"/>: how the reply ended; otherwise <see langword="null"/>.</summary>
+    public ChatReplyStatus? Status { get; init; }
+
+    /// <summary>
+    /// Whether the change is volatile (<see cref="ChatChangeKind.ReplyGrew"/>): not logged, so not replayed on resume. Its
+    /// <see cref="Position"/> is that of the last logged change delivered before it; do not store it as a resume point
+    /// (storing it is harmless, the position is not new).
+    /// </summary>
+    public bool IsVolatile => Kind == ChatChangeKind.ReplyGrew;
 }

@@ -18,4 +18,26 @@ public enum ChatChangeKind
 
     /// <summary>A message was marked or unmarked as a favourite: <see cref="ChatChange.MessageId"/>, <see cref="ChatChange.Sequence"/> and <see cref="ChatChange.IsFavorite"/> say which and how.</summary>
     FavoriteSet = 5,
+
+    /// <summary>
+    /// A reply in progress grew: <see cref="ChatChange.MessageId"/>, <see cref="ChatChange.Sequence"/> and
+    /// <see cref="ChatChange.Length"/> (the stored length; read the new text with
+    /// <see cref="IChatSessionStore.ReadReplyAsync"/> after the length the reader has). Volatile: not logged, not replayed
+    /// on resume, coalesced (at most one per reply every 100 ms per watcher, with the latest length); never carries text.
+    /// </summary>
+    ReplyGrew = 6,
+
+    /// <summary>
+    /// A reply in progress ended: <see cref="ChatChange.MessageId"/>, <see cref="ChatChange.Sequence"/> and
+    /// <see cref="ChatChange.Status"/> (complete, stopped or interrupted). Re-read the message. A reply whose lease
+    /// expired unseen has no event until a store settles it: readers re-read at <see cref="StoredChatMessage.LeaseExpiresAt"/>.
+    /// </summary>
+    ReplyEnded = 7,
+
+    /// <summary>
+    /// Someone asked a reply in progress to stop (<see cref="IChatSessionStore.StopReplyAsync"/>): <see cref="ChatChange.MessageId"/>
+    /// and <see cref="ChatChange.Sequence"/>. The writer of that reply (on any instance) stops producing it; it then ends as
+    /// stopped (<see cref="ReplyEnded"/>).
+    /// </summary>
+    ReplyStopRequested = 9,
 }
