@@ -40,7 +40,7 @@ public sealed class HeldPermitsTests : IAsyncLifetime
             var attempts = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
             {
                 var permits = i % 2 == 0 ? first : second;
-                return (Permits: permits, Id: await permits.TryAcquireAsync(Key, Limit, 1, CancellationToken.None));
+                return (Permits: permits, Id: await permits.TryAcquireAsync(Key, Limit, CancellationToken.None));
             })));
 
             var granted = attempts.Where(a => a.Id is not null).ToList();
@@ -52,9 +52,9 @@ public sealed class HeldPermitsTests : IAsyncLifetime
             var released = granted[0];
             await released.Permits.ReleaseAsync(released.Id!.Value);
             var other = released.Permits == first ? second : first;
-            var again = await other.TryAcquireAsync(Key, Limit, 1, CancellationToken.None);
+            var again = await other.TryAcquireAsync(Key, Limit, CancellationToken.None);
             again.Should().NotBeNull("a released permit is free for any instance");
-            (await other.TryAcquireAsync(Key, Limit, 1, CancellationToken.None)).Should().BeNull("the limit is reached again");
+            (await other.TryAcquireAsync(Key, Limit, CancellationToken.None)).Should().BeNull("the limit is reached again");
 
             await other.ReleaseAsync(again!.Value);
             foreach (var (permits, id) in granted.Skip(1))
@@ -72,7 +72,7 @@ public sealed class HeldPermitsTests : IAsyncLifetime
         using var database = new PostgresLimitCounters(_connectionString);
         using var permits = new PostgresPermits(database, TimeSpan.FromSeconds(3), ex => throw ex);
         const string Key = "pdf-at-once:renewed";
-        var held = await permits.TryAcquireAsync(Key, 1, 1, CancellationToken.None);
+        var held = await permits.TryAcquireAsync(Key, 1, CancellationToken.None);
         held.Should().NotBeNull();
 
         // A holder that no longer renews (an instance that was killed): a row that expired a second ago.
@@ -84,12 +84,12 @@ public sealed class HeldPermitsTests : IAsyncLifetime
 
         // Two expiries later the permit is still held: the renewal (every second) kept it.
         await Task.Delay(TimeSpan.FromSeconds(6));
-        (await permits.TryAcquireAsync(Key, 1, 1, CancellationToken.None)).Should().BeNull("the held permit was renewed, not expired");
+        (await permits.TryAcquireAsync(Key, 1, CancellationToken.None)).Should().BeNull("the held permit was renewed, not expired");
         (await RowsAsync("pdf-at-once:lost")).Should().Be(0, "the renewal deletes expired rows of any holder");
-        (await permits.TryAcquireAsync("pdf-at-once:lost", 1, 1, CancellationToken.None)).Should().NotBeNull();
+        (await permits.TryAcquireAsync("pdf-at-once:lost", 1, CancellationToken.None)).Should().NotBeNull();
 
         await permits.ReleaseAsync(held!.Value);
-        (await permits.TryAcquireAsync(Key, 1, 1, CancellationToken.None)).Should().NotBeNull();
+        (await permits.TryAcquireAsync(Key, 1, CancellationToken.None)).Should().NotBeNull();
     }
 
     [Fact]

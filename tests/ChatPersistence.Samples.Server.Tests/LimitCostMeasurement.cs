@@ -74,7 +74,7 @@ public sealed class LimitCostMeasurement(ITestOutputHelper output)
         {
             if (cluster.Permits is { } permits)
             {
-                var id = await permits.TryAcquireAsync("bench-sockets:user:" + holder, 8, 1, CancellationToken.None);
+                var id = await permits.TryAcquireAsync("bench-sockets:user:" + holder, 8, CancellationToken.None);
                 if (id is { } held)
                 {
                     await permits.ReleaseAsync(held);

@@ -5,7 +5,7 @@ namespace ChatPersistence.Samples.Server.Limits;
 
 /// <summary>
 /// A concurrency limiter whose permits live in PostgreSQL (<see cref="PostgresPermits"/>), so that every instance of the server
-/// shares it: at most <c>permits</c> held at once for one key, a permit held until its lease is disposed. Asynchronous only
+/// shares it: at most <c>permits</c> held at once for one key, a permit held until its lease is disposed (one permit a lease). Asynchronous only
 /// (each acquire is a database round trip): a synchronous attempt fails, and ASP.NET Core's rate limiting then waits for
 /// <see cref="AcquireAsyncCore"/>. Holds no state of its own (the leases belong to <see cref="PostgresPermits"/>), so the
 /// partitioned limiter may drop it when idle.
@@ -32,7 +32,9 @@ internal sealed class DatabasePermitLimiter(PostgresPermits held, string key, in
             return WindowLease.Granted;
         }
 
-        var id = await held.TryAcquireAsync(key, permits, permitCount, cancellationToken).ConfigureAwait(false);
+        // One permit a lease (a socket, an export): a row is one permit.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, 1);
+        var id = await held.TryAcquireAsync(key, permits, cancellationToken).ConfigureAwait(false);
         return id is { } permit ? new PermitLease(held, permit) : WindowLease.Refused(null);
     }
 }

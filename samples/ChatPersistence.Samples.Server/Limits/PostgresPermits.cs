@@ -25,7 +25,7 @@ internal sealed class PostgresPermits : IDisposable
         taken as (
             insert into chat_server_limits.permits (id, key, holder, expires_at)
             select @id, @key, @holder, now() + @expiry
-            where (select count(*) from chat_server_limits.permits where key = @key and expires_at > now()) + @count <= @permits
+            where (select count(*) from chat_server_limits.permits where key = @key and expires_at > now()) < @permits
             returning 1)
         select count(*)::int from taken
         """;
@@ -52,6 +52,7 @@ internal sealed class PostgresPermits : IDisposable
     private readonly ConcurrentDictionary<Guid, byte> _released = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewal;
+    private int _disposed;
 
     /// <param name="database">The counters' database (its connection pool and schema).</param>
     /// <param name="expiry">How long a permit lives without renewal; renewed every third of it.</param>
@@ -69,11 +70,9 @@ internal sealed class PostgresPermits : IDisposable
     /// <summary>The permits this instance holds now.</summary>
     public int HeldCount => _held.Count;
 
-    /// <summary>
-    /// Takes <paramref name="count"/> of the <paramref name="permits"/> of <paramref name="key"/>, held until the lease is disposed.
-    /// </summary>
+    /// <summary>Takes one of the <paramref name="permits"/> of <paramref name="key"/>, held until it is released.</summary>
     /// <returns>The held permit's id, or <see langword="null"/> when the key's permits are all held.</returns>
-    public async Task<Guid?> TryAcquireAsync(string key, int permits, int count, CancellationToken cancellationToken)
+    public async Task<Guid?> TryAcquireAsync(string key, int permits, CancellationToken cancellationToken)
     {
         await _database.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var id = Guid.NewGuid();
@@ -85,7 +84,6 @@ internal sealed class PostgresPermits : IDisposable
             command.Parameters.AddWithValue("id", id);
             command.Parameters.AddWithValue("holder", _holder);
             command.Parameters.AddWithValue("expiry", _expiry);
-            command.Parameters.AddWithValue("count", (long)count);
             command.Parameters.AddWithValue("permits", (long)permits);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -114,6 +112,11 @@ internal sealed class PostgresPermits : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         try
         {
