@@ -134,6 +134,23 @@ public sealed class ExportTests
         messages.Select(m => (m.Id, m.Content, m.Status)).Should().Equal(replies.Select(r => (r.Id, r.Content, ChatReplyStatus.Complete)));
     }
 
+    [Fact]
+    public async Task A_reply_exported_while_streaming_with_a_stop_requested_imports_as_stopped()
+    {
+        var id = Guid.NewGuid();
+        var file = $$"""
+            {"format": "chatpersistence.export", "version": 1, "session": {"workflowId": "w"},
+             "messages": [{"id": "{{id}}", "role": "assistant", "content": "half", "metadata": {}, "createdAt": "2026-01-01T00:00:00Z",
+                           "status": "streaming", "reason": "stop_requested", "someFutureField": [1, 2]}]}
+            """;
+
+        var target = new InMemoryChatSessionStore();
+        var session = await target.ImportAsync("bia", new MemoryStream(Encoding.UTF8.GetBytes(file)));
+
+        var message = (await target.GetMessagesAsync("bia", session.Id)).Messages.Should().ContainSingle().Subject;
+        (message.Id, message.Content, message.Status, message.Reason).Should().Be((id, "half", ChatReplyStatus.Stopped, ChatReplyReason.StopRequested));
+    }
+
     [Theory]
     [InlineData("\"status\": \"paused\"", "unknown status")]
     [InlineData("\"status\": \"stopped\", \"reason\": \"bored\"", "unknown reason")]
