@@ -1,3 +1,4 @@
+using ChatPersistence.Sdk.ChangeFeed;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -66,6 +67,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
     public const string WorkflowIdPropertyName = "chat.workflow_id";
 
     private readonly IChatSessionStore _store;
+    private readonly ChatReplyWriterOptions? _writerOptions;
     private readonly PersistentChatClientOptions _options;
     private readonly StorageLimits _limits;
     private readonly ResponseStore _responses;
@@ -81,7 +83,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
     }
 
     /// <summary>Creates the client with the store limits of the registered <see cref="ChatPersistenceOptions"/>.</summary>
-    internal PersistentChatClient(IChatClient innerClient, IChatSessionStore store, PersistentChatClientOptions? options, IServiceProvider? services)
+    internal PersistentChatClient(IChatClient innerClient, IChatSessionStore store, PersistentChatClientOptions? options, IServiceProvider? services, IChatChangeFeed? feed = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -89,10 +91,29 @@ public sealed class PersistentChatClient : DelegatingChatClient
         _options = options ?? new PersistentChatClientOptions();
         _limits = StorageLimits.From(services, _options.MaxInlineDataBytes);
         _responses = new ResponseStore(store, _options.SerializerOptions, _limits);
+        _writerOptions = WithFeed(_options.ReplyWriterOptions, feed);
     }
 
     /// <summary>The store that keeps the conversations.</summary>
     public IChatSessionStore Store => _store;
+
+    // The writer's options; with the registered change feed when the host gave none, so that Stop pressed on any instance
+    // reaches a reply's writer at once, also while the model produces no text (a tool call).
+    private static ChatReplyWriterOptions? WithFeed(ChatReplyWriterOptions? options, IChatChangeFeed? feed)
+    {
+        if (options?.ChangeFeed is not null || feed is null)
+        {
+            return options;
+        }
+
+        return new ChatReplyWriterOptions
+        {
+            FlushInterval = options?.FlushInterval,
+            EndTimeout = options?.EndTimeout ?? new ChatReplyWriterOptions().EndTimeout,
+            TimeProvider = options?.TimeProvider,
+            ChangeFeed = feed,
+        };
+    }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">No conversation could be determined for the request.</exception>
@@ -147,7 +168,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
             _responses,
             turn.UserId,
             turn.SessionId,
-            _options.ReplyWriterOptions,
+            _writerOptions,
             token => base.GetStreamingResponseAsync(turn.Messages, turn.Options, token),
             static update => update,
             null,

@@ -25,6 +25,15 @@ public static class PersistentChatClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = new PersistentChatClientOptions();
         configure?.Invoke(options);
-        return builder.Use((inner, services) => new PersistentChatClient(inner, store ?? services.GetRequiredService<IChatSessionStore>(), options, services));
+        return builder.Use((inner, services) => store is null
+            ? new PersistentChatClient(inner, services.GetRequiredService<IChatSessionStore>(), options, services, RegisteredFeed(services))
+            : new PersistentChatClient(inner, store, options, services));
     }
+
+    // The registered store's change feed, when it has one (AddChatPersistence registers IChatChangeFeed always; resolving it
+    // throws for a store without a feed, such as Supabase over HTTP).
+    private static ChatPersistence.Sdk.ChangeFeed.IChatChangeFeed? RegisteredFeed(IServiceProvider services) =>
+        services.GetService<ChatPersistenceBuilder>() is { HasChangeFeed: true }
+            ? services.GetService<ChatPersistence.Sdk.ChangeFeed.IChatChangeFeed>()
+            : null;
 }

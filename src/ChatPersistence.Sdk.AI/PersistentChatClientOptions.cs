@@ -72,7 +72,12 @@ public sealed class PersistentChatClientOptions
     /// </summary>
     public bool IncludeUnfinishedReplies { get; set; } = true;
 
-    /// <summary>The settings of the writer of a progressively stored reply (flush interval, end timeout, clock); <see langword="null"/> uses the defaults.</summary>
+    /// <summary>
+    /// The settings of the writer of a progressively stored reply (flush interval, end timeout, change feed, clock);
+    /// <see langword="null"/> uses the defaults. When no <see cref="ChatReplyWriterOptions.ChangeFeed"/> is given and the
+    /// client was built with <c>UseChatPersistence()</c> over the registered store and that store has a change feed
+    /// (in-memory, SQLite, PostgreSQL), the writer uses it, so a stop requested anywhere reaches the reply at once.
+    /// </summary>
     public ChatReplyWriterOptions? ReplyWriterOptions { get; set; }
 
     /// <summary>The options that serialise messages into metadata; <see langword="null"/> uses <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>

@@ -1,5 +1,7 @@
 using FluentAssertions;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChatPersistence.Sdk.AI.Tests;
 
@@ -145,6 +147,50 @@ public sealed class ProgressiveStreamingTests
         stored[1].Status.Should().Be(ChatReplyStatus.Stopped);
         stored[1].Reason.Should().Be(ChatReplyReason.StopRequested);
         stored[1].Content.Should().Be("Once upon a time");
+    }
+
+    [Fact]
+    public async Task Built_over_the_registered_store_the_writer_hears_a_stop_from_the_change_feed_without_flushing()
+    {
+        // The writer's clock never moves: no flush or heartbeat ever runs, so only the registered store's change feed can
+        // tell the writer that Stop was pressed elsewhere while the model is silent (a long tool call).
+        var services = new ServiceCollection();
+        services.AddChatPersistence().UseInMemory();
+        var model = new StreamScriptClient([new(ChatRole.Assistant, "Thinking") { MessageId = "m1" }]) { HangAfterUpdates = true };
+        services.AddChatClient(model).UseChatPersistence(configure: o => o.ReplyWriterOptions = new ChatReplyWriterOptions { TimeProvider = new FakeTimeProvider() });
+        await using var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<IChatSessionStore>();
+        var chat = provider.GetRequiredService<IChatClient>();
+        var stopper = async () =>
+        {
+            await model.Yielded.Task;
+            var reply = await WaitForStreamingAsync(store);
+            await store.StopReplyAsync("alice", reply.Id);
+        };
+
+        var stopping = Task.Run(stopper);
+        var updates = await chat.GetStreamingResponseAsync("think hard", TestHost.Conversation("alice", "wf-1")).ToListAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await stopping;
+
+        updates.Should().ContainSingle();
+        var stored = await StoredAsync(store);
+        stored[1].Status.Should().Be(ChatReplyStatus.Stopped);
+        stored[1].Reason.Should().Be(ChatReplyReason.StopRequested);
+    }
+
+    private static async Task<StoredChatMessage> WaitForStreamingAsync(IChatSessionStore store)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var streaming = (await StoredAsync(store)).FirstOrDefault(m => m.Status == ChatReplyStatus.Streaming);
+            if (streaming is not null)
+            {
+                return streaming;
+            }
+
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     [Theory]
