@@ -38,14 +38,13 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>The notification channel the schema's triggers use.</summary>
     public const string Channel = "chat_changes";
 
-    /// <summary>The notification channel a reply's flush wakes (the feed then reads the streaming replies' lengths).</summary>
-    public const string ReplyChannel = "chat_replies";
-
     private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status";
     private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite, c.reply_status";
 
     // The lengths of the streaming replies of the watched users: through the sessions' user key and their open_replies,
     // then each reply's last chunk by its primary key. Streaming replies are few; a user with none costs one index probe.
+    // Read every ReplyPollInterval while any is streaming: flushes notify nothing (a NOTIFY per flush would serialize the
+    // flushes' commits on PostgreSQL's notify lock).
     private const string ReplyLengthsSql =
         "select m.id, m.user_id, m.session_id, m.seq, " +
         "(select k.start_offset + k.length from chat_private.chat_reply_chunks k where k.message_id = m.id order by k.start_offset desc limit 1) " +
@@ -67,7 +66,7 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     private string? _snapshot;
     private long _firstWatchTimestamp;
     private volatile bool _wake;
-    private volatile bool _replyWake;
+    private volatile bool _replyPoll;
     private long _lastReplyRead;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
@@ -116,6 +115,10 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.KeepAliveInterval, TimeSpan.FromMilliseconds(100), nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.FromMilliseconds(10), nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ChangeRetention, TimeSpan.FromMinutes(1), nameof(options));
+        if (_options.ReplyPollInterval < TimeSpan.FromMilliseconds(50) || _options.ReplyPollInterval > TimeSpan.FromSeconds(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ReplyPollInterval, "ReplyPollInterval must be between 50 ms and 5 s.");
+        }
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger ?? NullLogger.Instance;
@@ -265,7 +268,7 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         await using (connection.ConfigureAwait(false))
         {
             connection.Notification += OnNotification;
-            await ExecuteAsync(connection, $"listen {Channel}; listen {ReplyChannel}", stopping).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"listen {Channel}", stopping).ConfigureAwait(false);
 
             // Catch up: what was committed while the listener was away (or, on the first connection, since the first watch
             // subscribed). Listening already, so a change committed after this read wakes the loop below.
@@ -276,7 +279,7 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
             _listening.TrySetResult();
 
             // Replies may have grown while the listener was away.
-            _replyWake = true;
+            _replyPoll = true;
             while (true)
             {
                 if (_wake)
@@ -285,20 +288,24 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
                     // delivered is read from the log, which only the schema's triggers write. Notifications that arrive during
                     // the read set the flag again, so a burst costs one more read, not one per notification.
                     _wake = false;
-                    await ReadLogAsync(connection, stopping).ConfigureAwait(false);
+                    if (await ReadLogAsync(connection, stopping).ConfigureAwait(false) > 0)
+                    {
+                        // An append (a reply's begin is one) may have started a reply: look at the lengths from now on.
+                        _replyPoll = true;
+                    }
+
                     continue;
                 }
 
-                if (_replyWake)
+                if (_replyPoll)
                 {
-                    // Replies grew: their lengths are read at most every 100 ms, however many flushes (or forged
-                    // notifications) arrive; the log's notifications are still handled at once meanwhile.
-                    var left = ChangeFeedHub.GrewInterval - Stopwatch.GetElapsedTime(_lastReplyRead);
+                    // While replies stream in the watched users' sessions: their lengths every ReplyPollInterval; the log's
+                    // notifications are still handled at once meanwhile. Stops once a read finds none streaming.
+                    var left = _options.ReplyPollInterval - Stopwatch.GetElapsedTime(_lastReplyRead);
                     if (left <= TimeSpan.Zero)
                     {
-                        _replyWake = false;
                         _lastReplyRead = Stopwatch.GetTimestamp();
-                        await ReadReplyLengthsAsync(connection, stopping).ConfigureAwait(false);
+                        _replyPoll = await ReadReplyLengthsAsync(connection, stopping).ConfigureAwait(false) > 0;
                     }
                     else
                     {
@@ -380,12 +387,12 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
 
     // Reports the streaming replies of the users watched now whose stored length grew (volatile ReplyGrew; the hub drops a
     // length it has reported already and coalesces per reply).
-    private async Task ReadReplyLengthsAsync(NpgsqlConnection connection, CancellationToken stopping)
+    private async Task<int> ReadReplyLengthsAsync(NpgsqlConnection connection, CancellationToken stopping)
     {
         var users = _hub.WatchedUsers();
         if (users.Length == 0)
         {
-            return;
+            return 0;
         }
 
         var ids = new Guid[users.Length];
@@ -399,11 +406,13 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         {
             command.CommandTimeout = 15;
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, Value = ids });
+            var streaming = 0;
             var reader = await command.ExecuteReaderAsync(stopping).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(stopping).ConfigureAwait(false))
                 {
+                    streaming++;
                     if (!reader.IsDBNull(4))
                     {
                         _hub.PublishGrowth(new ChatChange
@@ -419,6 +428,8 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
                     }
                 }
             }
+
+            return streaming;
         }
     }
 
@@ -457,10 +468,6 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         if (string.Equals(e.Channel, Channel, StringComparison.Ordinal))
         {
             _wake = true;
-        }
-        else if (string.Equals(e.Channel, ReplyChannel, StringComparison.Ordinal))
-        {
-            _replyWake = true;
         }
     }
 

@@ -24,6 +24,15 @@ public sealed class PostgresChatChangeFeedOptions
     /// <summary>The first wait before reconnecting after the connection is lost (doubled up to 30 seconds while it fails). Defaults to 500 ms.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How often the listener reads the lengths of the replies streaming in the watched users' sessions, while there are
+    /// any (it starts after a watched session's append and stops when a read finds none), to report
+    /// <see cref="ChangeFeed.ChatChangeKind.ReplyGrew"/>. One indexed query per interval per process, none while nothing
+    /// streams; flushes themselves notify nothing. 50 ms to 5 s; defaults to 200 ms (a reply's writer flushes at most every
+    /// 200 ms by default).
+    /// </summary>
+    public TimeSpan ReplyPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How long logged changes are kept for catch-up and resuming watchers (at least a minute). Defaults to one day.</summary>
     public TimeSpan ChangeRetention { get; set; } = TimeSpan.FromDays(1);
 }

@@ -164,7 +164,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken) =>
-        QueryAsync<IReadOnlyList<ChatSearchHit>>(userId, $"select {MessageColumns}, workflow_id, rank, headline from public.chat_search($1, $2, $3, $4, $5)",
+        QueryAsync<IReadOnlyList<ChatSearchHit>>(userId, $"select {MessageColumns}, workflow_id, rank, headline, {ReplyColumns} from public.chat_search($1, $2, $3, $4, $5)",
             p => { p.Add(Text(query)); p.Add(Int(limit)); p.Add(Int(offset)); p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
             async (reader, ct) =>
             {
@@ -174,7 +174,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                     var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(10));
                     hits.Add(new ChatSearchHit
                     {
-                        Message = ReadMessage(reader),
+                        Message = WithReplyColumns(ReadMessage(reader), reader, 11),
                         WorkflowId = reader.GetString(8),
                         Rank = reader.GetFloat(9),
                         Snippet = snippet,
@@ -188,13 +188,13 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override async Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
-        (await QueryAsync(userId, $"select {MessageColumns} from public.chat_set_favorite($1, $2, $3)",
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_set_favorite($1, $2, $3)",
             p => { p.Add(Uuid(messageId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = isFavorite }); p.Add(UserParameter(userId)); },
-            ReadMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
+            ReadReplyMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(userId, $"select {MessageColumns} from public.chat_list_favorites($1, $2, $3, $4)",
+        QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_list_favorites($1, $2, $3, $4)",
             p =>
             {
                 p.Add(Int(limit));
@@ -202,7 +202,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 p.Add(Uuid(sessionId));
                 p.Add(UserParameter(userId));
             },
-            ReadMessages, NotFound.Session, cancellationToken, sessionId);
+            ReadReplyMessages, NotFound.Session, cancellationToken, sessionId);
 
     /// <inheritdoc />
     protected override Task<int> DeleteIdleSessionsCoreAsync(DateTimeOffset idleBefore, int maxSessions, CancellationToken cancellationToken) =>

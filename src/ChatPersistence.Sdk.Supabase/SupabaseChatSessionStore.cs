@@ -243,7 +243,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             static json => Deserialize(json, SupabaseJsonContext.Default.ListSearchRow, "chat_search").ConvertAll(r =>
             {
                 var (snippet, highlights) = HighlightMarkers.Parse(r.Headline);
-                return new ChatSearchHit { Message = r.ToMessage(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
+                return new ChatSearchHit { Message = r.ToMessageWithStatus(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
             }),
             NotFoundKind.Session, sessionId, cancellationToken);
     }

@@ -674,7 +674,9 @@ $$;
 create or replace function chat_private.chat_search(
   p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
-               is_favorite boolean, workflow_id text, rank real, headline text)
+               is_favorite boolean, workflow_id text, rank real, headline text,
+               -- A message's status, reason, detail and lease (version 3, replies, fills them; null here: complete).
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
 -- SECURITY DEFINER, the one exception, and therefore outside the exposed schema: under RLS the planner may not evaluate
 -- the (non-leakproof) @@ operator before the policy, so a signed-in user's search would scan every message instead of
 -- using the GIN index. The function applies the same rule itself: chat_caller() resolves the caller from the JWT claims
@@ -700,7 +702,8 @@ begin
   return query
     select h.id, h.session_id, h.seq, h.role, h.content, h.metadata, h.created_at, h.is_favorite, s.workflow_id, h.rank,
            pg_catalog.ts_headline('public.chat_search'::regconfig, h.content, v_query,
-             'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=1, FragmentDelimiter=" … "')
+             'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=1, FragmentDelimiter=" … "'),
+           null::smallint, null::smallint, null::text, null::timestamptz
       from (select c.*, pg_catalog.ts_rank(c.search, v_query) as rank
               from public.chat_messages c
              where c.search @@ v_query and c.user_id = v_user
@@ -716,14 +719,17 @@ end $$;
 create or replace function public.chat_search(
   p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
-               is_favorite boolean, workflow_id text, rank real, headline text)
+               is_favorite boolean, workflow_id text, rank real, headline text,
+               -- A message's status, reason, detail and lease (version 3, replies, fills them; null here: complete).
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
 language sql stable security invoker set search_path = ''
 as $$
   select * from chat_private.chat_search(p_query, p_limit, p_offset, p_session_id, p_user_id);
 $$;
 
 create or replace function public.chat_set_favorite(p_message_id uuid, p_is_favorite boolean, p_user_id uuid default null)
-returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean,
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
 language plpgsql volatile security invoker set search_path = ''
 as $$
 #variable_conflict use_column
@@ -736,7 +742,8 @@ begin
   return query
     update public.chat_messages c set is_favorite = p_is_favorite
      where c.id = p_message_id and c.user_id = v_user
-    returning c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite;
+    returning c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite,
+              null::smallint, null::smallint, null::text, null::timestamptz;
   if not found then
     raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
   end if;
@@ -744,7 +751,8 @@ end $$;
 
 create or replace function public.chat_list_favorites(
   p_limit int, p_before_seq bigint default null, p_session_id uuid default null, p_user_id uuid default null)
-returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz, is_favorite boolean,
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
 language plpgsql stable security invoker set search_path = ''
 as $$
 #variable_conflict use_column
@@ -756,7 +764,8 @@ begin
     perform chat_private.chat_require_session(p_session_id, v_user);
   end if;
   return query
-    select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite
+    select c.id, c.session_id, c.seq, c.role, c.content, c.metadata, c.created_at, c.is_favorite,
+           null::smallint, null::smallint, null::text, null::timestamptz
       from public.chat_messages c
      where c.user_id = v_user and c.is_favorite
        and (p_session_id is null or c.session_id = p_session_id)

@@ -161,6 +161,10 @@ create or replace function chat_private.chat_message_now(p_message_id uuid, p_us
 returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
                is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
 language sql stable security invoker set search_path = ''
+-- One row at most (by primary key). Declared, so that a page's generic plan does not count 1,000 rows per message for the
+-- lateral call (the default for a set-returning function): that estimate made the plan of chat_read_messages cost over
+-- jit_above_cost once a table held a few hundred thousand messages, and every page then paid ~10 ms of JIT compilation.
+rows 1
 as $$
   select c.id, c.session_id, c.seq, c.role,
          case when c.lease_ms is null then c.content
@@ -710,11 +714,136 @@ grant execute on function
 grant execute on function public.chat_delete_idle_sessions(timestamptz, int) to service_role;
 
 -- ---------------------------------------------------------------------------------------------------------------
+-- Favourites and search carry each message's status like a page: version 1 declares the status columns (null there) and
+-- this version fills them. Search only ever finds settled messages (a reply's text is indexed when it ends), so its
+-- status columns are the stored ones; a favourite may be a reply still streaming, read as a page reads it.
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- Earlier development builds of version 1 returned the message columns only.
+do $$
+begin
+  if pg_catalog.pg_get_function_result(to_regprocedure('public.chat_search(text, int, int, uuid, uuid)')) not like '%status%' then
+    drop function public.chat_search(text, int, int, uuid, uuid);
+    drop function chat_private.chat_search(text, int, int, uuid, uuid);
+    drop function public.chat_set_favorite(uuid, boolean, uuid);
+    drop function public.chat_list_favorites(int, bigint, uuid, uuid);
+  end if;
+end $$;
+
+create or replace function chat_private.chat_search(
+  p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, workflow_id text, rank real, headline text,
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
+-- SECURITY DEFINER, the one exception (see version 1): the @@ operator under RLS would not use the GIN index. The caller is
+-- resolved by chat_caller() with the same allowlist as the invoker functions, and every row is filtered by that user id.
+language plpgsql stable security definer set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+  v_query tsquery := chat_private.chat_search_query(p_query);
+begin
+  perform chat_private.chat_check_limit(p_limit, 1000);
+  if p_offset is null or p_offset < 0 then
+    raise exception 'chat: p_offset must not be negative' using errcode = '22023';
+  end if;
+  if p_session_id is not null then
+    perform chat_private.chat_require_session(p_session_id, v_user);
+  end if;
+  if v_query is null or pg_catalog.numnode(v_query) = 0 then
+    return;
+  end if;
+  return query
+    select h.id, h.session_id, h.seq, h.role, h.content, h.metadata, h.created_at, h.is_favorite, s.workflow_id, h.rank,
+           pg_catalog.ts_headline('public.chat_search'::regconfig, h.content, v_query,
+             'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=1, FragmentDelimiter=" … "'),
+           h.status, h.status_reason, h.status_detail, null::timestamptz
+      from (select c.*, pg_catalog.ts_rank(c.search, v_query) as rank
+              from public.chat_messages c
+             where c.search @@ v_query and c.user_id = v_user
+               and (p_session_id is null or c.session_id = p_session_id)
+             order by rank desc, c.seq desc
+             limit p_limit offset p_offset) h
+      join public.chat_sessions s on s.id = h.session_id
+     order by h.rank desc, h.seq desc;
+end $$;
+
+create or replace function public.chat_search(
+  p_query text, p_limit int, p_offset int default 0, p_session_id uuid default null, p_user_id uuid default null)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, workflow_id text, rank real, headline text,
+               status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
+language sql stable security invoker set search_path = ''
+as $$
+  select * from chat_private.chat_search(p_query, p_limit, p_offset, p_session_id, p_user_id);
+$$;
+
+create or replace function public.chat_set_favorite(p_message_id uuid, p_is_favorite boolean, p_user_id uuid default null)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
+language plpgsql volatile security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+begin
+  if p_is_favorite is null then
+    raise exception 'chat: p_is_favorite is required' using errcode = '22023';
+  end if;
+  update public.chat_messages c set is_favorite = p_is_favorite where c.id = p_message_id and c.user_id = v_user;
+  if not found then
+    raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
+  end if;
+  return query select * from chat_private.chat_message_now(p_message_id, v_user);
+end $$;
+
+create or replace function public.chat_list_favorites(
+  p_limit int, p_before_seq bigint default null, p_session_id uuid default null, p_user_id uuid default null)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz)
+language plpgsql stable security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+begin
+  perform chat_private.chat_check_limit(p_limit, 1000);
+  if p_session_id is not null then
+    perform chat_private.chat_require_session(p_session_id, v_user);
+  end if;
+  return query
+    select c.id, c.session_id, c.seq, c.role,
+           case when c.lease_ms is null then c.content else r.content end, c.metadata, c.created_at, c.is_favorite,
+           case when c.lease_ms is null then c.status else r.status end,
+           case when c.lease_ms is null then c.status_reason else r.status_reason end,
+           case when c.lease_ms is null then c.status_detail else r.status_detail end,
+           case when c.lease_ms is null then null::timestamptz else r.lease_expires_at end
+      from public.chat_messages c
+      left join lateral (select * from chat_private.chat_message_now(c.id, c.user_id) n where c.lease_ms is not null offset 0) r on true
+     where c.user_id = v_user and c.is_favorite
+       and (p_session_id is null or c.session_id = p_session_id)
+       and (p_before_seq is null or c.seq < p_before_seq)
+     order by c.seq desc
+     limit p_limit;
+end $$;
+
+revoke all on function
+  chat_private.chat_search(text, int, int, uuid, uuid), public.chat_search(text, int, int, uuid, uuid),
+  public.chat_set_favorite(uuid, boolean, uuid), public.chat_list_favorites(int, bigint, uuid, uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function
+  chat_private.chat_search(text, int, int, uuid, uuid), public.chat_search(text, int, int, uuid, uuid),
+  public.chat_set_favorite(uuid, boolean, uuid), public.chat_list_favorites(int, bigint, uuid, uuid)
+  to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------------------
 -- The change feed's reply kinds (ChatChangeKind): 7 a reply ended (with its final status: 0 complete, 2 stopped,
 -- 3 interrupted), 9 a stop was requested — both logged by triggers like kinds 1 to 5, whatever path the write takes.
--- A reply's growth (6) is not logged (no log row, no WAL per flush): each flush's chunk insert wakes listeners with an
--- empty notification on the channel chat_replies, and a listener reads the lengths of the streaming replies of the users
--- it watches (at most every 100 ms), the way it reads the log: a notification is a wake-up only, never data.
+-- A reply's growth (6) is neither logged nor notified: a log row per flush would add WAL to every flush, and a NOTIFY
+-- per flush would serialize every flush's commit on PostgreSQL's cluster-wide notify lock (measured with the load runner:
+-- flush p50 25 ms -> 156-337 ms at 100 replies streaming). While the users it watches have replies streaming, a listener
+-- reads their lengths every 200 ms instead (PostgresChatChangeFeedOptions.ReplyPollInterval).
 -- ---------------------------------------------------------------------------------------------------------------
 
 alter table chat_private.chat_changes add column if not exists reply_status smallint;
@@ -758,18 +887,12 @@ begin
   return null;
 end $$;
 
--- Wakes listeners after a flush stored text (once per statement; folded per transaction). No WAL, no row.
-create or replace function chat_private.chat_reply_grew()
-returns trigger
-language plpgsql volatile security invoker set search_path = ''
-as $$
-begin
-  perform pg_catalog.pg_notify('chat_replies', '');
-  return null;
-end $$;
-
-revoke all on function chat_private.chat_record_change(), chat_private.chat_reply_grew()
+revoke all on function chat_private.chat_record_change()
   from public, anon, authenticated, service_role;
+
+-- Earlier development builds notified on every flush.
+drop trigger if exists chat_reply_chunks_grew on chat_private.chat_reply_chunks;
+drop function if exists chat_private.chat_reply_grew();
 
 -- A reply ends when its status leaves 1 (streaming): compaction (complete: null; stopped or interrupted: 2 or 3), or
 -- 'too_large'. A stop request sets the reason to 1 while it streams.
@@ -780,9 +903,6 @@ create or replace trigger chat_messages_reply_stop_requested
   after update of status_reason on public.chat_messages
   for each row when (new.status = 1 and new.status_reason = 1 and old.status_reason is distinct from 1)
   execute function chat_private.chat_record_change('9');
-create or replace trigger chat_reply_chunks_grew
-  after insert on chat_private.chat_reply_chunks
-  for each statement execute function chat_private.chat_reply_grew();
 
 notify pgrst, 'reload schema';
 

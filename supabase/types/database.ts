@@ -264,10 +264,14 @@ export type Database = {
           created_at: string
           id: string
           is_favorite: boolean
+          lease_expires_at: string
           metadata: Json
           role: string
           seq: number
           session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
         }[]
       }
       chat_list_sessions: {
@@ -368,11 +372,15 @@ export type Database = {
           headline: string
           id: string
           is_favorite: boolean
+          lease_expires_at: string
           metadata: Json
           rank: number
           role: string
           seq: number
           session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
           workflow_id: string
         }[]
       }
@@ -387,10 +395,14 @@ export type Database = {
           created_at: string
           id: string
           is_favorite: boolean
+          lease_expires_at: string
           metadata: Json
           role: string
           seq: number
           session_id: string
+          status: number
+          status_detail: string
+          status_reason: number
         }[]
       }
       chat_stop_reply: {

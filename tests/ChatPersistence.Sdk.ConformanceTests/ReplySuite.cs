@@ -137,6 +137,38 @@ public abstract class ReplySuite<TFixture>(TFixture fixture) : ConformanceSuite<
     }
 
     [Fact]
+    public async Task Favourites_and_search_hits_carry_the_replys_status_like_a_page()
+    {
+        var s = await NewSessionAsync();
+        if (!await SupportsRepliesAsync(s))
+        {
+            return;
+        }
+
+        await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, NewChatMessage.User("Pergunta?"));
+        var stopped = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply());
+        await s.Store.GrowReplyAsync(s.UserId, stopped.Id, 0, "interrompida xylofone");
+        await s.Store.FinishReplyAsync(s.UserId, stopped.Id, new ChatReplyFinish { Status = ChatReplyStatus.Stopped, Reason = ChatReplyReason.CallerStopped, ReasonDetail = "the user left" });
+        var streaming = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply());
+        await s.Store.GrowReplyAsync(s.UserId, streaming.Id, 0, "ainda a escrever");
+
+        var favourite = await s.Store.SetFavoriteAsync(s.UserId, stopped.Id, true);
+        favourite.Should().Match<StoredChatMessage>(m => m.Status == ChatReplyStatus.Stopped && m.Reason == ChatReplyReason.CallerStopped && m.ReasonDetail == "the user left");
+        var live = await s.Store.SetFavoriteAsync(s.UserId, streaming.Id, true);
+        live.Status.Should().Be(ChatReplyStatus.Streaming);
+        live.Content.Should().Be("ainda a escrever");
+        live.LeaseExpiresAt.Should().NotBeNull();
+
+        var favourites = (await s.Store.ListFavoritesAsync(s.UserId, new ChatFavoritesRequest { SessionId = s.Session.Id })).Items;
+        favourites.Select(m => m.Id).Should().Equal(streaming.Id, stopped.Id);
+        favourites[0].Should().Match<StoredChatMessage>(m => m.Status == ChatReplyStatus.Streaming && m.Content == "ainda a escrever" && m.LeaseExpiresAt != null);
+        favourites[1].Should().Match<StoredChatMessage>(m => m.Status == ChatReplyStatus.Stopped && m.Reason == ChatReplyReason.CallerStopped && m.ReasonDetail == "the user left");
+
+        var hit = (await s.Store.SearchAsync(s.UserId, new ChatSearchRequest("xylofone"))).Items.Should().ContainSingle().Subject;
+        hit.Message.Should().Match<StoredChatMessage>(m => m.Id == stopped.Id && m.Status == ChatReplyStatus.Stopped && m.Reason == ChatReplyReason.CallerStopped && m.ReasonDetail == "the user left");
+    }
+
+    [Fact]
     public async Task A_retried_flush_is_stored_once_and_a_gap_or_other_text_is_a_conflict()
     {
         var s = await NewSessionAsync();
