@@ -1,1 +1,1 @@
-select id, session_id, seq, role, content, metadata, created_at, is_favorite from public.chat_messages where session_id = :s order by seq desc limit 50;
+select id, session_id, seq, role, content, metadata, created_at, is_favorite, false as beyond, status, status_reason, status_detail, null::timestamptz as lease_expires_at from public.chat_messages where session_id = :s order by seq desc limit 51;
