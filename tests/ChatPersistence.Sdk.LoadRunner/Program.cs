@@ -27,7 +27,7 @@ if (args.Contains("--streaming"))
             Chunks = int.Parse(Argument("--chunks", "300"), System.Globalization.CultureInfo.InvariantCulture),
             ChunksPerSecond = double.Parse(Argument("--rate", "20"), System.Globalization.CultureInfo.InvariantCulture),
             FlushInterval = TimeSpan.FromMilliseconds(double.Parse(Argument("--flush-ms", "200"), System.Globalization.CultureInfo.InvariantCulture)),
-            Lease = TimeSpan.FromSeconds(double.Parse(Argument("--lease", "5"), System.Globalization.CultureInfo.InvariantCulture)),
+            Lease = TimeSpan.FromSeconds(double.Parse(Argument("--lease", "15"), System.Globalization.CultureInfo.InvariantCulture)),
             Kills = int.Parse(Argument("--kills", "1"), System.Globalization.CultureInfo.InvariantCulture),
             RestartPostgres = Argument("--restart", "immediate") != "none",
             ImmediateRestart = Argument("--restart", "immediate") == "immediate",

@@ -20,8 +20,12 @@ public sealed record StreamingLoadOptions
     /// <summary>The writers' flush interval (the PostgreSQL store's default is 200 ms).</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The replies' lease: a killed writer's replies read as interrupted this long after its last flush.</summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The replies' lease: a killed writer's replies read as interrupted this long after its last flush. It must outlast the
+    /// PostgreSQL restart (the writer gives up after two thirds of it without progress), or the survivors' replies end
+    /// Interrupted/LeaseExpired too — by design. Default 15 s: a 5 s lease was shorter than a restart under load (5.7 s measured).
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How many worker processes to kill (SIGKILL) while they write; at least one worker always survives.</summary>
     public int Kills { get; init; } = 1;
