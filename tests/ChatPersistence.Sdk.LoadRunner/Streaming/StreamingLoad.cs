@@ -211,13 +211,13 @@ public static class StreamingLoad
                 state.Killed = workers[state.Worker].Killed;
             }
 
-            var failedWorkers = workers.Where(w => !w.Killed && w.ExitCode != 0).Select(w => $"worker {w.Id} exited with {w.ExitCode}: {w.Errors}").ToList();
+            var workerFailures = workers.Select(w => w.Killed || w.ExitCode == 0 ? null : $"worker failed: process {w.Id} exited with {w.ExitCode}: {w.Errors}").ToList();
             await using var store = new PostgresChatSessionStore(connectionString);
             await WaitForLeasesAsync(store, states.Where(s => s.Killed && s.Begun && !s.Ended), options.Lease, log, cancellationToken);
             var outcomes = new List<StreamingReplyOutcome>();
             foreach (var state in states)
             {
-                outcomes.Add(await VerifyAsync(store, state, options.Chunks, failedWorkers, cancellationToken));
+                outcomes.Add(await VerifyAsync(store, state, options.Chunks, workerFailures[state.Worker], cancellationToken));
             }
 
             double[] sorted;
@@ -303,10 +303,10 @@ public static class StreamingLoad
         log.WriteLine($"killed writers' replies ended after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s more ({pending.Count} still streaming)");
     }
 
-    private static async Task<StreamingReplyOutcome> VerifyAsync(IChatSessionStore store, ReplyState state, int chunks, IReadOnlyList<string> failedWorkers, CancellationToken cancellationToken)
+    private static async Task<StreamingReplyOutcome> VerifyAsync(IChatSessionStore store, ReplyState state, int chunks, string? workerFailure, CancellationToken cancellationToken)
     {
         var produced = StreamingText.Full(state.Reply, chunks);
-        var problems = new List<string>(failedWorkers);
+        var problems = workerFailure is null ? new List<string>() : [workerFailure];
         ChatReplyText? read = null;
         try
         {
@@ -316,7 +316,7 @@ public static class StreamingLoad
         {
             if (state.Begun)
             {
-                problems.Add("the begin was acknowledged but the reply is not stored");
+                problems.Add("acknowledged reply missing: the begin was acknowledged but the reply is not stored");
             }
         }
 
@@ -325,7 +325,7 @@ public static class StreamingLoad
             var text = read.Text;
             if (read.Length != text.Length)
             {
-                problems.Add($"stored length {read.Length} but {text.Length} characters read");
+                problems.Add($"length mismatch: stored length {read.Length} but {text.Length} characters read");
             }
 
             if (!produced.StartsWith(text, StringComparison.Ordinal))
@@ -336,7 +336,7 @@ public static class StreamingLoad
                     at++;
                 }
 
-                problems.Add($"the stored text is not a prefix of the produced text (duplicate, gap or reordering): they differ at {at} of {text.Length}");
+                problems.Add($"not a prefix of the produced text (duplicate, gap or reordering): they differ at {at} of {text.Length}");
             }
 
             if (text.Length < state.Acknowledged)
@@ -346,20 +346,20 @@ public static class StreamingLoad
 
             if (!state.Killed && (read.Status != ChatReplyStatus.Complete || text.Length != produced.Length))
             {
-                problems.Add($"the writer survived but the reply is {read.Status}/{read.Reason} with {text.Length} of {produced.Length} characters");
+                problems.Add($"survivor not complete: the writer survived but the reply is {read.Status}/{read.Reason} with {text.Length} of {produced.Length} characters");
             }
 
             if (state.Killed && !(read.Status == ChatReplyStatus.Interrupted && read.Reason == ChatReplyReason.LeaseExpired)
                 && !(read.Status == ChatReplyStatus.Complete && text.Length == produced.Length))
             {
-                problems.Add($"the writer was killed but the reply is {read.Status}/{read.Reason} (expected Interrupted/LeaseExpired, or Complete if it ended first)");
+                problems.Add($"killed writer's reply not ended: it is {read.Status}/{read.Reason} (expected Interrupted/LeaseExpired, or Complete if it ended first)");
             }
 
             // The reply is in the history once, right after its question, with the same text.
             var page = await store.GetMessagesAsync(state.User, state.Session, new ChatHistoryRequest { PageSize = 10 }, cancellationToken);
             if (page.Messages.Count != 2 || page.Messages[0].Role != ChatMessageRole.User || page.Messages[1].Id != state.Reply || page.Messages[1].Content != text)
             {
-                problems.Add($"the history is not [question, reply]: {page.Messages.Count} messages");
+                problems.Add($"history wrong: not [question, reply] with the same text ({page.Messages.Count} messages)");
             }
         }
 
@@ -388,11 +388,18 @@ public static class StreamingLoad
         log.WriteLine($"chunks stored: {r.ChunksStored:N0} = {r.ChunksStored / seconds:N0} chunks/s overall; {r.ChunksPerSecondPerReply:F1} chunks/s per surviving reply");
         log.WriteLine($"flushes acknowledged: {r.Flushes:N0} = {r.Flushes / seconds:N0}/s; flush latency p50 {r.FlushP50Milliseconds:F1} ms, p99 {r.FlushP99Milliseconds:F1} ms");
         log.WriteLine($"retries (transient failures retried by the writers): {r.Retries}; kills: {r.Kills} ({killed.Count} replies); PostgreSQL restart: {(r.Restarted ? $"{r.RestartDuration.TotalSeconds:F1} s" : "none")}");
+        var beyond = r.Replies.Where(o => (o.StoredText?.Length ?? 0) > o.AcknowledgedLength).ToList();
+        log.WriteLine($"stored beyond the last acknowledged offset (committed, acknowledgement not received): {beyond.Count} replies, {beyond.Sum(o => o.StoredText!.Length - o.AcknowledgedLength):N0} characters");
         log.WriteLine($"killed writers' replies: {killed.Count(o => o.Status == ChatReplyStatus.Interrupted && o.Reason == ChatReplyReason.LeaseExpired)} Interrupted/LeaseExpired, {killed.Count(o => o.Status == ChatReplyStatus.Complete)} Complete (ended before the kill)");
         var failed = r.Replies.Where(o => o.Problems.Count > 0).ToList();
         foreach (var reply in failed.Take(10))
         {
             log.WriteLine($"PROBLEM in reply {reply.ReplyId}: {string.Join("; ", reply.Problems)}");
+        }
+
+        foreach (var kind in failed.SelectMany(o => o.Problems).GroupBy(p => p.Split(':')[0]))
+        {
+            log.WriteLine($"problem in {kind.Count()} replies: {kind.Key}");
         }
 
         log.WriteLine(failed.Count == 0
