@@ -21,7 +21,7 @@ public static class StreamingText
     /// <param name="replyId">The reply.</param>
     /// <param name="index">The chunk's number, from 0.</param>
     /// <param name="count">How many chunks the reply has (the last one never ends in half a pair).</param>
-    /// <returns>The chunk's text (10 to 60 UTF-16 code units).</returns>
+    /// <returns>The chunk's text (at most about 60 UTF-16 code units).</returns>
     public static string Chunk(Guid replyId, int index, int count)
     {
         var seed = (uint)BitConverter.ToInt32(replyId.ToByteArray(), 12) ^ (uint)(index * 2654435761u);
