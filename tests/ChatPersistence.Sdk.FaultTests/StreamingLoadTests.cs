@@ -44,6 +44,7 @@ public sealed class StreamingLoadTests(PrivateCluster cluster)
         var because = "the run printed:\n" + log;
         result.Kills.Should().Be(1, because);
         result.Retries.Should().BeGreaterThan(0, "the restart interrupted the writers; " + because);
+        result.ReaderReads.Should().BeGreaterThan(0, "a reader resumed replies while they streamed (each read checked by the runner); " + because);
         result.Replies.Should().HaveCount(12);
         var killed = result.Replies.Where(r => r.Killed).ToList();
         killed.Should().HaveCount(4, because);

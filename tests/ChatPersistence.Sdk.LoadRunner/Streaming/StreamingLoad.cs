@@ -170,6 +170,8 @@ public static class StreamingLoad
             await Task.WhenAny(allBegun.Task, exited, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken));
             log.WriteLine(allBegun.Task.IsCompleted ? $"all {states.Count} replies begun" : $"only {Volatile.Read(ref begun)} of {states.Count} replies begun; going on");
             var clock = Stopwatch.StartNew();
+            using var readersStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var reading = ReadWhileStreamingAsync(connectionString, states.Where((_, i) => i % 5 == 0).ToList(), options.Chunks, readersStop.Token);
             var killed = new List<WorkerProcess>();
             var killing = Task.Run(
                 async () =>
@@ -205,6 +207,8 @@ public static class StreamingLoad
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter((streaming * 4) + TimeSpan.FromMinutes(2));
             await Task.WhenAll(workers.Select(w => w.WaitAsync(limit.Token)));
+            await readersStop.CancelAsync();
+            var reads = await reading;
             log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: every worker has ended");
             foreach (var state in states)
             {
@@ -234,6 +238,7 @@ public static class StreamingLoad
                 Restarted = options.RestartPostgres,
                 RestartDuration = restartDuration,
                 Retries = Volatile.Read(ref retries),
+                ReaderReads = reads,
                 Flushes = Volatile.Read(ref flushes),
                 StreamingTime = firstBegin == 0 || lastEnd == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstBegin, lastEnd),
                 ChunksStored = outcomes.Sum(o => (long)StreamingText.WholeChunks(o.ReplyId, options.Chunks, o.StoredText?.Length ?? 0)),
@@ -251,6 +256,61 @@ public static class StreamingLoad
             {
                 worker.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// A reader on another connection, as another tab or instance: resumes each reply from the length it has
+    /// (<see cref="IChatSessionStore.ReadReplyAsync"/> after an offset) every 250 ms until stopped, retrying through the
+    /// restart. Each read must continue a prefix of the produced text, and the stored length must never go down.
+    /// </summary>
+    /// <returns>How many reads succeeded.</returns>
+    private static async Task<int> ReadWhileStreamingAsync(string connectionString, IReadOnlyList<ReplyState> replies, int chunks, CancellationToken cancellationToken)
+    {
+        var produced = replies.ToDictionary(r => r.Reply, r => StreamingText.Full(r.Reply, chunks));
+        var seen = replies.ToDictionary(r => r.Reply, _ => 0L);
+        var reads = 0;
+        await using var store = new PostgresChatSessionStore(connectionString);
+        try
+        {
+            while (true)
+            {
+                foreach (var reply in replies)
+                {
+                    try
+                    {
+                        var read = await store.ReadReplyAsync(reply.User, reply.Reply, seen[reply.Reply], cancellationToken);
+                        reads++;
+                        var text = produced[reply.Reply];
+                        if (read.Length < seen[reply.Reply])
+                        {
+                            reply.ReaderProblems.Add($"reader saw the text shrink: {read.Length} after {seen[reply.Reply]}");
+                        }
+                        else if (!text.AsSpan((int)Math.Min(seen[reply.Reply], text.Length)).StartsWith(read.Text, StringComparison.Ordinal))
+                        {
+                            reply.ReaderProblems.Add($"reader read a text that is not a prefix of the produced text, at {seen[reply.Reply]}");
+                        }
+                        else
+                        {
+                            seen[reply.Reply] += read.Text.Length;
+                        }
+                    }
+                    catch (ChatNotFoundException)
+                    {
+                        // Not begun yet.
+                    }
+                    catch (ChatPersistenceException ex) when (ex.IsTransient)
+                    {
+                        // PostgreSQL is restarting: read again on the next round.
+                    }
+                }
+
+                await Task.Delay(250, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return reads;
         }
     }
 
@@ -307,6 +367,7 @@ public static class StreamingLoad
     {
         var produced = StreamingText.Full(state.Reply, chunks);
         var problems = workerFailure is null ? new List<string>() : [workerFailure];
+        problems.AddRange(state.ReaderProblems);
         ChatReplyText? read = null;
         try
         {
@@ -387,6 +448,7 @@ public static class StreamingLoad
         log.WriteLine($"streaming time (first begin → last end): {seconds:F1} s");
         log.WriteLine($"chunks stored: {r.ChunksStored:N0} = {r.ChunksStored / seconds:N0} chunks/s overall; {r.ChunksPerSecondPerReply:F1} chunks/s per surviving reply");
         log.WriteLine($"flushes acknowledged: {r.Flushes:N0} = {r.Flushes / seconds:N0}/s; flush latency p50 {r.FlushP50Milliseconds:F1} ms, p99 {r.FlushP99Milliseconds:F1} ms");
+        log.WriteLine($"reads by a resuming reader on another connection ({(r.Replies.Count + 4) / 5} replies, every 250 ms): {r.ReaderReads:N0}, each continuing a prefix");
         log.WriteLine($"retries (transient failures retried by the writers): {r.Retries}; kills: {r.Kills} ({killed.Count} replies); PostgreSQL restart: {(r.Restarted ? $"{r.RestartDuration.TotalSeconds:F1} s" : "none")}");
         var beyond = r.Replies.Where(o => (o.StoredText?.Length ?? 0) > o.AcknowledgedLength).ToList();
         log.WriteLine($"stored beyond the last acknowledged offset (committed, acknowledgement not received): {beyond.Count} replies, {beyond.Sum(o => o.StoredText!.Length - o.AcknowledgedLength):N0} characters");
@@ -427,5 +489,7 @@ public static class StreamingLoad
         public bool Ended { get; set; }
 
         public bool Killed { get; set; }
+
+        public List<string> ReaderProblems { get; } = [];
     }
 }

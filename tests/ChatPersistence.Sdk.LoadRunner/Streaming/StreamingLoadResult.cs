@@ -21,6 +21,9 @@ public sealed record StreamingLoadResult
     /// <summary>Transient failures the writers retried (begins, flushes and ends).</summary>
     public required int Retries { get; init; }
 
+    /// <summary>Reads by the reader that resumes every fifth reply from the length it has while they stream.</summary>
+    public required int ReaderReads { get; init; }
+
     /// <summary>Flushes (grows with text) the store acknowledged.</summary>
     public required int Flushes { get; init; }
 
