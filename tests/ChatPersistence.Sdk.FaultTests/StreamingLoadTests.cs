@@ -30,7 +30,7 @@ public sealed class StreamingLoadTests(PrivateCluster cluster)
                 Workers = 3,
                 Chunks = Chunks,
                 ChunksPerSecond = 20,
-                // Well beyond a restart on a machine as busy as CI's (up to 7.2 s measured), so the survivors' replies outlive it
+                // Well beyond a restart on a machine as busy as CI's (up to 9.3 s measured), so the survivors' replies outlive it
                 // (the writer gives up after two thirds of the lease without progress; see StreamingLoadOptions.Lease).
                 Lease = TimeSpan.FromSeconds(20),
                 Kills = 1,
