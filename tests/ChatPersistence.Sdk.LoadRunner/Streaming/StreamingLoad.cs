@@ -471,25 +471,4 @@ public static class StreamingLoad
 
     private static double Percentile(double[] sorted, double percentile) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, Math.Max(0, (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1))];
-
-    private sealed class ReplyState
-    {
-        public required string User { get; init; }
-
-        public required Guid Session { get; init; }
-
-        public required Guid Reply { get; init; }
-
-        public required int Worker { get; init; }
-
-        public bool Begun { get; set; }
-
-        public long Acknowledged { get; set; }
-
-        public bool Ended { get; set; }
-
-        public bool Killed { get; set; }
-
-        public List<string> ReaderProblems { get; } = [];
-    }
 }
