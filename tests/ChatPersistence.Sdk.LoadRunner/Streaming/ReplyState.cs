@@ -20,4 +20,7 @@ internal sealed class ReplyState
     public bool Killed { get; set; }
 
     public List<string> ReaderProblems { get; } = [];
+
+    /// <summary>What the worker reported, with the time since the run began: printed for a reply that fails.</summary>
+    public List<string> History { get; } = [];
 }

@@ -31,12 +31,12 @@ internal sealed class ReportingReplyStore(IChatSessionStore inner, TextWriter ou
         {
             var progress = await base.GrowReplyAsync(userId, messageId, offset, text, cancellationToken);
             var micros = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-            Report($"ack {messageId:N} {progress.Length} {micros} {(text.Length == 0 ? "heartbeat" : "flush")}");
+            Report($"ack {messageId:N} {progress.Length} {micros} {(text.Length == 0 ? "heartbeat" : "flush")} {offset} {text.Length}");
             return progress;
         }
         catch (ChatPersistenceException ex) when (ex.IsTransient)
         {
-            Report($"retry {messageId:N} grow {ex.GetType().Name}");
+            Report($"retry {messageId:N} grow {offset} {text.Length} {ex.InnerException?.GetType().Name ?? ex.GetType().Name}");
             throw;
         }
     }

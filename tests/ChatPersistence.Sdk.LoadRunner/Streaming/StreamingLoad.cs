@@ -36,7 +36,15 @@ public static class StreamingLoad
                 throw new ArgumentException("A PostgreSQL restart needs a throwaway cluster started by the run.", nameof(options));
             }
 
-            return await RunOnAsync(cluster, options, log, cancellationToken);
+            var result = await RunOnAsync(cluster, options, log, cancellationToken);
+            if (!result.Verified && cluster.DataDirectory is { } data && File.Exists(Path.Combine(data, "..", "server.log")))
+            {
+                var kept = Path.Combine(Path.GetTempPath(), $"chatpersistence-streaming-server-{Guid.NewGuid():N}.log");
+                File.Copy(Path.Combine(data, "..", "server.log"), kept);
+                log.WriteLine($"PostgreSQL's log of the failed run: {kept}");
+            }
+
+            return result;
         }
         finally
         {
@@ -109,6 +117,7 @@ public static class StreamingLoad
                     return;
                 }
 
+                state.History.Add($"{DateTime.UtcNow:HH:mm:ss.fff}  {line[..line.IndexOf(' ', StringComparison.Ordinal)]} {string.Join(' ', parts.Skip(2))}");
                 switch (parts[0])
                 {
                     case "begun":
@@ -204,9 +213,11 @@ public static class StreamingLoad
 
                     await Task.Delay(streaming * options.RestartAt, cancellationToken);
                     var started = Stopwatch.GetTimestamp();
+                    log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff}: restart begins");
                     log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: restarting PostgreSQL ({(options.ImmediateRestart ? "immediate" : "fast")} stop)");
                     await cluster.RestartAsync(options.ImmediateRestart);
                     restartDuration = Stopwatch.GetElapsedTime(started);
+                    log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff}: restart ends");
                     log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: PostgreSQL is back after {restartDuration.TotalSeconds:F1} s");
                 },
                 cancellationToken);
@@ -256,6 +267,27 @@ public static class StreamingLoad
                 ChunksPerSecondPerReply = rates.Count == 0 ? 0 : rates.Average(),
             };
             Print(result, log);
+            foreach (var failed in outcomes.Where(o => o.Problems.Count > 0).Take(3))
+            {
+                var state = byId[failed.ReplyId];
+                log.WriteLine($"history of reply {failed.ReplyId} (worker {state.Worker}, killed: {state.Killed}), as its worker reported it:");
+                foreach (var entry in state.History)
+                {
+                    log.WriteLine("  " + entry);
+                }
+
+                await using var admin = NpgsqlDataSource.Create(connectionString);
+                await using var chunks = admin.CreateCommand(
+                    "select start_offset, length, written_at from chat_private.chat_reply_chunks where message_id = $1 order by start_offset");
+                chunks.Parameters.AddWithValue(failed.ReplyId);
+                await using var reader = await chunks.ExecuteReaderAsync(cancellationToken);
+                log.WriteLine("  chunks stored now (start, length, written_at):");
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    log.WriteLine($"    {reader.GetInt64(0)} {reader.GetInt32(1)} {reader.GetDateTime(2):HH:mm:ss.fff}");
+                }
+            }
+
             return result;
         }
         finally
