@@ -37,7 +37,7 @@ public static class StreamingLoad
             }
 
             var result = await RunOnAsync(cluster, options, log, cancellationToken);
-            if (!result.Verified && cluster.DataDirectory is { } data && File.Exists(Path.Combine(data, "..", "server.log")))
+            if (!result.Verified && owned is not null && cluster.DataDirectory is { } data && File.Exists(Path.Combine(data, "..", "server.log")))
             {
                 var kept = Path.Combine(Path.GetTempPath(), $"chatpersistence-streaming-server-{Guid.NewGuid():N}.log");
                 File.Copy(Path.Combine(data, "..", "server.log"), kept);
