@@ -320,10 +320,18 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                     {
                         parameters(command.Parameters);
                         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        T result;
                         await using (reader.ConfigureAwait(false))
                         {
-                            return await read(reader, cancellationToken).ConfigureAwait(false);
+                            result = await read(reader, cancellationToken).ConfigureAwait(false);
                         }
+
+                        // A cancellation that reaches the server while it commits (a commit can wait: for the lock that every
+                        // NOTIFY takes, behind the other notifying commits) rolls the call back, yet Npgsql has handed over the
+                        // row already and returns normally. The outcome is unknown: say so (callers retry idempotently) rather
+                        // than acknowledge what may not be stored.
+                        cancellationToken.ThrowIfCancellationRequested();
+                        return result;
                     }
                 }
 
@@ -350,6 +358,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
                     return result;
                 }
             }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using ChatPersistence.Sdk;
 using ChatPersistence.Sdk.LoadRunner;
+using ChatPersistence.Sdk.LoadRunner.Streaming;
 using ChatPersistence.Sdk.Postgres;
 using ChatPersistence.Sdk.PostgresTesting;
 using ChatPersistence.Sdk.PostgrestTesting;
@@ -10,6 +11,32 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 // dotnet run -c Release --project tests/ChatPersistence.Sdk.LoadRunner -- --store postgres --users 20 --workflows 5 --seconds 60
+// dotnet run -c Release --project tests/ChatPersistence.Sdk.LoadRunner -- --streaming --replies 100 --workers 5 --chunks 300 --kills 1
+if (args.Contains("--streaming-worker"))
+{
+    return await StreamingWorker.RunAsync(args);
+}
+
+if (args.Contains("--streaming"))
+{
+    var result = await StreamingLoad.RunAsync(
+        new StreamingLoadOptions
+        {
+            Replies = int.Parse(Argument("--replies", "100"), System.Globalization.CultureInfo.InvariantCulture),
+            Workers = int.Parse(Argument("--workers", "5"), System.Globalization.CultureInfo.InvariantCulture),
+            Chunks = int.Parse(Argument("--chunks", "300"), System.Globalization.CultureInfo.InvariantCulture),
+            ChunksPerSecond = double.Parse(Argument("--rate", "20"), System.Globalization.CultureInfo.InvariantCulture),
+            FlushInterval = TimeSpan.FromMilliseconds(double.Parse(Argument("--flush-ms", "200"), System.Globalization.CultureInfo.InvariantCulture)),
+            Lease = TimeSpan.FromSeconds(double.Parse(Argument("--lease", "15"), System.Globalization.CultureInfo.InvariantCulture)),
+            Kills = int.Parse(Argument("--kills", "1"), System.Globalization.CultureInfo.InvariantCulture),
+            RestartPostgres = Argument("--restart", "immediate") != "none",
+            ImmediateRestart = Argument("--restart", "immediate") == "immediate",
+            FlushNotifications = !args.Contains("--no-flush-notify"),
+        },
+        Console.Out);
+    return result.Verified ? 0 : 1;
+}
+
 var store = Argument("--store", "sqlite");
 var users = int.Parse(Argument("--users", "20"), System.Globalization.CultureInfo.InvariantCulture);
 var workflows = int.Parse(Argument("--workflows", "5"), System.Globalization.CultureInfo.InvariantCulture);
