@@ -77,7 +77,7 @@ public sealed class LimitsTests : IDisposable
         {
             await ServerClient.SendAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "12345" });
             await ServerClient.ReceiveAsync(socket, "saved");
-            await ServerClient.ReceiveAsync(socket, "assistant.saved");
+            await ServerClient.ReceiveAsync(socket, "assistant.end");
         }
 
         var refusedId = Guid.NewGuid();

@@ -46,7 +46,7 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
 
         var deltas = new List<string>();
         JsonObject frame;
-        while ((frame = await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>() != "assistant.saved")
+        while ((frame = await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>() != "assistant.end")
         {
             if (frame["type"]!.GetValue<string>() == "assistant.delta")
             {
@@ -73,10 +73,10 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var first = await ServerClient.ReceiveAsync(socket, "saved");
         var sessionId = (await _factory.Store.ListSessionsAsync(user.ToString())).Items.Single(s => s.WorkflowId == "wf-retry").Id;
-        await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        await ServerClient.ReceiveAsync(socket, "assistant.end");
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var second = await ServerClient.ReceiveAsync(socket, "saved");
-        await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        await ServerClient.ReceiveAsync(socket, "assistant.end");
 
         second["sequence"]!.GetValue<long>().Should().Be(first["sequence"]!.GetValue<long>());
         (await _factory.Store.GetMessagesAsync(user.ToString(), sessionId)).Messages.Should().HaveCount(2);
