@@ -13,6 +13,8 @@ export function el(tag, attributes = {}, ...children) {
 }
 
 const statusText = { pending: "sending…", saved: "saved ✓", failed: "failed", streaming: "typing…" };
+// How a stored reply that did not finish is marked (its text so far is kept).
+const replyText = { stopped: "stopped", interrupted: "interrupted" };
 
 export function renderMessages(container, state, actions) {
   const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
@@ -30,8 +32,9 @@ export function renderMessages(container, state, actions) {
     container.append(el("p", { class: "empty", id: "empty", text: "No messages yet in this workflow." }));
   }
   for (const m of state.messages) {
-    const status = el("span", { class: "status", text: statusText[m.status] ?? m.status });
-    const item = el("article", { class: `message ${m.role}`, "data-id": m.id, "data-role": m.role, "data-status": m.status },
+    const ended = m.status === "saved" ? replyText[m.reply] : undefined;
+    const status = el("span", { class: ended ? `status mark ${m.reply}` : "status", title: m.reasonDetail ?? undefined, text: ended ?? (m.stopping ? "stopping…" : statusText[m.status] ?? m.status) });
+    const item = el("article", { class: `message ${m.role}`, "data-id": m.id, "data-role": m.role, "data-status": m.status, "data-reply": m.reply },
       el("header", {},
         el("span", { class: "role", text: m.role === "user" ? "You" : "Assistant" }),
         m.createdAt ? el("time", { datetime: m.createdAt, text: new Date(m.createdAt).toLocaleTimeString() }) : null,
@@ -39,7 +42,11 @@ export function renderMessages(container, state, actions) {
         m.status === "saved"
           ? el("button", { class: `star${m.isFavorite ? " on" : ""}`, title: "Favourite", "aria-pressed": m.isFavorite ? "true" : "false", text: m.isFavorite ? "★" : "☆", onclick: () => actions.toggleFavorite(m.id) })
           : null,
-        m.status === "failed" ? el("button", { class: "retry", text: "Retry", onclick: () => actions.retry(m.id) }) : null),
+        m.status === "failed" ? el("button", { class: "retry", text: "Retry", onclick: () => actions.retry(m.id) }) : null,
+        m.status === "streaming" && m.role === "assistant"
+          ? el("button", { class: "stop", type: "button", disabled: m.stopping === true, text: "Stop", onclick: () => actions.stop(m.id) })
+          : null,
+        ended ? el("button", { class: "retry-reply", type: "button", title: "Ask for a new answer", text: "Retry", onclick: () => actions.retryReply(m.id) }) : null),
       el("div", { class: "content", text: m.content }),
       m.error ? el("div", { class: "error", text: m.error }) : null);
     container.append(item);
