@@ -163,7 +163,7 @@ test("reply.grew from another instance reads the new text after what is shown; a
   chat.dispose();
 });
 
-test("a streaming reply is read again at its lease's end: a dead writer's reply becomes interrupted, and Retry asks for a new answer", async () => {
+test("a streaming reply is read again at its lease's end: a dead writer's reply becomes interrupted with its stored text, and Retry asks for a new answer", async () => {
   const server = fakeServer();
   server.api.replyText = async (id, offset) => ({ id, offset, text: "", length: 3, status: "interrupted", reason: "leaseExpired" });
   const chat = createChatClient({ api: server.api, connect: server.connect, newId });
@@ -171,6 +171,7 @@ test("a streaming reply is read again at its lease's end: a dead writer's reply 
   server.accept(server.sockets[0]);
   const on = server.sockets[0].handlers.onFrame;
   on({ type: "message", message: { id: "r1", role: "assistant", content: "Olá", sequence: 2, status: "streaming", leaseExpiresAt: new Date(Date.now() - 1000).toISOString() } });
+  on({ type: "assistant.delta", id: "r1", offset: 3, text: " mundo" }); // shown, never stored: the writer died before its flush
   assert.equal(chat.getState().messages[0].status, "streaming");
   await new Promise(resolve => setTimeout(resolve, 600));
   assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status, m.reply]), [["Olá", "saved", "interrupted"]]);

@@ -201,7 +201,8 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       // Still short of text sent as deltas (not stored yet): read again in a moment.
       if (r.status === "streaming" && f.ahead.length > 0) setTimeout(() => { if (!disposed) catchUp(workflowId, id); }, 200);
       if (r.status !== "streaming" && now.content.length >= r.length) {
-        Object.assign(now, { status: "saved", reply: r.status, reason: r.reason ?? null, leaseExpiresAt: null });
+        // Ended: the stored text is what stays (text shown from deltas but never stored died with its writer).
+        Object.assign(now, { content: now.content.slice(0, r.length), status: "saved", reply: r.status, reason: r.reason ?? null, leaseExpiresAt: null });
       } else {
         now.leaseExpiresAt = r.leaseExpiresAt ?? now.leaseExpiresAt;
       }
