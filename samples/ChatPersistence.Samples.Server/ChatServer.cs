@@ -95,6 +95,7 @@ public static class ChatServer
 
         var app = builder.Build();
         cluster.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLimits>();
+        app.Lifetime.ApplicationStopped.Register(cluster.Dispose); // stops the permits' renewal, gives back what is left
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -38,8 +38,19 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>The notification channel the schema's triggers use.</summary>
     public const string Channel = "chat_changes";
 
-    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
-    private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite";
+    /// <summary>The notification channel a reply's flush wakes (the feed then reads the streaming replies' lengths).</summary>
+    public const string ReplyChannel = "chat_replies";
+
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status";
+    private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite, c.reply_status";
+
+    // The lengths of the streaming replies of the watched users: through the sessions' user key and their open_replies,
+    // then each reply's last chunk by its primary key. Streaming replies are few; a user with none costs one index probe.
+    private const string ReplyLengthsSql =
+        "select m.id, m.user_id, m.session_id, m.seq, " +
+        "(select k.start_offset + k.length from chat_private.chat_reply_chunks k where k.message_id = m.id order by k.start_offset desc limit 1) " +
+        "from public.chat_sessions s cross join lateral pg_catalog.unnest(s.open_replies) r(id) join public.chat_messages m on m.id = r.id " +
+        "where s.user_id = any($1) and s.open_replies is not null and m.status = 1 and m.lease_ms is not null";
     private static readonly TimeSpan FirstConnectMargin = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
@@ -56,6 +67,8 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     private string? _snapshot;
     private long _firstWatchTimestamp;
     private volatile bool _wake;
+    private volatile bool _replyWake;
+    private long _lastReplyRead;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
     /// <summary>Creates a feed with the default settings over a data source the caller owns (and disposes after the feed).</summary>
@@ -252,7 +265,7 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         await using (connection.ConfigureAwait(false))
         {
             connection.Notification += OnNotification;
-            await ExecuteAsync(connection, $"listen {Channel}", stopping).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"listen {Channel}; listen {ReplyChannel}", stopping).ConfigureAwait(false);
 
             // Catch up: what was committed while the listener was away (or, on the first connection, since the first watch
             // subscribed). Listening already, so a change committed after this read wakes the loop below.
@@ -262,21 +275,45 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
             FeedLog.Listening(_logger, caughtUp);
             _listening.TrySetResult();
 
+            // Replies may have grown while the listener was away.
+            _replyWake = true;
             while (true)
             {
-                if (!_wake && !await connection.WaitAsync(_options.KeepAliveInterval, stopping).ConfigureAwait(false))
+                if (_wake)
+                {
+                    // A notification is a wake-up only (anyone who can log in may send one, with any payload): what is
+                    // delivered is read from the log, which only the schema's triggers write. Notifications that arrive during
+                    // the read set the flag again, so a burst costs one more read, not one per notification.
+                    _wake = false;
+                    await ReadLogAsync(connection, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (_replyWake)
+                {
+                    // Replies grew: their lengths are read at most every 100 ms, however many flushes (or forged
+                    // notifications) arrive; the log's notifications are still handled at once meanwhile.
+                    var left = ChangeFeedHub.GrewInterval - Stopwatch.GetElapsedTime(_lastReplyRead);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        _replyWake = false;
+                        _lastReplyRead = Stopwatch.GetTimestamp();
+                        await ReadReplyLengthsAsync(connection, stopping).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await connection.WaitAsync(left, stopping).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                if (!await connection.WaitAsync(_options.KeepAliveInterval, stopping).ConfigureAwait(false))
                 {
                     // Idle: the read checks the connection and keeps the snapshot recent (the log range it scans small).
                     await ReadLogAsync(connection, stopping).ConfigureAwait(false);
                     await PruneIfDueAsync(connection, stopping).ConfigureAwait(false);
-                    continue;
                 }
-
-                // A notification is a wake-up only (anyone who can log in may send one, with any payload): what is delivered
-                // is read from the log, which only the schema's triggers write. Notifications that arrive during the read set
-                // the flag again, so a burst costs one more read, not one per notification.
-                _wake = false;
-                await ReadLogAsync(connection, stopping).ConfigureAwait(false);
             }
         }
     }
@@ -341,6 +378,50 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         return changes.Count;
     }
 
+    // Reports the streaming replies of the users watched now whose stored length grew (volatile ReplyGrew; the hub drops a
+    // length it has reported already and coalesces per reply).
+    private async Task ReadReplyLengthsAsync(NpgsqlConnection connection, CancellationToken stopping)
+    {
+        var users = _hub.WatchedUsers();
+        if (users.Length == 0)
+        {
+            return;
+        }
+
+        var ids = new Guid[users.Length];
+        for (var i = 0; i < users.Length; i++)
+        {
+            ids[i] = Guid.Parse(users[i]);
+        }
+
+        var command = new NpgsqlCommand(ReplyLengthsSql, connection);
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandTimeout = 15;
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, Value = ids });
+            var reader = await command.ExecuteReaderAsync(stopping).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(stopping).ConfigureAwait(false))
+                {
+                    if (!reader.IsDBNull(4))
+                    {
+                        _hub.PublishGrowth(new ChatChange
+                        {
+                            Position = 0,
+                            Kind = ChatChangeKind.ReplyGrew,
+                            MessageId = reader.GetGuid(0),
+                            UserId = reader.GetGuid(1).ToString(),
+                            SessionId = reader.GetGuid(2),
+                            Sequence = reader.GetInt64(3),
+                            Length = reader.GetInt64(4),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
     private async Task PruneIfDueAsync(NpgsqlConnection connection, CancellationToken stopping)
     {
         if (DateTimeOffset.UtcNow - _lastPrune <= PruneInterval)
@@ -377,6 +458,10 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         {
             _wake = true;
         }
+        else if (string.Equals(e.Channel, ReplyChannel, StringComparison.Ordinal))
+        {
+            _replyWake = true;
+        }
     }
 
     private static ChatChange ReadChange(NpgsqlDataReader reader, int offset) => new()
@@ -388,5 +473,6 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         Sequence = reader.IsDBNull(offset + 4) ? null : reader.GetInt64(offset + 4),
         MessageId = reader.IsDBNull(offset + 5) ? null : reader.GetGuid(offset + 5),
         IsFavorite = reader.IsDBNull(offset + 6) ? null : reader.GetBoolean(offset + 6),
+        Status = reader.IsDBNull(offset + 7) ? null : (ChatReplyStatus)reader.GetInt16(offset + 7),
     };
 }

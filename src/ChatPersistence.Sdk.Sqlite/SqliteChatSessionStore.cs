@@ -26,7 +26,7 @@ namespace ChatPersistence.Sdk.Sqlite;
 /// </remarks>
 public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, IAsyncDisposable, IDisposable
 {
-    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite";
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status";
     /// <summary>
     /// How many matches a search ranks together: the newest <c>SearchBlock</c> matches, best first, then the next older
     /// block, and so on. A query with up to this many matches is ranked as a whole.
@@ -913,6 +913,8 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     }
                 }
                 while (changes.Count == 1000);
+
+                PublishReplyGrowth();
             }
             catch (SqliteException)
             {
@@ -927,6 +929,34 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             {
                 signalled = null;
                 _pollSignal.Reader.TryRead(out _);
+            }
+        }
+    }
+
+    // The lengths of the replies streaming now (whichever process writes them), through their partial index: the ones that
+    // grew since the last round are reported (volatile; the hub coalesces and drops lengths already reported).
+    private void PublishReplyGrowth()
+    {
+        using var connection = Open();
+        using var command = Command(connection, null,
+            "SELECT m.id, m.user_id, m.session_id, m.seq, (SELECT c.key - m.seq * 16777216 + c.length FROM chat_reply_chunks c " +
+            "WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215 ORDER BY c.key DESC LIMIT 1) " +
+            "FROM chat_messages m INDEXED BY ix_chat_messages_open_replies WHERE m.lease_ms IS NOT NULL AND m.status = 1");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (!reader.IsDBNull(4))
+            {
+                _feed.PublishGrowth(new ChatChange
+                {
+                    Position = 0,
+                    Kind = ChatChangeKind.ReplyGrew,
+                    MessageId = Guid.Parse(reader.GetString(0)),
+                    UserId = reader.GetString(1),
+                    SessionId = Guid.Parse(reader.GetString(2)),
+                    Sequence = reader.GetInt64(3),
+                    Length = reader.GetInt64(4),
+                });
             }
         }
     }
@@ -946,6 +976,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 Sequence = reader.IsDBNull(4) ? null : reader.GetInt64(4),
                 MessageId = reader.IsDBNull(5) ? null : Guid.Parse(reader.GetString(5)),
                 IsFavorite = reader.IsDBNull(6) ? null : reader.GetInt64(6) != 0,
+                Status = reader.IsDBNull(7) ? null : (ChatReplyStatus)reader.GetInt32(7),
             });
         }
 

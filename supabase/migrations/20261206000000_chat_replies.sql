@@ -709,6 +709,81 @@ grant execute on function
   to authenticated, service_role;
 grant execute on function public.chat_delete_idle_sessions(timestamptz, int) to service_role;
 
+-- ---------------------------------------------------------------------------------------------------------------
+-- The change feed's reply kinds (ChatChangeKind): 7 a reply ended (with its final status: 0 complete, 2 stopped,
+-- 3 interrupted), 9 a stop was requested — both logged by triggers like kinds 1 to 5, whatever path the write takes.
+-- A reply's growth (6) is not logged (no log row, no WAL per flush): each flush's chunk insert wakes listeners with an
+-- empty notification on the channel chat_replies, and a listener reads the lengths of the streaming replies of the users
+-- it watches (at most every 100 ms), the way it reads the log: a notification is a wake-up only, never data.
+-- ---------------------------------------------------------------------------------------------------------------
+
+alter table chat_private.chat_changes add column if not exists reply_status smallint;
+alter table chat_private.chat_changes drop constraint if exists chat_changes_kind_check;
+alter table chat_private.chat_changes add constraint chat_changes_kind_check check (kind between 1 and 9) not valid;
+
+-- The triggers' function of the change feed (replaces version 2's): kinds 7 and 9 fire on chat_messages.
+create or replace function chat_private.chat_record_change()
+returns trigger
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_kind smallint := tg_argv[0]::smallint;
+  v_user uuid;
+  v_session uuid;
+  v_seq bigint;
+  v_message uuid;
+  v_favorite boolean;
+  v_status smallint;
+begin
+  if v_kind in (5, 7, 9) then
+    v_user := new.user_id; v_session := new.session_id; v_seq := new.seq; v_message := new.id;
+    if v_kind = 5 then
+      v_favorite := new.is_favorite;
+    elsif v_kind = 7 then
+      v_status := coalesce(new.status, 0);
+    end if;
+  elsif v_kind = 3 then
+    v_user := old.user_id; v_session := old.id;
+  else
+    v_user := new.user_id; v_session := new.id;
+    if v_kind = 1 then
+      -- One change per append call (the call bumps message_count once): the session's newest sequence, one index probe.
+      select max(c.seq) into v_seq from public.chat_messages c where c.session_id = new.id;
+    end if;
+  end if;
+  insert into chat_private.chat_changes (kind, user_id, session_id, seq, message_id, is_favorite, reply_status)
+  values (v_kind, v_user, v_session, v_seq, v_message, v_favorite, v_status);
+  -- No payload: the listener reads the log. PostgreSQL folds identical notifications of one transaction into one.
+  perform pg_catalog.pg_notify('chat_changes', '');
+  return null;
+end $$;
+
+-- Wakes listeners after a flush stored text (once per statement; folded per transaction). No WAL, no row.
+create or replace function chat_private.chat_reply_grew()
+returns trigger
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_notify('chat_replies', '');
+  return null;
+end $$;
+
+revoke all on function chat_private.chat_record_change(), chat_private.chat_reply_grew()
+  from public, anon, authenticated, service_role;
+
+-- A reply ends when its status leaves 1 (streaming): compaction (complete: null; stopped or interrupted: 2 or 3), or
+-- 'too_large'. A stop request sets the reason to 1 while it streams.
+create or replace trigger chat_messages_reply_ended
+  after update of status on public.chat_messages
+  for each row when (old.status = 1 and new.status is distinct from 1) execute function chat_private.chat_record_change('7');
+create or replace trigger chat_messages_reply_stop_requested
+  after update of status_reason on public.chat_messages
+  for each row when (new.status = 1 and new.status_reason = 1 and old.status_reason is distinct from 1)
+  execute function chat_private.chat_record_change('9');
+create or replace trigger chat_reply_chunks_grew
+  after insert on chat_private.chat_reply_chunks
+  for each statement execute function chat_private.chat_reply_grew();
+
 notify pgrst, 'reload schema';
 
 commit;

@@ -104,6 +104,71 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
         resumed.Received.Select(c => c.Position).Should().OnlyHaveUniqueItems().And.OnlyContain(p => p > resumeAfter);
     }
 
+    /// <summary>
+    /// A reply in progress is announced as it grows (lengths only, coalesced, the latest length delivered, volatile: carrying
+    /// the position of the last logged change), when a stop is requested and when it ends (with its status); a watch resumed
+    /// after a position replays the logged kinds only.
+    /// </summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task A_reply_is_announced_as_it_grows_when_asked_to_stop_and_when_it_ends()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        store.Capabilities.Replies.Should().BeTrue("every built-in store keeps replies in progress");
+        var session = await store.GetOrCreateSessionAsync(user, "wf-" + Guid.NewGuid().ToString("N"));
+        await using var watch = FeedWatch.Start(Fixture.Feed, user);
+        await using var otherSession = FeedWatch.Start(Fixture.Feed, user, Guid.CreateVersion7());
+        await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("question")]);
+        var reply = await store.BeginReplyAsync(user, session.Id, new NewChatReply());
+        var appended = await watch.WaitForAsync(2);
+
+        var written = 0L;
+        for (var i = 0; i < 12; i++)
+        {
+            var chunk = $"part {i} 🎉 ";
+            await store.GrowReplyAsync(user, reply.Id, written, chunk);
+            written += chunk.Length;
+            await Task.Delay(20);
+        }
+
+        // The latest length arrives (coalescing may skip intermediate ones, never the last).
+        await watch.WaitUntilAsync(r => r.Any(c => c.Kind == ChatChangeKind.ReplyGrew && c.Length == written), $"a ReplyGrew of length {written}");
+        await store.StopReplyAsync(user, reply.Id);
+        await watch.WaitUntilAsync(r => r.Any(c => c.Kind == ChatChangeKind.ReplyStopRequested), "ReplyStopRequested");
+        await store.FinishReplyAsync(user, reply.Id, new ChatReplyFinish { Status = ChatReplyStatus.Stopped, Reason = ChatReplyReason.CallerStopped });
+        var received = await watch.WaitUntilAsync(r => r.Any(c => c.Kind == ChatChangeKind.ReplyEnded), "ReplyEnded");
+        await Task.Delay(300);
+        received = watch.Received;
+
+        var grew = received.Where(c => c.Kind == ChatChangeKind.ReplyGrew).ToList();
+        grew.Should().NotBeEmpty().And.HaveCountLessThanOrEqualTo(12);
+        grew.Should().OnlyContain(c => c.MessageId == reply.Id && c.SessionId == session.Id && c.Sequence == reply.Sequence && c.IsVolatile);
+        grew.Select(c => c.Length!.Value).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems().And.OnlyContain(l => l > 0 && l <= written);
+        grew.Should().OnlyContain(c => c.Position == appended[1].Position, "a growth carries the position of the last logged change delivered before it");
+        var logged = received.Where(c => !c.IsVolatile).ToList();
+        logged.Select(c => c.Kind).Should().Equal(
+            ChatChangeKind.MessagesAppended, ChatChangeKind.MessagesAppended, ChatChangeKind.ReplyStopRequested, ChatChangeKind.ReplyEnded);
+        logged[1].Sequence.Should().Be(reply.Sequence);
+        logged[2].Should().Match<ChatChange>(c => c.MessageId == reply.Id && c.Sequence == reply.Sequence && c.Status == null);
+        logged[3].Should().Match<ChatChange>(c => c.MessageId == reply.Id && c.Sequence == reply.Sequence && c.Status == ChatReplyStatus.Stopped);
+        logged.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        received.ToList().IndexOf(grew[^1]).Should().BeLessThan(received.ToList().IndexOf(logged[3]), "no growth is reported after the end");
+        otherSession.Received.Should().BeEmpty("the changes are scoped to their session");
+
+        // A second reply that completes: its end says Complete. A resumed watch replays logged kinds only.
+        var second = await store.BeginReplyAsync(user, session.Id, new NewChatReply());
+        await store.GrowReplyAsync(user, second.Id, 0, "x");
+        await store.FinishReplyAsync(user, second.Id, new ChatReplyFinish { Status = ChatReplyStatus.Complete, Offset = 1, Text = "y" });
+        var ended = await watch.WaitUntilAsync(r => r.Count(c => c.Kind == ChatChangeKind.ReplyEnded) == 2, "the second ReplyEnded");
+        ended.Last(c => c.Kind == ChatChangeKind.ReplyEnded).Status.Should().Be(ChatReplyStatus.Complete);
+        await using var resumed = FeedWatch.Start(Fixture.Feed, user, afterPosition: appended[0].Position);
+        var replayed = await resumed.WaitUntilAsync(r => r.Count(c => c.Kind == ChatChangeKind.ReplyEnded) == 2, "the replayed ends");
+        replayed.Should().OnlyContain(c => !c.IsVolatile);
+        replayed.Select(c => c.Kind).Should().Equal(
+            ChatChangeKind.MessagesAppended, ChatChangeKind.ReplyStopRequested, ChatChangeKind.ReplyEnded, ChatChangeKind.MessagesAppended, ChatChangeKind.ReplyEnded);
+    }
+
     /// <summary>Concurrent appends to several sessions: each session's appends arrive once each, in sequence order.</summary>
     /// <returns>A task.</returns>
     [Fact]

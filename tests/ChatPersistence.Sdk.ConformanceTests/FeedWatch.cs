@@ -69,6 +69,34 @@ public sealed class FeedWatch : IAsyncDisposable
         return Received;
     }
 
+    /// <summary>Waits until what has arrived satisfies <paramref name="condition"/>.</summary>
+    /// <param name="condition">The condition over everything received so far.</param>
+    /// <param name="what">Says what is awaited, for the timeout's message.</param>
+    /// <param name="timeout">How long to wait at most (default 15 s).</param>
+    /// <returns>The changes received.</returns>
+    public async Task<IReadOnlyList<ChatChange>> WaitUntilAsync(Func<IReadOnlyList<ChatChange>, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(15);
+        while (!condition(Received))
+        {
+            if (_pump.IsFaulted)
+            {
+                await _pump;
+            }
+
+            var left = limit - deadline.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Expected {what} within {limit.TotalSeconds} s; received: {string.Join(", ", Received.Select(c => $"{c.Kind}@{c.Position}/{c.Length}"))}");
+            }
+
+            await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+
+        return Received;
+    }
+
     /// <summary>Stops watching.</summary>
     /// <returns>A task.</returns>
     public async ValueTask DisposeAsync()

@@ -7,14 +7,15 @@ namespace ChatPersistence.Samples.Server.Limits;
 /// <summary>
 /// The partitions of every per-user limit, in one place, on the shared state the deployment already has: on Redis when
 /// <see cref="LimitsOptions.Redis"/> is set (the RedisRateLimiting limiters, one round trip per check); else, when the store is
-/// PostgreSQL, in its database (<see cref="PostgresLimitCounters"/>: fixed windows, one upsert per check; the open-socket cap
-/// stays per instance there); else in the process (the framework's limiters). Redis keys are prefixed <c>chat-limits:</c>. A
+/// PostgreSQL, in its database (<see cref="PostgresLimitCounters"/>: fixed windows, one upsert per check; the open-socket and
+/// concurrent-PDF caps as held permits that expire unless renewed, <see cref="PostgresPermits"/>); else in the process (the framework's limiters). Redis keys are prefixed <c>chat-limits:</c>. A
 /// shared limit that cannot be reached falls back to the in-process limiter of the same limit (<see cref="FallbackRateLimiter"/>).
 /// </summary>
 internal sealed class ClusterLimits : IDisposable
 {
     private readonly Lazy<IConnectionMultiplexer>? _redis;
     private readonly PostgresLimitCounters? _database;
+    private readonly PostgresPermits? _permits;
     private long _lastWarning;
     private long _retryAt;
 
@@ -32,11 +33,15 @@ internal sealed class ClusterLimits : IDisposable
         else if (limits.SharedInDatabase && !string.IsNullOrWhiteSpace(postgres))
         {
             _database = new PostgresLimitCounters(postgres);
+            _permits = new PostgresPermits(_database, limits.HeldPermitExpiry, Failed);
         }
     }
 
     /// <summary>Where the limits are counted: <c>redis</c>, <c>database</c> or <c>process</c>.</summary>
     public string Mode => _redis is not null ? "redis" : _database is not null ? "database" : "process";
+
+    /// <summary>The permits held in the database (database mode only).</summary>
+    public PostgresPermits? Permits => _permits;
 
     /// <summary>Where failures of the shared state are logged (set once the host is built).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -64,7 +69,7 @@ internal sealed class ClusterLimits : IDisposable
                 : local;
     }
 
-    /// <summary>At most <paramref name="permits"/> held at once (a permit is held while a socket is open); per instance without Redis.</summary>
+    /// <summary>At most <paramref name="permits"/> held at once (a permit is held while a socket is open or a PDF is built).</summary>
     public RateLimitPartition<string> Concurrency(string key, int permits)
     {
         var local = RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
@@ -75,7 +80,9 @@ internal sealed class ClusterLimits : IDisposable
                 PermitLimit = permits,
                 QueueLimit = 0,
             }))
-            : local;
+            : _permits is { } held
+                ? Shared(local, RateLimitPartition.Get(key, k => (RateLimiter)new DatabasePermitLimiter(held, k, permits)))
+                : local;
     }
 
     /// <summary>At most <paramref name="permits"/> per fixed <paramref name="window"/>.</summary>
@@ -101,6 +108,7 @@ internal sealed class ClusterLimits : IDisposable
             redis.Value.Dispose();
         }
 
+        _permits?.Dispose();
         _database?.Dispose();
     }
 

@@ -18,10 +18,18 @@ public sealed class LimitsOptions
     /// <summary>
     /// Without <see cref="Redis"/> and with the PostgreSQL store: count the daily quotas and the per-minute API, MCP, send and PDF
     /// limits in the database (the sample's own table <c>chat_server_limits.counters</c>, created at first use; fixed windows,
-    /// one upsert per check), so that all instances share them. The open-socket and concurrent-PDF caps stay per instance.
+    /// one upsert per check), so that all instances share them; the open-socket and concurrent-PDF caps too, as rows of
+    /// <c>chat_server_limits.permits</c> held while the socket is open or the PDF is built (see <see cref="HeldPermitExpiry"/>).
     /// Default <see langword="true"/>.
     /// </summary>
     public bool SharedInDatabase { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="SharedInDatabase"/>: how long a held permit (an open socket, a PDF being built) lives in the database
+    /// unless the instance holding it renews it, which it does every third of this time. The permits of an instance that
+    /// crashed are free again within it. Default 30 seconds; at least 1 second.
+    /// </summary>
+    public TimeSpan HeldPermitExpiry { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>HTTP API calls per user per minute (a token bucket refilled every 10 seconds). Default 120.</summary>
     public int ApiRequestsPerMinute { get; set; } = 120;

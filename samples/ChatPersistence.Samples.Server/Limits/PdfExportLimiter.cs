@@ -7,7 +7,7 @@ namespace ChatPersistence.Samples.Server.Limits;
 /// <summary>
 /// PDF exports per user, apart from the API's budget (a PDF costs CPU seconds where an API call costs milliseconds): at most
 /// <see cref="LimitsOptions.PdfExportsAtOnce"/> at once and <see cref="LimitsOptions.PdfExportsPerMinute"/> a minute, in the
-/// process or on Redis (<see cref="ClusterLimits"/>). Thread-safe.
+/// process, on Redis or in the database (<see cref="ClusterLimits"/>). Thread-safe.
 /// </summary>
 internal sealed class PdfExportLimiter : IDisposable
 {

@@ -7,7 +7,8 @@ namespace ChatPersistence.Samples.Server.Limits;
 /// sample's own table <c>chat_server_limits.counters</c> (created at first use, under an advisory lock so that instances starting
 /// together do not race), taken with one atomic <c>INSERT … ON CONFLICT DO UPDATE … RETURNING</c> per check. Windows are fixed and
 /// aligned on the database's clock, so every instance counts in the same window. Rows of windows over two days old are deleted
-/// at most once an hour per instance. Thread-safe.
+/// at most once an hour per instance. The same schema holds the permits of the held limits (<see cref="PostgresPermits"/>).
+/// Thread-safe.
 /// </summary>
 internal sealed class PostgresLimitCounters : IDisposable
 {
@@ -19,6 +20,13 @@ internal sealed class PostgresLimitCounters : IDisposable
             window_start timestamptz not null,
             used bigint not null,
             primary key (key, window_start));
+        create table if not exists chat_server_limits.permits (
+            id uuid primary key,
+            key text not null,
+            holder uuid not null,
+            expires_at timestamptz not null);
+        create index if not exists permits_key on chat_server_limits.permits (key, expires_at);
+        create index if not exists permits_holder on chat_server_limits.permits (holder);
         """;
 
     // The window starts at a multiple of its length since the epoch, on the database's clock. A take that would pass the limit
@@ -40,6 +48,9 @@ internal sealed class PostgresLimitCounters : IDisposable
     private long _lastCleanup;
 
     public PostgresLimitCounters(string connectionString) => _source = NpgsqlDataSource.Create(connectionString);
+
+    /// <summary>The connection pool to the database.</summary>
+    public NpgsqlDataSource Source => _source;
 
     /// <summary>Takes <paramref name="count"/> of <paramref name="permits"/> in the current <paramref name="window"/> of <paramref name="key"/>.</summary>
     /// <returns>Whether they were taken, and the time until the window ends.</returns>
@@ -65,7 +76,8 @@ internal sealed class PostgresLimitCounters : IDisposable
         _created.Dispose();
     }
 
-    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the schema and its tables once per instance (under an advisory lock).</summary>
+    public async Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         if (_exists)
         {

@@ -223,8 +223,17 @@ internal sealed partial class ChatCacheWatcher : IAsyncDisposable
                 while (await pending.ConfigureAwait(false))
                 {
                     var change = watch.Changes!.Current;
-                    watch.LastPosition = change.Position;
-                    await _cache.EvictSessionAsync(change.UserId, change.SessionId).ConfigureAwait(false);
+                    if (!change.IsVolatile)
+                    {
+                        watch.LastPosition = change.Position;
+                    }
+
+                    // A reply's growth and a stop request change nothing cached: a page holding a streaming reply is never
+                    // cached. Its end (ReplyEnded) does, and evicts.
+                    if (change.Kind is not (ChatChangeKind.ReplyGrew or ChatChangeKind.ReplyStopRequested))
+                    {
+                        await _cache.EvictSessionAsync(change.UserId, change.SessionId).ConfigureAwait(false);
+                    }
                     delay = FirstRetryDelay;
                     pending = watch.Changes.MoveNextAsync().AsTask();
                 }

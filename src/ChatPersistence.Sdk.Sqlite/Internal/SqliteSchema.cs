@@ -117,6 +117,11 @@ internal static class SqliteSchema
         "CREATE TRIGGER chat_messages_fts_settle AFTER UPDATE OF content ON chat_messages WHEN old.lease_ms IS NOT NULL AND new.lease_ms IS NULL BEGIN INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content); END",
         // A reply deleted with its text still in chunks (clear, delete, retention) takes its chunks with it.
         "CREATE TRIGGER chat_reply_chunks_cleanup AFTER DELETE ON chat_messages WHEN old.lease_ms IS NOT NULL BEGIN DELETE FROM chat_reply_chunks WHERE key BETWEEN old.seq * 16777216 AND old.seq * 16777216 + 16777215; END",
+        // The feed's reply kinds: an end (7, with the final status: 0 complete, 2 stopped, 3 interrupted) and a stop request
+        // (9). A reply's growth is not logged: the feed's poll reads the open replies' lengths (volatile ReplyGrew).
+        "ALTER TABLE chat_changes ADD COLUMN reply_status INTEGER",
+        "CREATE TRIGGER chat_changes_reply_ended AFTER UPDATE OF status ON chat_messages WHEN old.status = 1 AND new.status IS NOT 1 BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id, reply_status) VALUES (7, new.user_id, new.session_id, new.seq, new.id, coalesce(new.status, 0)); END",
+        "CREATE TRIGGER chat_changes_reply_stop AFTER UPDATE OF status_reason ON chat_messages WHEN new.status = 1 AND new.status_reason = 1 AND old.status_reason IS NOT 1 BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id) VALUES (9, new.user_id, new.session_id, new.seq, new.id); END",
     ];
 
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>

@@ -88,6 +88,10 @@ public sealed class ChatReplyWriter : IAsyncDisposable
         }
 
         _loop = _endedByStore is null ? Task.Run(RunAsync) : Task.CompletedTask;
+        if (_endedByStore is null && !_stopRequested.IsCancellationRequested && options.ChangeFeed is { } feed)
+        {
+            _ = WatchForStopAsync(feed, _loopStop.Token);
+        }
     }
 
     /// <summary>The reply as begun (status <see cref="ChatReplyStatus.Streaming"/>): its id, sequence number and creation time.</summary>
@@ -541,6 +545,38 @@ public sealed class ChatReplyWriter : IAsyncDisposable
         if (progress.StopRequested && !_stopRequested.IsCancellationRequested)
         {
             await _stopRequested.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Cancels StopRequested when the feed says someone asked to stop this reply; ends with the reply (or the writer's loop).
+    // A feed that fails is not the writer's problem: the next flush or heartbeat still learns of a stop.
+    private async Task WatchForStopAsync(ChangeFeed.IChatChangeFeed feed, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var change in feed.WatchAsync(_userId, Message.SessionId, null, token).ConfigureAwait(false))
+            {
+                if (change.MessageId != Message.Id)
+                {
+                    continue;
+                }
+
+                if (change.Kind == ChangeFeed.ChatChangeKind.ReplyStopRequested)
+                {
+                    await _stopRequested.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                if (change.Kind == ChangeFeed.ChatChangeKind.ReplyEnded)
+                {
+                    return;
+                }
+            }
+        }
+#pragma warning disable CA1031 // The watch is an accelerator only; the flushes remain the source of truth.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

@@ -16,6 +16,13 @@ public sealed class ChatReplyWriterOptions
     /// </summary>
     public TimeSpan EndTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The store's change feed, to learn at once that someone asked to stop the reply (<see cref="ChangeFeed.ChatChangeKind.ReplyStopRequested"/>,
+    /// from any instance or device) even while no text is being flushed (a long tool call, a slow model). <see langword="null"/>
+    /// (default): the writer learns it from its next flush or heartbeat. The writer watches the reply's session until the reply ends.
+    /// </summary>
+    public ChangeFeed.IChatChangeFeed? ChangeFeed { get; set; }
+
     /// <summary>The clock for the flush interval, heartbeats and retries; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }
 }

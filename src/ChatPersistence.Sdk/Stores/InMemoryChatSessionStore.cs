@@ -415,6 +415,20 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 return Task.FromResult(Ended(Current(location)));
             }
 
+            if (chunk.Length > 0)
+            {
+                _feed.PublishGrowth(new ChatChange
+                {
+                    Position = _position,
+                    Kind = ChatChangeKind.ReplyGrew,
+                    UserId = userId,
+                    SessionId = location.Session.Session.Id,
+                    Sequence = message.Sequence,
+                    MessageId = messageId,
+                    Length = reply.Text.Length,
+                });
+            }
+
             return Task.FromResult(new ChatReplyProgress
             {
                 Length = reply.Text.Length,
@@ -460,6 +474,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             reply.StopRequestedAt = Now();
             var updated = message with { Reason = ChatReplyReason.StopRequested, LeaseExpiresAt = reply.Deadline };
             location.Session.Messages[location.Index] = updated;
+            Log(ChatChangeKind.ReplyStopRequested, userId, updated.SessionId, updated.Sequence, updated.Id);
             return Task.FromResult(updated);
         }
     }
@@ -549,6 +564,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
         };
         location.Session.Messages[location.Index] = settled;
         _replies.Remove(message.Id);
+        Log(ChatChangeKind.ReplyEnded, location.Session.Session.UserId, settled.SessionId, settled.Sequence, settled.Id, status: status);
         return settled;
     }
 
@@ -642,7 +658,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     // Called under _gate: positions follow the order of the writes, and watchers get changes in that order.
-    private void Log(ChatChangeKind kind, string userId, Guid sessionId, long? sequence = null, Guid? messageId = null, bool? isFavorite = null)
+    private void Log(ChatChangeKind kind, string userId, Guid sessionId, long? sequence = null, Guid? messageId = null, bool? isFavorite = null, ChatReplyStatus? status = null)
     {
         var change = new ChatChange
         {
@@ -653,6 +669,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             Sequence = sequence,
             MessageId = messageId,
             IsFavorite = isFavorite,
+            Status = status,
         };
         if (_changeLog.Count == ChangeLogCapacity)
         {

@@ -28,7 +28,7 @@ public sealed class PostgresFeedForgeryTests(PostgresFeedFixture fixture) : ICla
         // used to drop the genuine change that later got that position.
         var next = await NextPositionAsync();
         var forged = new List<string>();
-        for (var kind = 1; kind <= 5; kind++)
+        for (var kind = 1; kind <= 9; kind++)
         {
             forged.Add(string.Join(',', (next + kind - 1).ToString(CultureInfo.InvariantCulture), MaxXid, kind.ToString(CultureInfo.InvariantCulture),
                 user, session.Id, "1", Guid.NewGuid(), "true"));
@@ -37,9 +37,14 @@ public sealed class PostgresFeedForgeryTests(PostgresFeedFixture fixture) : ICla
         forged.AddRange(["", "garbage", $"{next},{MaxXid},3,{user},{session.Id},,,", new string('x', 7000)]);
         foreach (var payload in forged)
         {
-            await using var notify = forger.CreateCommand("select pg_notify('chat_changes', $1)");
-            notify.Parameters.AddWithValue(payload);
-            await notify.ExecuteNonQueryAsync();
+            // On the log's channel and on the replies' one (whose wake-up reads the streaming replies' lengths).
+            foreach (var channel in new[] { "chat_changes", "chat_replies" })
+            {
+                await using var notify = forger.CreateCommand("select pg_notify($1, $2)");
+                notify.Parameters.AddWithValue(channel);
+                notify.Parameters.AddWithValue(payload);
+                await notify.ExecuteNonQueryAsync();
+            }
         }
 
         // Genuine changes at exactly the forged positions.
@@ -68,7 +73,7 @@ public sealed class PostgresFeedForgeryTests(PostgresFeedFixture fixture) : ICla
         await using var connection = await eavesdropper.OpenConnectionAsync();
         var payloads = new List<string>();
         connection.Notification += (_, e) => payloads.Add(e.Payload);
-        await using (var listen = new NpgsqlCommand("listen chat_changes", connection))
+        await using (var listen = new NpgsqlCommand("listen chat_changes; listen chat_replies", connection))
         {
             await listen.ExecuteNonQueryAsync();
         }
@@ -76,9 +81,12 @@ public sealed class PostgresFeedForgeryTests(PostgresFeedFixture fixture) : ICla
         var message = await fixture.Writer.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("private")]);
         await fixture.Writer.SetFavoriteAsync(user, message[0].Id, true);
         await fixture.Writer.RenameSessionAsync(user, session.Id, "renamed");
+        var reply = await fixture.Writer.BeginReplyAsync(user, session.Id, new NewChatReply());
+        await fixture.Writer.GrowReplyAsync(user, reply.Id, 0, "private text");
+        await fixture.Writer.StopReplyAsync(user, reply.Id);
         await fixture.Writer.ClearSessionAsync(user, session.Id);
         await fixture.Writer.DeleteSessionAsync(user, session.Id);
-        while (payloads.Count < 5)
+        while (payloads.Count < 8)
         {
             (await connection.WaitAsync(TimeSpan.FromSeconds(15))).Should().BeTrue("every change wakes listeners");
         }

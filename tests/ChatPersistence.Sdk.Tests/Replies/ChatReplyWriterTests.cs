@@ -229,6 +229,27 @@ public sealed class ChatReplyWriterTests
     }
 
     [Fact]
+    public async Task With_the_change_feed_a_stop_requested_elsewhere_is_learnt_without_a_flush()
+    {
+        var session = await _store.GetOrCreateSessionAsync(User, "wf");
+        await using var writer = await ChatReplyWriter.StartAsync(
+            _store, User, session.Id, new NewChatReply(),
+            new ChatReplyWriterOptions { FlushInterval = Interval, TimeProvider = _time, ChangeFeed = _inner });
+        writer.Append("thinking");
+        await writer.FlushAsync();
+        var grows = _store.GrowCount;
+
+        // The fake clock does not move: no flush or heartbeat happens; only the feed can tell the writer.
+        await _inner.StopReplyAsync(User, writer.Message.Id);
+        await WaitUntilAsync(() => writer.StopRequested.IsCancellationRequested);
+
+        _store.GrowCount.Should().Be(grows, "the stop came through the feed, not a flush");
+        var stored = await writer.EndAsync(ChatReplyStatus.Stopped, ChatReplyReason.StopRequested);
+        stored.Status.Should().Be(ChatReplyStatus.Stopped);
+        stored.Content.Should().Be("thinking");
+    }
+
+    [Fact]
     public async Task Disposing_without_an_end_stores_the_text_so_far_as_interrupted()
     {
         var writer = await StartAsync();
