@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using ChatPersistence.Sdk;
+using ChatPersistence.Sdk.ChangeFeed;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -12,10 +13,10 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// the question is stored (<c>assistant.start</c> with the stored streaming row), grown as the model's text comes
 /// (<c>assistant.delta</c> to every socket of the user on this instance; other instances see <c>reply.grew</c> from the
 /// change feed), and ended complete — or stopped with the text so far when someone presses Stop on any instance (this one
-/// at once, another one through the store, learnt by the writer's next flush or the feed's <c>ReplyStopRequested</c>).
+/// at once, another one through the store: the writer learns it from the feed's <c>ReplyStopRequested</c>, or its next flush).
 /// The generation does not belong to the socket that asked: a refreshed or closed tab does not stop it.
 /// </summary>
-internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assistant, LiveReplies live, IOptions<ChatSocketOptions> options, LogThrottle throttle, ILogger<AssistantReplies> logger, IHostApplicationLifetime lifetime)
+internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assistant, LiveReplies live, IOptions<ChatSocketOptions> options, LogThrottle throttle, ILogger<AssistantReplies> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(5);
@@ -39,7 +40,8 @@ internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assi
             .Where(m => m.Status != ChatReplyStatus.Streaming)
             .Select(m => new ChatMessage(m.Role == ChatMessageRole.Assistant ? ChatRole.Assistant : ChatRole.User, m.Content))
             .ToList();
-        var writer = await ChatReplyWriter.StartAsync(store, userId, sessionId, new NewChatReply { Id = replyId }, cancellationToken: cancellation);
+        // With the feed, the writer learns a stop requested on another instance at once (else at its next flush).
+        var writer = await ChatReplyWriter.StartAsync(store, userId, sessionId, new NewChatReply { Id = replyId }, new ChatReplyWriterOptions { ChangeFeed = feed }, cancellation);
         var stop = new CancellationTokenSource();
         live.Started(replyId, stop);
         await live.BroadcastAsync(userId, sessionId, new { type = "assistant.start", message = MessageDto.From(writer.Message) }, cancellation);
