@@ -88,7 +88,7 @@ internal static class ChatApi
                 reason = MessageDto.ReasonName(text.Reason),
                 leaseExpiresAt = text.LeaseExpiresAt,
             });
-        }).WithSummary("A reply's text after offset (UTF-16 code units the client already shows), with its stored length, status, reason and lease: how a tab follows a reply streamed on another instance (reply.grew) or catches up after a refresh.");
+        }).RequireRateLimiting(ChatRateLimiting.ReplyReadsPolicy).WithSummary("A reply's text after offset (UTF-16 code units the client already shows), with its stored length, status, reason and lease: how a tab follows a reply streamed on another instance (reply.grew) or catches up after a refresh.");
 
         api.MapPost("/messages/{id:guid}/stop", async (Guid id, ClaimsPrincipal user, AssistantReplies replies, CancellationToken ct) =>
             Results.Ok(MessageDto.From(await replies.StopAsync(User(user), id, ct))))
