@@ -71,14 +71,14 @@ public sealed class LiveReplyBrowserTests(SlowReplyInstances servers, ITestOutpu
         WaitFor(asking, () => Replies(asking) is { Count: 1 } r && r[0] is { Status: "streaming", HasStop: true } s && s.Content.Length > 15);
         var id = Replies(asking)[0].Id;
         Click(asking, $".message[data-id='{id}'] button.stop");
-        ExpectStopped(asking, otherInstance, id);
+        ExpectStopped(asking, otherInstance, id, "invoices");
 
         // Stop on a tab of the other instance: the request reaches instance 2, the answer is generated on instance 1.
         Send(asking, "Outra pergunta comprida, para parar a resposta a partir do outro servidor desta vez");
         WaitFor(otherInstance, () => Replies(otherInstance) is { Count: 2 } r && r[1] is { Status: "streaming", HasStop: true } s && s.Content.Length > 15);
         var second = Replies(otherInstance)[1].Id;
         Click(otherInstance, $".message[data-id='{second}'] button.stop");
-        ExpectStopped(asking, otherInstance, second);
+        ExpectStopped(asking, otherInstance, second, "invoices");
     }
 
     public void Dispose()
@@ -91,7 +91,7 @@ public sealed class LiveReplyBrowserTests(SlowReplyInstances servers, ITestOutpu
     }
 
     // Both tabs end with the reply stopped, the same partial text, marked, with Retry; a reload (read from the store) shows the same.
-    private void ExpectStopped(ChromeDriver asking, ChromeDriver other, string id)
+    private void ExpectStopped(ChromeDriver asking, ChromeDriver other, string id, string workflow)
     {
         WaitFor(asking, () => Reply(asking, id)?.Reply == "stopped");
         var stopped = Reply(asking, id)!;
@@ -100,7 +100,7 @@ public sealed class LiveReplyBrowserTests(SlowReplyInstances servers, ITestOutpu
         stopped.HasRetry.Should().BeTrue();
         stopped.HasStop.Should().BeFalse();
         WaitFor(other, () => Reply(other, id) is { Reply: "stopped", HasRetry: true } r && r.Content == stopped.Content);
-        Load(asking, servers.First.Url, asking.Url.Contains("invoices", StringComparison.Ordinal) ? "invoices" : "onboarding");
+        Load(asking, servers.First.Url, workflow);
         WaitFor(asking, () => Reply(asking, id) is not null);
         Reply(asking, id).Should().BeEquivalentTo(stopped, "the stopped answer is stored as shown");
     }
