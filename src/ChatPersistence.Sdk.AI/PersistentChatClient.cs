@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatPersistence.Sdk.AI.Internal;
@@ -69,6 +68,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
     private readonly IChatSessionStore _store;
     private readonly PersistentChatClientOptions _options;
     private readonly StorageLimits _limits;
+    private readonly ResponseStore _responses;
 
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client that produces responses.</param>
@@ -88,6 +88,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
         _store = store;
         _options = options ?? new PersistentChatClientOptions();
         _limits = StorageLimits.From(services, _options.MaxInlineDataBytes);
+        _responses = new ResponseStore(store, _options.SerializerOptions, _limits);
     }
 
     /// <summary>The store that keeps the conversations.</summary>
@@ -134,11 +135,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
         await SaveResponseAsync(turn, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Streams and stores the reply while it streams: the response message that carries the first text is the live reply (the
-    /// messages before it, tool calls and results without text, are appended complete first, so the order is today's); its text
-    /// grows with the updates; the messages after it are appended complete at the end, as today.
-    /// </summary>
+    /// <summary>Streams and stores the reply while it streams (see <see cref="LiveReplyStream"/>), after storing the request.</summary>
     private async IAsyncEnumerable<ChatResponseUpdate> StreamProgressivelyAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
@@ -146,172 +143,19 @@ public sealed class PersistentChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turn = await PrepareAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var updates = new List<ChatResponseUpdate>();
-        var boundaries = new MessageBoundaries();
-        var replyIndex = -1;
-        ChatReplyWriter? writer = null;
-        var ended = false;
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        CancellationTokenRegistration onStop = default;
-        var stream = base.GetStreamingResponseAsync(turn.Messages, turn.Options, call.Token).GetAsyncEnumerator(call.Token);
-        try
+        var stream = LiveReplyStream.StreamAsync(
+            _responses,
+            turn.UserId,
+            turn.SessionId,
+            _options.ReplyWriterOptions,
+            token => base.GetStreamingResponseAsync(turn.Messages, turn.Options, token),
+            static update => update,
+            null,
+            cancellationToken);
+        await foreach (var update in stream.ConfigureAwait(false))
         {
-            while (true)
-            {
-                var (hasUpdate, failure) = await MoveNextAsync(stream).ConfigureAwait(false);
-                if (failure is not null)
-                {
-                    ended = true;
-                    if (writer is not null)
-                    {
-                        if (failure is OperationCanceledException && writer.StopRequested.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                        {
-                            // A stop was requested (from any instance): the caller asked for it, so the stream just ends.
-                            await EndLiveReplyAsync(writer, updates, replyIndex, ChatReplyStatus.Stopped, ChatReplyReason.StopRequested, null).ConfigureAwait(false);
-                            yield break;
-                        }
-
-                        var caller = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
-                        await EndLiveReplyAsync(
-                            writer,
-                            updates,
-                            replyIndex,
-                            caller ? ChatReplyStatus.Stopped : ChatReplyStatus.Interrupted,
-                            caller ? ChatReplyReason.CallerStopped : ChatReplyReason.Failed,
-                            caller ? null : FailureDetail(failure)).ConfigureAwait(false);
-                    }
-
-                    ExceptionDispatchInfo.Throw(failure);
-                }
-
-                if (!hasUpdate)
-                {
-                    break;
-                }
-
-                var update = stream.Current;
-                var index = boundaries.Next(update, updates.Count);
-                updates.Add(update);
-                if (replyIndex < 0 && boundaries.Role == ChatRole.Assistant && !string.IsNullOrEmpty(update.Text))
-                {
-                    replyIndex = index;
-                    if (index > 0)
-                    {
-                        // The messages before the reply (tool calls and results) are complete: stored now, so the reply follows them.
-                        var before = updates.GetRange(0, boundaries.FirstUpdate).ToChatResponse();
-                        await AppendResponseMessagesAsync(turn, before, 0, lastHasTotals: false, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    writer = await ChatReplyWriter.StartAsync(_store, turn.UserId, turn.SessionId, new NewChatReply(), _options.ReplyWriterOptions, cancellationToken).ConfigureAwait(false);
-                    onStop = writer.StopRequested.Register(static state => ((CancellationTokenSource)state!).Cancel(), call);
-                }
-
-                if (writer is not null && index == replyIndex && update.Text is { Length: > 0 } text)
-                {
-                    writer.Append(text);
-                }
-
-                yield return update;
-            }
-
-            ended = true;
-            var response = updates.ToChatResponse();
-            if (writer is null)
-            {
-                await SaveResponseAsync(turn, response, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var last = response.Messages.Count - 1;
-                if (writer.StopRequested.IsCancellationRequested)
-                {
-                    // The inner client ended its stream quietly when the stop cancelled it: the reply was stopped, not completed.
-                    _ = await writer.EndAsync(ChatReplyStatus.Stopped, ChatReplyReason.StopRequested, null, ReplyMetadata(response, replyIndex, replyIndex == last), CancellationToken.None).ConfigureAwait(false);
-                    yield break;
-                }
-
-                _ = await writer.CompleteAsync(ReplyMetadata(response, replyIndex, replyIndex == last), CancellationToken.None).ConfigureAwait(false);
-                if (last > replyIndex)
-                {
-                    await AppendResponseMessagesAsync(turn, response, replyIndex + 1, lastHasTotals: true, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            yield return update;
         }
-        finally
-        {
-            await onStop.DisposeAsync().ConfigureAwait(false);
-            if (!ended && writer is not null)
-            {
-                // The caller stopped reading before the end (the enumerator was disposed early).
-                await EndLiveReplyAsync(writer, updates, replyIndex, ChatReplyStatus.Stopped, ChatReplyReason.CallerStopped, null).ConfigureAwait(false);
-            }
-
-            await stream.DisposeAsync().ConfigureAwait(false);
-            if (writer is not null)
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static async Task<(bool HasUpdate, Exception? Failure)> MoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> stream)
-    {
-        try
-        {
-            return (await stream.MoveNextAsync().ConfigureAwait(false), null);
-        }
-#pragma warning disable CA1031 // Every failure of the inner client ends the live reply, then is rethrown as it was.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            return (false, ex);
-        }
-    }
-
-    /// <summary>Ends a live reply that did not complete, keeping its text and today's metadata; never throws (the caller's failure or stop wins).</summary>
-    private async Task EndLiveReplyAsync(ChatReplyWriter writer, List<ChatResponseUpdate> updates, int replyIndex, ChatReplyStatus status, ChatReplyReason reason, string? detail)
-    {
-        try
-        {
-            var response = updates.ToChatResponse();
-            _ = await writer.EndAsync(status, reason, detail, ReplyMetadata(response, replyIndex, isLast: true)).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Best effort: the reply's lease ends it as interrupted if this end cannot be written.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
-    /// <summary>The metadata today's stored form gives the reply message (the <c>meai</c> envelope, model and response ids, usage and finish reason on the last message).</summary>
-    private JsonElement? ReplyMetadata(ChatResponse response, int replyIndex, bool isLast)
-    {
-        if (replyIndex < 0 || replyIndex >= response.Messages.Count)
-        {
-            return null;
-        }
-
-        var converted = StoreWriter.Convert([response.Messages[replyIndex]], _options.SerializerOptions, _limits, cutLongText: true, _ => ResponseMetadata(response, isLast));
-        return converted[0].Stored.Metadata;
-    }
-
-    private async Task AppendResponseMessagesAsync(Turn turn, ChatResponse response, int from, bool lastHasTotals, CancellationToken cancellationToken)
-    {
-        var messages = response.Messages;
-        if (from >= messages.Count)
-        {
-            return;
-        }
-
-        var last = messages.Count - 1;
-        var converted = StoreWriter.Convert([.. messages.Skip(from)], _options.SerializerOptions, _limits, cutLongText: true, i => ResponseMetadata(response, lastHasTotals && from + i == last));
-        await StoreWriter.AppendAsync(_store, turn.UserId, turn.SessionId, converted, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static string FailureDetail(Exception failure)
-    {
-        var detail = $"{failure.GetType().Name}: {failure.Message}".Replace('\0', ' ');
-        return detail.Length <= ChatPersistenceLimits.MaxReasonDetailLength ? detail : detail[..ChatPersistenceLimits.MaxReasonDetailLength];
     }
 
     /// <inheritdoc />
@@ -379,44 +223,8 @@ public sealed class PersistentChatClient : DelegatingChatClient
         return new Turn(key.UserId, session.Id, all, innerOptions);
     }
 
-    private async Task SaveResponseAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken)
-    {
-        var messages = response.Messages;
-        if (messages.Count == 0)
-        {
-            return;
-        }
-
-        var last = messages.Count - 1;
-        var converted = StoreWriter.Convert([.. messages], _options.SerializerOptions, _limits, cutLongText: true, i => ResponseMetadata(response, i == last));
-        await StoreWriter.AppendAsync(_store, turn.UserId, turn.SessionId, converted, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static List<KeyValuePair<string, JsonNode?>> ResponseMetadata(ChatResponse response, bool isLast)
-    {
-        var metadata = new List<KeyValuePair<string, JsonNode?>>(4);
-        if (response.ModelId is { } model)
-        {
-            metadata.Add(new(ChatMessageMetadataKeys.ModelId, JsonValue.Create(model)));
-        }
-
-        if (response.ResponseId is { } responseId)
-        {
-            metadata.Add(new(ChatMessageMetadataKeys.ResponseId, JsonValue.Create(responseId)));
-        }
-
-        if (isLast && response.Usage is { } usage)
-        {
-            metadata.Add(new(ChatMessageMetadataKeys.Usage, JsonSerializer.SerializeToNode(usage, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(UsageDetails)))));
-        }
-
-        if (isLast && response.FinishReason is { } finish)
-        {
-            metadata.Add(new(ChatMessageMetadataKeys.FinishReason, JsonValue.Create(finish.Value)));
-        }
-
-        return metadata;
-    }
+    private Task SaveResponseAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken) =>
+        _responses.SaveAsync(turn.UserId, turn.SessionId, response, cancellationToken);
 
     private (ChatConversationKey Key, ChatOptions? InnerOptions) ResolveConversation(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {

@@ -24,6 +24,17 @@ namespace ChatPersistence.Sdk.AI;
 /// <see cref="ArgumentException"/> before the model is called. A failed run stores nothing. One instance serves any number of sessions
 /// and is thread-safe when the store is.
 /// </para>
+/// <para>
+/// Replies stored while they stream: wrap the agent in a <see cref="PersistentReplyAgent"/> (<c>agent.WithPersistentReplies(provider)</c>).
+/// During its streaming runs (marked in the session's state bag under <see cref="LiveRepliesStateKey"/> with the ids of the
+/// replies it begins) this provider stores the run's request before the model is called, so the reply follows its question,
+/// and leaves the response to the agent, which stores it as it streams: nothing is stored twice. The request then stays stored
+/// when the run fails, as with <see cref="PersistentChatClient"/>. Without the wrapper, and for non-streaming runs, nothing changes.
+/// </para>
+/// <para>
+/// History: a reply still being written (by another device or instance) is not provided; stopped and interrupted replies are,
+/// with the text they kept.
+/// </para>
 /// </remarks>
 public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 {
@@ -55,10 +66,34 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         _limits = StorageLimits.From(services, _options.MaxInlineDataBytes);
         _state = new ProviderSessionState<ConversationState>(InitializeState, _options.StateKey ?? DefaultStateKey, PersistenceJsonContext.Default.Options);
         _stateKeys = [_state.StateKey];
+        LiveRepliesStateKey = _state.StateKey + ".LiveReplyIds";
     }
 
     /// <summary>The store that keeps the conversations.</summary>
     public IChatSessionStore Store => _store;
+
+    /// <summary>
+    /// The key under which a <see cref="PersistentReplyAgent"/> marks a streaming run in <see cref="AgentSession.StateBag"/>
+    /// (the ids of the replies it stores live, and whether the request is stored): the provider's state key followed by
+    /// <c>.LiveReplyIds</c>. Present only while such a run is in progress.
+    /// </summary>
+    public string LiveRepliesStateKey { get; }
+
+    /// <summary>The options messages are serialised with, for <see cref="PersistentReplyAgent"/>.</summary>
+    internal System.Text.Json.JsonSerializerOptions? SerializerOptions => _options.SerializerOptions;
+
+    /// <summary>The store's limits, for <see cref="PersistentReplyAgent"/>.</summary>
+    internal StorageLimits Limits => _limits;
+
+    /// <summary>Marks (or updates) a live streaming run of <paramref name="session"/>.</summary>
+    internal void SetLiveRun(AgentSession session, LiveRunState state) =>
+        session.StateBag.SetValue(LiveRepliesStateKey, state, PersistenceJsonContext.Default.Options);
+
+    /// <summary>Ends the mark of a live streaming run.</summary>
+    internal void ClearLiveRun(AgentSession session) => _ = session.StateBag.TryRemoveValue(LiveRepliesStateKey);
+
+    private LiveRunState? GetLiveRun(AgentSession? session) =>
+        session is not null && session.StateBag.TryGetValue<LiveRunState>(LiveRepliesStateKey, out var state, PersistenceJsonContext.Default.Options) ? state : null;
 
     /// <inheritdoc />
     public override IReadOnlyList<string> StateKeys => _stateKeys;
@@ -100,6 +135,15 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
             _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], cancellationToken).ConfigureAwait(false);
         // A reply still being written (by a host or another device) is not part of what was said yet.
         _ = window.RemoveAll(m => m.Status == ChatReplyStatus.Streaming);
+        if (GetLiveRun(context.Session) is { RequestStored: false } live)
+        {
+            // A PersistentReplyAgent stores this run's reply while it streams: its question must be stored before it.
+            var request = StoreWriter.Convert([.. FilterRequest(context.RequestMessages)], _options.SerializerOptions, _limits, cutLongText: false);
+            await StoreWriter.AppendAsync(_store, key.UserId, session.Id, request, cancellationToken).ConfigureAwait(false);
+            live.RequestStored = true;
+            SetLiveRun(context.Session!, live);
+        }
+
         IEnumerable<ChatMessage> history = window.ToChatMessages(_options.SerializerOptions);
         if (_options.ChatReducer is { } reducer)
         {
@@ -118,8 +162,14 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
             return;
         }
 
-        var messages = StoreWriter.Convert([.. context.RequestMessages], _options.SerializerOptions, _limits, cutLongText: false);
-        messages.AddRange(StoreWriter.Convert([.. context.ResponseMessages ?? []], _options.SerializerOptions, _limits, cutLongText: true));
+        // During a PersistentReplyAgent's streaming run the request is stored already and the agent stores the response live.
+        var live = GetLiveRun(context.Session);
+        var messages = live is { RequestStored: true } ? [] : StoreWriter.Convert([.. context.RequestMessages], _options.SerializerOptions, _limits, cutLongText: false);
+        if (live is null)
+        {
+            messages.AddRange(StoreWriter.Convert([.. context.ResponseMessages ?? []], _options.SerializerOptions, _limits, cutLongText: true));
+        }
+
         if (messages.Count == 0)
         {
             return;
@@ -129,6 +179,12 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
         await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, cancellationToken).ConfigureAwait(false);
     }
+
+    // The request messages the base class would store: the options' filter, or all but those that came from the history.
+    private IEnumerable<ChatMessage> FilterRequest(IEnumerable<ChatMessage> messages) =>
+        _options.StoreInputRequestMessageFilter is { } filter
+            ? filter(messages)
+            : messages.Where(m => m.GetAgentRequestMessageSourceType() != AgentRequestMessageSourceType.ChatHistory);
 
     private ConversationState InitializeState(AgentSession? session)
     {

@@ -7,7 +7,9 @@ namespace ChatPersistence.Sdk.Export.Pdf;
 /// <summary>
 /// Exports a session's history as a PDF (A4): a header with the session title, workflow, user and export time, then every
 /// message oldest first with its role, time (in <see cref="ChatExportOptions.TimeZone"/>) and a star when it is a favourite;
-/// metadata when <see cref="ChatExportOptions.IncludeMetadata"/> is set. Thread-safe (stateless).
+/// metadata when <see cref="ChatExportOptions.IncludeMetadata"/> is set; a reply that is not complete is followed by its marker
+/// (<see cref="ChatReplyStatusExtensions.ToStatusMarker"/>: <c>[stopped]</c>, <c>[interrupted: the model failed — …]</c>,
+/// <c>[still being written]</c>). Thread-safe (stateless).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -66,6 +68,11 @@ public static class ChatPdfExporter
             {
                 layout.MessageHeader(Label(message.Role), Time(message.CreatedAt, options.TimeZone), message.IsFavorite);
                 layout.Body(message.Content);
+                if (message.ToStatusMarker() is { } marker)
+                {
+                    layout.Marker(marker);
+                }
+
                 if (options.IncludeMetadata && message.Metadata.ValueKind == System.Text.Json.JsonValueKind.Object && message.Metadata.EnumerateObject().Any())
                 {
                     layout.Metadata(message.Metadata.GetRawText());

@@ -64,6 +64,52 @@ public abstract class ReplySuite<TFixture>(TFixture fixture) : ConformanceSuite<
     }
 
     [Fact]
+    public async Task An_export_keeps_reply_statuses_and_its_import_never_brings_an_unfinished_reply_back_complete()
+    {
+        var s = await NewSessionAsync();
+        if (!await SupportsRepliesAsync(s))
+        {
+            return;
+        }
+
+        var question = await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, NewChatMessage.User("Conte uma história."));
+        var stopped = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply());
+        await s.Store.FinishReplyAsync(s.UserId, stopped.Id, new ChatReplyFinish { Status = ChatReplyStatus.Stopped, Reason = ChatReplyReason.CallerStopped, Text = "Era uma vez" });
+        var failed = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply { Metadata = JsonDocument.Parse("""{"model":"m1"}""").RootElement });
+        await s.Store.FinishReplyAsync(s.UserId, failed.Id, new ChatReplyFinish { Status = ChatReplyStatus.Interrupted, Reason = ChatReplyReason.Failed, ReasonDetail = "HttpRequestException: 503", Text = "Um dragão 🐉" });
+        var streaming = await s.Store.BeginReplyAsync(s.UserId, s.Session.Id, new NewChatReply());
+        await s.Store.GrowReplyAsync(s.UserId, streaming.Id, 0, "Ainda a escrever");
+        var after = await s.Store.AppendMessageAsync(s.UserId, s.Session.Id, NewChatMessage.User("E depois?"));
+
+        using var file = new MemoryStream();
+        await Export.ChatExporter.ExportAsync(s.Store, s.UserId, s.Session.Id, Export.ChatExportFormat.Json, file);
+        var text = Encoding.UTF8.GetString(file.ToArray());
+        text.Should().Contain("\"status\": \"streaming\"").And.Contain("\"status\": \"stopped\"").And.Contain("\"reason\": \"failed\"");
+
+        // Imported into the same store under new ids (ids are unique in a store), into another workflow, twice.
+        Guid[] ids = [question.Id, stopped.Id, failed.Id, streaming.Id, after.Id];
+        var fresh = ids.Select(_ => Guid.NewGuid()).ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            text = text.Replace(ids[i].ToString(), fresh[i].ToString(), StringComparison.Ordinal);
+        }
+
+        var workflow = "wf-imported-" + Guid.NewGuid().ToString("N");
+        var imported = await Export.ChatImporter.ImportAsync(s.Store, s.UserId, new MemoryStream(Encoding.UTF8.GetBytes(text)), workflow);
+        await Export.ChatImporter.ImportAsync(s.Store, s.UserId, new MemoryStream(Encoding.UTF8.GetBytes(text)), workflow);
+
+        var messages = (await s.Store.GetMessagesAsync(s.UserId, imported.Id)).Messages;
+        messages.Select(m => (m.Id, m.Content, m.Status, m.Reason, m.ReasonDetail)).Should().Equal(
+            (fresh[0], "Conte uma história.", ChatReplyStatus.Complete, ChatReplyReason.None, (string?)null),
+            (fresh[1], "Era uma vez", ChatReplyStatus.Stopped, ChatReplyReason.CallerStopped, null),
+            (fresh[2], "Um dragão 🐉", ChatReplyStatus.Interrupted, ChatReplyReason.Failed, "HttpRequestException: 503"),
+            (fresh[3], "Ainda a escrever", ChatReplyStatus.Interrupted, ChatReplyReason.LeaseExpired, null),
+            (fresh[4], "E depois?", ChatReplyStatus.Complete, ChatReplyReason.None, null));
+        messages[2].Metadata.GetProperty("model").GetString().Should().Be("m1");
+        (await s.Store.GetSessionAsync(s.UserId, imported.Id))!.MessageCount.Should().Be(5, "importing twice adds nothing");
+    }
+
+    [Fact]
     public async Task A_replys_metadata_round_trips_exactly_with_U0000_and_the_stores_escape_characters()
     {
         var s = await NewSessionAsync();

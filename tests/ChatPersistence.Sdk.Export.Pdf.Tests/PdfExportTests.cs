@@ -147,6 +147,29 @@ public abstract class PdfExportTests : IDisposable
         await FluentActions.Awaiting(() => store.ExportPdfAsync("bob", session.Id, new MemoryStream())).Should().ThrowAsync<ChatNotFoundException>();
     }
 
+    [Fact]
+    public async Task Replies_that_are_not_complete_are_marked_after_their_text()
+    {
+        var store = CreateStore();
+        var session = await store.GetOrCreateSessionAsync("ana", "wf-status");
+        await store.AppendMessagesAsync("ana", session.Id, [NewChatMessage.User("Conte uma história.")]);
+        var stopped = await store.BeginReplyAsync("ana", session.Id, new NewChatReply());
+        await store.FinishReplyAsync("ana", stopped.Id, new ChatReplyFinish { Status = ChatReplyStatus.Stopped, Reason = ChatReplyReason.CallerStopped, Text = "Era uma vez" });
+        var failed = await store.BeginReplyAsync("ana", session.Id, new NewChatReply());
+        await store.FinishReplyAsync("ana", failed.Id, new ChatReplyFinish { Status = ChatReplyStatus.Interrupted, Reason = ChatReplyReason.Failed, ReasonDetail = "HttpRequestException: 503", Text = "Um dragão" });
+        var streaming = await store.BeginReplyAsync("ana", session.Id, new NewChatReply());
+        await store.GrowReplyAsync("ana", streaming.Id, 0, "Ainda a escrever");
+
+        var pdf = await ExportAsync(store, "ana", session.Id);
+
+        using var document = PdfDocument.Open(pdf);
+        var text = string.Join("\n", document.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+        text.Should().Contain("Era uma vez [stopped]")
+            .And.Contain("Um dragão [interrupted: the model failed — HttpRequestException: 503]")
+            .And.Contain("Ainda a escrever [still being written]");
+        text.Should().NotContain("história. [", "a complete message has no marker");
+    }
+
     protected abstract IChatSessionStore CreateStore();
 
     private static async Task<byte[]> ExportAsync(IChatSessionStore store, string user, Guid session, ChatExportOptions? options = null)

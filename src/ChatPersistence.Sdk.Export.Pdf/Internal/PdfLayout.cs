@@ -93,6 +93,15 @@ internal sealed class PdfLayout : IDisposable
         }
     }
 
+    /// <summary>Writes a status marker (<c>[stopped]</c>…) after a message's text, wrapped, in the body font, dark red.</summary>
+    public void Marker(string text)
+    {
+        foreach (var line in Wrap(Sanitize(text, PdfFontSetup.SansCoverage), _body, 0))
+        {
+            Line(line, _body, XBrushes.DarkRed, 0);
+        }
+    }
+
     public void Metadata(string json)
     {
         foreach (var line in WrapCharacters(Sanitize(json, PdfFontSetup.MonoCoverage), _small, Width - 12))

@@ -41,14 +41,21 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
             while (true)
             {
                 var page = await store.SearchAsync(userId, new ChatSearchRequest(query) { SessionId = sessionId, PageSize = size, Cursor = Blank(cursor) }, cancellationToken).ConfigureAwait(false);
-                var hits = page.Items.Select(hit => new SearchHitItem
+                var hits = page.Items.Select(hit =>
                 {
-                    Workflow = hit.WorkflowId,
-                    MessageId = hit.Message.Id,
-                    Role = hit.Message.Role.ToStorageName(),
-                    Time = TextBudget.Time(hit.Message.CreatedAt),
-                    Snippet = TextBudget.Cut(hit.Snippet, Math.Min(MaxSnippetCharacters, _options.MaxMessageCharacters), out _),
-                    Favorite = hit.Message.IsFavorite ? true : null,
+                    var state = ReplyState.Of(hit.Message, Math.Min(MaxSnippetCharacters, _options.MaxMessageCharacters));
+                    return new SearchHitItem
+                    {
+                        Workflow = hit.WorkflowId,
+                        MessageId = hit.Message.Id,
+                        Role = hit.Message.Role.ToStorageName(),
+                        Time = TextBudget.Time(hit.Message.CreatedAt),
+                        Snippet = TextBudget.Cut(hit.Snippet, state.TextRoom, out _),
+                        Favorite = hit.Message.IsFavorite ? true : null,
+                        Status = state.Status,
+                        Reason = state.Reason,
+                        ReasonDetail = state.ReasonDetail,
+                    };
                 }).ToList();
                 var result = new SearchResult { Hits = hits, NextCursor = page.NextCursor };
                 var fit = Fit(result, hits, envelope: new SearchResult { Hits = [], NextCursor = page.NextCursor }, fromEnd: false);
@@ -63,7 +70,8 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
 
     [McpServerTool(Name = ChatHistoryToolNames.GetChatMessages, Title = "Read a workflow's chat", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Reads one workflow's chat history: a page of messages, oldest first, that ends with the newest message (or, with before, " +
-        "just before the page that returned it). Long messages are cut short and marked truncated. To go further back, call again with " +
+        "just before the page that returned it). Long messages are cut short and marked truncated. A reply that is not complete has a status " +
+        "(streaming: still being written; stopped; interrupted) and a reason. To go further back, call again with " +
         "before set to the result's before value; when it is absent you have reached the start of the chat.")]
     public Task<MessagePageResult> GetChatMessagesAsync(
         [Description("The workflow id (from list_workflows, or the workflow of a search hit).")] string workflow,
@@ -162,7 +170,8 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
                         workflows[message.SessionId] = workflowId;
                     }
 
-                    var text = TextBudget.Cut(message.Content, _options.MaxMessageCharacters, out var truncated);
+                    var state = ReplyState.Of(message, _options.MaxMessageCharacters);
+                    var text = TextBudget.Cut(message.Content, state.TextRoom, out var truncated);
                     messages.Add(new FavoriteItem
                     {
                         Workflow = workflowId,
@@ -171,6 +180,9 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
                         Time = TextBudget.Time(message.CreatedAt),
                         Text = text,
                         Truncated = truncated ? true : null,
+                        Status = state.Status,
+                        Reason = state.Reason,
+                        ReasonDetail = state.ReasonDetail,
                     });
                 }
 
@@ -187,7 +199,8 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
 
     private MessageItem Message(StoredChatMessage message)
     {
-        var text = TextBudget.Cut(message.Content, _options.MaxMessageCharacters, out var truncated);
+        var state = ReplyState.Of(message, _options.MaxMessageCharacters);
+        var text = TextBudget.Cut(message.Content, state.TextRoom, out var truncated);
         return new MessageItem
         {
             Id = message.Id,
@@ -196,6 +209,9 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
             Text = text,
             Truncated = truncated ? true : null,
             Favorite = message.IsFavorite ? true : null,
+            Status = state.Status,
+            Reason = state.Reason,
+            ReasonDetail = state.ReasonDetail,
         };
     }
 

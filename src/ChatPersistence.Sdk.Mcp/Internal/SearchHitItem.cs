@@ -22,4 +22,13 @@ internal sealed class SearchHitItem
 
     [Description("Present and true when the user starred the message.")]
     public bool? Favorite { get; init; }
+
+    [Description("Present only when the message is not complete: streaming (a reply still being written: its text so far), stopped (ended on purpose; the text so far is kept) or interrupted (ended by a failure; the text so far is kept).")]
+    public string? Status { get; init; }
+
+    [Description("With status: why the reply stopped or was interrupted (stop_requested, caller_stopped, failed, lease_expired, too_large).")]
+    public string? Reason { get; init; }
+
+    [Description("With status, when known: a short detail of the reason (e.g. the model's error).")]
+    public string? ReasonDetail { get; init; }
 }

@@ -10,6 +10,15 @@ namespace ChatPersistence.Sdk.Export;
 /// (<see cref="ChatSessionStoreExtensions.StreamMessagesAsync"/>) and written as it is read, so memory stays bounded by one
 /// page whatever the session's length. Works with every store. Thread-safe (stateless).
 /// </summary>
+/// <remarks>
+/// A reply that is not complete keeps its text and is marked: TXT and Markdown put a marker after its text
+/// (<see cref="ChatReplyStatusExtensions.ToStatusMarker"/>: <c>[stopped]</c>, <c>[interrupted: the model failed — …]</c>,
+/// <c>[still being written]</c> for a reply streaming while it was exported, with the text stored so far). JSON writes every
+/// message's <c>status</c> and <c>reason</c> (<see cref="ChatReplyStatusExtensions.ToJsonName(ChatReplyStatus)"/>) and, for a
+/// message that is not complete, its <c>reasonDetail</c> when it has one. These fields were added to version 1 without
+/// changing its number: a reader that ignores unknown fields (as earlier versions of <see cref="ChatImporter"/> do) reads
+/// the file as before, and every message as complete.
+/// </remarks>
 public static class ChatExporter
 {
     /// <summary>The <c>format</c> value of the JSON export.</summary>
@@ -90,6 +99,13 @@ public static class ChatExporter
                 m.Metadata.WriteTo(writer);
                 writer.WriteString("createdAt", m.CreatedAt);
                 writer.WriteBoolean("isFavorite", m.IsFavorite);
+                writer.WriteString("status", m.Status.ToJsonName());
+                writer.WriteString("reason", m.Reason.ToJsonName());
+                if (m.Status != ChatReplyStatus.Complete && m.ReasonDetail is { } detail)
+                {
+                    writer.WriteString("reasonDetail", detail);
+                }
+
                 writer.WriteEndObject();
                 // Flush by page and by size: the writer buffers everything until flushed, and messages can be 1 MiB each.
                 if (++count % flushEvery == 0 || writer.BytesPending >= FlushBytes)
@@ -139,6 +155,11 @@ public static class ChatExporter
                 {
                     await writer.WriteLineAsync($"### {label} · {Time(m.CreatedAt, options.TimeZone)}\n").ConfigureAwait(false);
                     await WriteFencedAsync(writer, m.Content, "text").ConfigureAwait(false);
+                    if (ChatReplyStatusExtensions.StatusMarker(m, EscapeMarkdownLine, "_\\[", "\\]_") is { } marker)
+                    {
+                        await writer.WriteLineAsync(marker + "\n").ConfigureAwait(false);
+                    }
+
                     if (options.IncludeMetadata && m.Metadata.EnumerateObject().Any())
                     {
                         await WriteFencedAsync(writer, m.Metadata.GetRawText(), "json").ConfigureAwait(false);
@@ -150,6 +171,11 @@ public static class ChatExporter
                     foreach (var line in m.Content.Split('\n'))
                     {
                         await writer.WriteLineAsync("  " + line.TrimEnd('\r')).ConfigureAwait(false);
+                    }
+
+                    if (m.ToStatusMarker() is { } marker)
+                    {
+                        await writer.WriteLineAsync("  " + marker).ConfigureAwait(false);
                     }
 
                     if (options.IncludeMetadata && m.Metadata.EnumerateObject().Any())

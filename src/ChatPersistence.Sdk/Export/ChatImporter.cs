@@ -7,6 +7,23 @@ namespace ChatPersistence.Sdk.Export;
 /// got-or-created for (user, workflow) and the messages appended in batches with their ids, roles, metadata and creation
 /// times, then favourites restored. Appends are idempotent by id, so importing the same file twice adds nothing.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Replies that were not complete (<c>status</c> <c>stopped</c>, <c>interrupted</c> or <c>streaming</c>) never come back as
+/// complete on a store that keeps replies in progress (<see cref="ChatStoreCapabilities.Replies"/>): each is begun with its
+/// id (<see cref="IChatSessionStore.BeginReplyAsync"/>, in its place after the messages before it) and ended at once
+/// (<see cref="IChatSessionStore.FinishReplyAsync"/>) with its text, metadata, status, reason and detail. A reply exported
+/// while it was <c>streaming</c> is imported as <see cref="ChatReplyStatus.Interrupted"/>/<see cref="ChatReplyReason.LeaseExpired"/>
+/// (its writer is not there any more), or <see cref="ChatReplyStatus.Stopped"/>/<see cref="ChatReplyReason.StopRequested"/>
+/// when a stop had been requested — what the store itself shows once the lease has passed. Such a reply's
+/// <see cref="StoredChatMessage.CreatedAt"/> is the time of the import (a begun reply takes the store's clock), not the
+/// exported time. Begin and finish are idempotent (the first end wins), so importing twice still adds nothing.
+/// </para>
+/// <para>
+/// On a store without replies in progress those messages are imported as ordinary complete messages (their text and
+/// metadata kept, the status lost). Files without <c>status</c> (written before it existed) import every message as complete.
+/// </para>
+/// </remarks>
 public static class ChatImporter
 {
     /// <summary>Imports an export into <paramref name="store"/> for <paramref name="userId"/>.</summary>
@@ -17,7 +34,7 @@ public static class ChatImporter
     /// <param name="cancellationToken">Cancels the import (batches already appended stay; re-running completes it).</param>
     /// <returns>The session the messages were imported into.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="FormatException">The stream is not a <c>chatpersistence.export</c> v1 document.</exception>
+    /// <exception cref="FormatException">The stream is not a <c>chatpersistence.export</c> v1 document, or a message has an unknown role, status or reason.</exception>
     /// <exception cref="ArgumentException">A message in the export breaks the store's input rules.</exception>
     /// <exception cref="ChatConflictException">A message id exists with different content (e.g. imported for another user).</exception>
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
@@ -41,6 +58,7 @@ public static class ChatImporter
             exported.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString() : null,
             cancellationToken).ConfigureAwait(false);
 
+        var replies = store.Capabilities.Replies;
         var batch = new List<NewChatMessage>(ChatPersistenceLimits.MaxBatchSize);
         var favorites = new List<Guid>();
         foreach (var m in root.GetProperty("messages").EnumerateArray())
@@ -55,12 +73,27 @@ public static class ChatImporter
                 Id = m.GetProperty("id").GetGuid(),
                 CreatedAt = m.GetProperty("createdAt").GetDateTimeOffset(),
             };
-            batch.Add(message);
             if (m.TryGetProperty("isFavorite", out var favorite) && favorite.GetBoolean())
             {
                 favorites.Add(message.Id);
             }
 
+            var end = UnfinishedEnd(m);
+            if (end is not null && replies)
+            {
+                // A reply takes its place after the newest stored message: what comes before it is appended first.
+                if (batch.Count > 0)
+                {
+                    await store.AppendMessagesAsync(userId, session.Id, batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+
+                await store.BeginReplyAsync(userId, session.Id, new NewChatReply { Id = message.Id }, cancellationToken).ConfigureAwait(false);
+                await store.FinishReplyAsync(userId, message.Id, end with { Text = message.Content, Metadata = message.Metadata }, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            batch.Add(message);
             if (batch.Count == ChatPersistenceLimits.MaxBatchSize)
             {
                 await store.AppendMessagesAsync(userId, session.Id, batch, cancellationToken).ConfigureAwait(false);
@@ -79,5 +112,39 @@ public static class ChatImporter
         }
 
         return await store.GetSessionAsync(userId, session.Id, cancellationToken).ConfigureAwait(false) ?? session;
+    }
+
+    // The end to import for a message that is not complete, or null for a complete one (or a file without statuses).
+    private static ChatReplyFinish? UnfinishedEnd(JsonElement message)
+    {
+        if (!message.TryGetProperty("status", out var statusName) || statusName.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (!ChatReplyStatusExtensions.TryParseJsonName(statusName.GetString(), out ChatReplyStatus status))
+        {
+            throw new FormatException($"Message {message.GetProperty("id")} has an unknown status.");
+        }
+
+        var reason = ChatReplyReason.None;
+        if (message.TryGetProperty("reason", out var reasonName) && reasonName.ValueKind != JsonValueKind.Null
+            && !ChatReplyStatusExtensions.TryParseJsonName(reasonName.GetString(), out reason))
+        {
+            throw new FormatException($"Message {message.GetProperty("id")} has an unknown reason.");
+        }
+
+        var detail = message.TryGetProperty("reasonDetail", out var detailValue) && detailValue.ValueKind == JsonValueKind.String ? detailValue.GetString() : null;
+        return status switch
+        {
+            ChatReplyStatus.Complete => null,
+
+            // Its writer is gone: the store would show it ended once the lease passed, and so does the import.
+            ChatReplyStatus.Streaming => reason == ChatReplyReason.StopRequested
+                ? new ChatReplyFinish { Status = ChatReplyStatus.Stopped, Reason = ChatReplyReason.StopRequested }
+                : new ChatReplyFinish { Status = ChatReplyStatus.Interrupted, Reason = ChatReplyReason.LeaseExpired },
+            _ when reason == ChatReplyReason.None => throw new FormatException($"Message {message.GetProperty("id")} is {statusName.GetString()} without a reason."),
+            _ => new ChatReplyFinish { Status = status, Reason = reason, ReasonDetail = detail },
+        };
     }
 }
