@@ -74,6 +74,8 @@ public static class ChatServer
         builder.Services.AddSingleton<PdfExportLimiter>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.AddSingleton<ChatSocketHandler>();
+        builder.Services.AddSingleton<LiveReplies>();
+        builder.Services.AddSingleton<AssistantReplies>();
         builder.Services.AddHostedService<ChangeFeedListener>();
         builder.Services.AddSingleton<LogThrottle>();
 

@@ -9,7 +9,7 @@ namespace ChatPersistence.Samples.Server.Tests;
 /// instances behind a load balancer: Production environment, the same HS256 project secret, so a user's token works on
 /// either. One user exists in <c>auth.users</c>; <see cref="Token"/> is theirs.
 /// </summary>
-public sealed class ChatInstances : IAsyncLifetime
+public class ChatInstances : IAsyncLifetime
 {
     public const string Secret = "two-instances-test-secret-of-at-least-32-characters";
     public const string Issuer = "https://project.example.test/auth/v1";
@@ -23,6 +23,9 @@ public sealed class ChatInstances : IAsyncLifetime
     public ServerProcess First => _servers[0];
 
     public ServerProcess Second => _servers[1];
+
+    /// <summary>Settings added after the common ones (a later value of the same key wins).</summary>
+    protected virtual IEnumerable<string> MoreSettings => [];
 
     public async Task InitializeAsync()
     {
@@ -51,6 +54,7 @@ public sealed class ChatInstances : IAsyncLifetime
             "--Limits:DailyMessages", "100000",
             "--Limits:ApiRequestsPerMinute", "100000",
             "--Logging:LogLevel:Default", "Warning",
+            .. MoreSettings,
         ];
         var started = await Task.WhenAll(ServerProcess.StartAsync(settings), ServerProcess.StartAsync(settings));
         _servers.AddRange(started);

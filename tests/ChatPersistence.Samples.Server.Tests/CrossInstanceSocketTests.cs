@@ -36,9 +36,11 @@ public sealed class CrossInstanceSocketTests(ChatInstances servers, ITestOutputH
             await a.SendAsync(new { type = "send", id, content = $"question {i}" });
             var saved = await a.WaitForAsync(f => LiveSocket.Type(f) == "saved" && f["id"]!.GetValue<Guid>() == id);
             var replyId = ChatSocketHandler.ReplyId(id);
-            var reply = await a.WaitForAsync(f => LiveSocket.Type(f) == "assistant.saved" && f["message"]!["id"]!.GetValue<Guid>() == replyId);
+            // The reply is stored (streaming) when it starts: its message frame on B follows assistant.start on A.
+            var begun = await a.WaitForAsync(f => LiveSocket.Type(f) == "assistant.start" && f["message"]!["id"]!.GetValue<Guid>() == replyId);
+            await a.WaitForAsync(f => LiveSocket.Type(f) == "assistant.end" && f["message"]!["id"]!.GetValue<Guid>() == replyId);
             questions.Add((id, sent, saved.At));
-            replies.Add((replyId, reply.At));
+            replies.Add((replyId, begun.At));
         }
 
         await b.WaitForMessageAsync(replies[^1].Id);
@@ -55,7 +57,7 @@ public sealed class CrossInstanceSocketTests(ChatInstances servers, ITestOutputH
             Cross-instance latency, {Count} questions + {Count} replies (two server processes, one PostgreSQL, loopback):
               send on A -> message on B (user message): p50 {P(sendToOther, 50):F1} ms, p99 {P(sendToOther, 99):F1} ms, max {sendToOther[^1]:F1} ms
               saved on A -> message on B (user message): p50 {P(commitToOther, 50):F1} ms, p99 {P(commitToOther, 99):F1} ms
-              assistant.saved on A -> message on B (reply): p50 {P(replyToOther, 50):F1} ms, p99 {P(replyToOther, 99):F1} ms, max {replyToOther[^1]:F1} ms
+              assistant.start on A -> message on B (reply begun): p50 {P(replyToOther, 50):F1} ms, p99 {P(replyToOther, 99):F1} ms, max {replyToOther[^1]:F1} ms
             """);
         output.WriteLine(report);
         output.WriteLine("slowest send -> other: " + string.Join(", ", questions.Select((q, i) => (i, total: Ms(at[q.Id] - q.Sent), own: Ms(q.Saved - q.Sent))).OrderByDescending(x => x.total).Take(5).Select(x => $"#{x.i} {x.total:F0} ms (own ack {x.own:F0} ms)")));
@@ -158,7 +160,7 @@ public sealed class CrossInstanceSocketTests(ChatInstances servers, ITestOutputH
         var id = Guid.NewGuid();
         await socket.SendAsync(new { type = "send", id, content });
         var replyId = ChatSocketHandler.ReplyId(id);
-        await socket.WaitForAsync(f => LiveSocket.Type(f) == "assistant.saved" && f["message"]!["id"]!.GetValue<Guid>() == replyId);
+        await socket.WaitForAsync(f => LiveSocket.Type(f) == "assistant.end" && f["message"]!["id"]!.GetValue<Guid>() == replyId);
         return id;
     }
 

@@ -6,6 +6,7 @@ using ChatPersistence.Sdk;
 using FluentAssertions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChatPersistence.Samples.Server.Tests;
@@ -38,6 +39,29 @@ public sealed class LimitsTests : IDisposable
         last.Headers.RetryAfter.Should().NotBeNull();
         using var otherHttp = ServerClient.Http(factory, other);
         (await otherHttp.GetAsync("/api/sessions")).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+    }
+
+    [Fact]
+    public async Task Reads_of_a_replys_text_have_a_budget_of_their_own_apart_from_the_APIs()
+    {
+        await using var factory = Factory(("Limits:ApiRequestsPerMinute", "2"), ("Limits:ReplyReadsPerMinute", "6"));
+        var (token, user) = await ServerClient.TokenAsync(factory, "reply-reads");
+        var store = factory.Services.GetRequiredService<IChatSessionStore>();
+        var session = await store.GetOrCreateSessionAsync(user.ToString(), "wf", "wf");
+        var reply = await store.AppendMessageAsync(user.ToString(), session.Id, NewChatMessage.Assistant("Olá"));
+        using var http = ServerClient.Http(factory, token);
+        for (var i = 0; i < 3; i++)
+        {
+            await http.GetAsync("/api/sessions"); // the API budget (2) is spent
+        }
+
+        var reads = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            reads.Add((await http.GetAsync($"/api/messages/{reply.Id}/text?offset=1")).StatusCode);
+        }
+
+        reads.Should().Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 6), HttpStatusCode.TooManyRequests], "Limits:ReplyReadsPerMinute is 6, whatever the API budget");
     }
 
     [Fact]
@@ -77,7 +101,7 @@ public sealed class LimitsTests : IDisposable
         {
             await ServerClient.SendAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "12345" });
             await ServerClient.ReceiveAsync(socket, "saved");
-            await ServerClient.ReceiveAsync(socket, "assistant.saved");
+            await ServerClient.ReceiveAsync(socket, "assistant.end");
         }
 
         var refusedId = Guid.NewGuid();

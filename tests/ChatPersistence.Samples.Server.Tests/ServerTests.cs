@@ -46,7 +46,7 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
 
         var deltas = new List<string>();
         JsonObject frame;
-        while ((frame = await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>() != "assistant.saved")
+        while ((frame = await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>() != "assistant.end")
         {
             if (frame["type"]!.GetValue<string>() == "assistant.delta")
             {
@@ -73,10 +73,10 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var first = await ServerClient.ReceiveAsync(socket, "saved");
         var sessionId = (await _factory.Store.ListSessionsAsync(user.ToString())).Items.Single(s => s.WorkflowId == "wf-retry").Id;
-        await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        await ServerClient.ReceiveAsync(socket, "assistant.end");
         await ServerClient.SendAsync(socket, new { type = "send", id, content = "only once" });
         var second = await ServerClient.ReceiveAsync(socket, "saved");
-        await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        await ServerClient.ReceiveAsync(socket, "assistant.end");
 
         second["sequence"]!.GetValue<long>().Should().Be(first["sequence"]!.GetValue<long>());
         (await _factory.Store.GetMessagesAsync(user.ToString(), sessionId)).Messages.Should().HaveCount(2);
@@ -174,5 +174,77 @@ public sealed class ServerTests : IClassFixture<ServerFactory>
         (await http.GetStringAsync("/api/workflows/wf-features/export/md")).Should().Contain("A informação da ação");
         (await http.DeleteAsync("/api/workflows/wf-features/messages")).EnsureSuccessStatusCode();
         (await _factory.Store.GetMessagesAsync(user.ToString(), session.Id)).Messages.Should().BeEmpty();
+    }
+    [Fact]
+    public async Task A_reply_in_progress_is_read_after_an_offset_and_stopped_over_http_and_stop_and_retry_frames_work()
+    {
+        var (token, user) = await ServerClient.TokenAsync(_factory, "replies");
+        var (otherToken, _) = await ServerClient.TokenAsync(_factory, "replies-other");
+        var session = await _factory.Store.GetOrCreateSessionAsync(user.ToString(), "wf-replies", "wf-replies");
+        await _factory.Store.AppendMessageAsync(user.ToString(), session.Id, NewChatMessage.User("Uma pergunta"));
+        await using var writer = await ChatReplyWriter.StartAsync(_factory.Store, user.ToString(), session.Id, new NewChatReply());
+        writer.Append("Olá mundo");
+        await writer.FlushAsync();
+        using var http = ServerClient.Http(_factory, token);
+
+        // A tab that shows "Olá" reads the rest; the history shows the reply streaming, with its lease.
+        var text = (await http.GetFromJsonAsync<JsonObject>($"/api/messages/{writer.Message.Id}/text?offset=3"))!;
+        text["text"]!.GetValue<string>().Should().Be(" mundo");
+        text["length"]!.GetValue<long>().Should().Be(9);
+        text["status"]!.GetValue<string>().Should().Be("streaming");
+        text["leaseExpiresAt"]!.GetValue<DateTimeOffset>().Should().BeAfter(DateTimeOffset.UtcNow);
+        var page = (await http.GetFromJsonAsync<JsonObject>("/api/workflows/wf-replies/messages"))!["messages"]!.AsArray();
+        page[1]!["status"]!.GetValue<string>().Should().Be("streaming");
+        page[1]!["content"]!.GetValue<string>().Should().Be("Olá mundo");
+        page[1]!["leaseExpiresAt"].Should().NotBeNull();
+        page[0]!["status"]!.GetValue<string>().Should().Be("complete");
+        page[0]!["reason"].Should().BeNull();
+
+        // Bad input: a negative offset is 400; an unknown id, and another user's reply, are 404 (to read and to stop).
+        (await http.GetAsync($"/api/messages/{writer.Message.Id}/text?offset=-1")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await http.GetAsync($"/api/messages/{Guid.NewGuid()}/text")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await http.PostAsync($"/api/messages/{Guid.NewGuid()}/stop", null)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using (var other = ServerClient.Http(_factory, otherToken))
+        {
+            (await other.GetAsync($"/api/messages/{writer.Message.Id}/text")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+            (await other.PostAsync($"/api/messages/{writer.Message.Id}/stop", null)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        }
+
+        // Stop over HTTP reaches the writer (here through the store, as from another instance): it ends stopped with its text.
+        var stopping = (await (await http.PostAsync($"/api/messages/{writer.Message.Id}/stop", null)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!;
+        stopping["reason"]!.GetValue<string>().Should().Be("stopRequested");
+        writer.Append("!");
+        await writer.FlushAsync();
+        writer.StopRequested.IsCancellationRequested.Should().BeTrue("the writer learnt the stop from the store");
+        var stopped = await writer.EndAsync(ChatReplyStatus.Stopped, ChatReplyReason.StopRequested);
+        stopped.Content.Should().Be("Olá mundo!");
+        var ended = (await http.GetFromJsonAsync<JsonObject>($"/api/messages/{writer.Message.Id}/text"))!;
+        (ended["status"]!.GetValue<string>(), ended["reason"]!.GetValue<string>(), ended["text"]!.GetValue<string>()).Should().Be(("stopped", "stopRequested", "Olá mundo!"));
+
+        // Frames: retry of the stopped reply starts a new one (start, deltas, end complete); stop and retry check their input.
+        using var socket = await ServerClient.ConnectAsync(_factory, token, "wf-replies");
+        (await ServerClient.ReceiveAsync(socket, "history"))["messages"]![1]!["status"]!.GetValue<string>().Should().Be("stopped");
+        await ServerClient.SendAsync(socket, new { type = "stop" });
+        (await ServerClient.ReceiveAsync(socket, "error"))["code"]!.GetValue<string>().Should().Be("invalid");
+        var retryId = Guid.NewGuid();
+        await ServerClient.SendAsync(socket, new { type = "retry", id = retryId, messageId = Guid.NewGuid() });
+        (await ServerClient.ReceiveAsync(socket, "error"))["id"]!.GetValue<Guid>().Should().Be(retryId);
+        await ServerClient.SendAsync(socket, new { type = "retry", id = retryId, messageId = writer.Message.Id });
+        var start = await ServerClient.ReceiveAsync(socket, "assistant.start");
+        (start["message"]!["id"]!.GetValue<Guid>(), start["message"]!["status"]!.GetValue<string>()).Should().Be((retryId, "streaming"));
+        var deltas = new List<string>();
+        JsonObject frame;
+        while ((frame = await ServerClient.ReceiveAsync(socket))["type"]!.GetValue<string>() != "assistant.end")
+        {
+            if (frame["type"]!.GetValue<string>() == "assistant.delta")
+            {
+                frame["offset"]!.GetValue<long>().Should().Be(deltas.Sum(d => d.Length), "each delta says where its text goes");
+                deltas.Add(frame["text"]!.GetValue<string>());
+            }
+        }
+
+        (frame["message"]!["status"]!.GetValue<string>(), frame["message"]!["content"]!.GetValue<string>()).Should().Be(("complete", string.Concat(deltas)));
+        await ServerClient.SendAsync(socket, new { type = "retry", id = Guid.NewGuid(), messageId = retryId });
+        (await ServerClient.ReceiveAsync(socket, "error"))["message"]!.GetValue<string>().Should().Contain("stopped or interrupted");
     }
 }

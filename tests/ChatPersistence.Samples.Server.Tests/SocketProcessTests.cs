@@ -93,7 +93,7 @@ public sealed class SocketProcessTests : IAsyncLifetime
         // Bob's own conflict: his id re-sent with other content.
         var own = Guid.NewGuid();
         await ServerClient.SendAsync(socket, new { type = "send", id = own, content = "bob's message" });
-        await ServerClient.ReceiveAsync(socket, "assistant.saved");
+        await ServerClient.ReceiveAsync(socket, "assistant.end");
         await ServerClient.SendAsync(socket, new { type = "send", id = own, content = "bob's message, edited" });
         var mine = await ServerClient.ReceiveAsync(socket, "error");
 
@@ -193,7 +193,7 @@ public sealed class SocketProcessTests : IAsyncLifetime
         while (true)
         {
             var frame = await ServerClient.ReceiveAsync(socket);
-            if (frame["type"]!.GetValue<string>() is not ("assistant.start" or "assistant.delta" or "assistant.saved"))
+            if (frame["type"]!.GetValue<string>() is not ("assistant.start" or "assistant.delta" or "assistant.end"))
             {
                 return frame;
             }

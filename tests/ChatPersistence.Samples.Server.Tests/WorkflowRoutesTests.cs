@@ -52,7 +52,7 @@ public sealed class WorkflowRoutesTests : IClassFixture<ServerFactory>
         {
             await ServerClient.ReceiveAsync(socket, "history");
             await ServerClient.SendAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "reachable" });
-            await ServerClient.ReceiveAsync(socket, "assistant.saved");
+            await ServerClient.ReceiveAsync(socket, "assistant.end");
         }
 
         using var http = ServerClient.Http(_factory, token);

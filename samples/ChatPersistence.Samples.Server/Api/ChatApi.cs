@@ -75,6 +75,25 @@ internal static class ChatApi
         api.MapDelete("/messages/{id:guid}/favorite", async (Guid id, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
             Results.Ok(MessageDto.From(await store.SetFavoriteAsync(User(user), id, false, ct)))).WithSummary("Removes a message from the favourites.");
 
+        api.MapGet("/messages/{id:guid}/text", async (Guid id, long? offset, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
+        {
+            var text = await store.ReadReplyAsync(User(user), id, offset ?? 0, ct);
+            return Results.Ok(new
+            {
+                id = text.MessageId,
+                offset = text.Offset,
+                text = text.Text,
+                length = text.Length,
+                status = MessageDto.StatusName(text.Status),
+                reason = MessageDto.ReasonName(text.Reason),
+                leaseExpiresAt = text.LeaseExpiresAt,
+            });
+        }).RequireRateLimiting(ChatRateLimiting.ReplyReadsPolicy).WithSummary("A reply's text after offset (UTF-16 code units the client already shows), with its stored length, status, reason and lease: how a tab follows a reply streamed on another instance (reply.grew) or catches up after a refresh.");
+
+        api.MapPost("/messages/{id:guid}/stop", async (Guid id, ClaimsPrincipal user, AssistantReplies replies, CancellationToken ct) =>
+            Results.Ok(MessageDto.From(await replies.StopAsync(User(user), id, ct))))
+            .WithSummary("Stops a reply being generated, on whichever instance generates it; it ends as stopped with the text so far. An ended reply is returned unchanged.");
+
         api.MapGet("/favorites", async (string? cursor, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
         {
             var page = await store.ListFavoritesAsync(User(user), new ChatFavoritesRequest { Cursor = cursor, PageSize = limit ?? 50 }, ct);

@@ -52,7 +52,7 @@ internal sealed class ChatConnection(WebSocket socket, string userId, string wor
         }
     }
 
-    /// <summary>Notes that this socket sends the message <paramref name="id"/> itself (saved / assistant.saved).</summary>
+    /// <summary>Notes that this socket sends the message <paramref name="id"/> itself (saved; its reply comes as assistant.start/end).</summary>
     public void WillAcknowledge(Guid id)
     {
         lock (_gate)

@@ -8,9 +8,12 @@ namespace ChatPersistence.Samples.Server.Chat;
 /// and, for changes of the socket's workflow, reads what is new through the keyset API (after the last message this socket
 /// has) and pushes it — <c>message</c> frames in sequence order, a <c>snapshot</c> after a clear or a delete, a
 /// <c>favorite</c> frame when a favourite is set. The feed carries ids only; a change is a hint to read, so a repeated or
-/// late hint sends nothing twice (the socket's own acknowledged messages are skipped too).
+/// late hint sends nothing twice (the socket's own acknowledged messages are skipped too). Replies in progress generated on
+/// another instance: <c>reply.grew</c> (id and stored length: the client reads the new text through
+/// <c>GET /api/messages/{id}/text?offset=</c>) and, when one ends, <c>assistant.end</c> with the stored message. A stop requested
+/// elsewhere for a reply generated here stops it at once.
 /// </summary>
-internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection connection)
+internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection connection, LiveReplies replies)
 {
     private const int PageSize = 100;
     private readonly HashSet<Guid> _otherSessions = [];
@@ -49,6 +52,13 @@ internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection co
 
     private async Task ApplyAsync(ChatChange change, CancellationToken cancellation)
     {
+        if (change is { Kind: ChatChangeKind.ReplyStopRequested, MessageId: { } stopped })
+        {
+            // Whatever the workflow: a reply of this user generated on this instance stops now (not at its next flush).
+            replies.TryStop(stopped);
+            return;
+        }
+
         if (!await IsThisWorkflowAsync(change, cancellation))
         {
             return;
@@ -68,11 +78,37 @@ internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection co
                 _cursor = null;
                 await connection.SendAsync(new { type = "snapshot", reason = "deleted", workflowId = connection.WorkflowId, sessionId = (Guid?)null, messages = Array.Empty<MessageDto>(), hasOlder = false, olderCursor = (string?)null, through = _lastSequence }, cancellation);
                 break;
+            case ChatChangeKind.ReplyGrew when change.MessageId is { } grown && change.Length is { } length && !replies.IsGeneratingHere(grown):
+                await connection.SendAsync(new { type = "reply.grew", id = grown, length, sequence = change.Sequence }, cancellation);
+                break;
+            case ChatChangeKind.ReplyEnded when change.MessageId is { } ended && !replies.IsGeneratingHere(ended):
+                await SendEndedAsync(change.SessionId, ended, cancellation);
+                break;
             case ChatChangeKind.FavoriteSet when change.MessageId is { } id && change.IsFavorite is { } on:
                 await connection.SendAsync(new { type = "favorite", id, isFavorite = on, sequence = change.Sequence }, cancellation);
                 break;
             default:
                 break;
+        }
+    }
+
+    // A reply generated on another instance ended: the stored message (final text, status, reason) from the newest page,
+    // where a reply that just ended is; one further back is read again by the client at its lease.
+    private async Task SendEndedAsync(Guid sessionId, Guid messageId, CancellationToken cancellation)
+    {
+        ChatMessagePage page;
+        try
+        {
+            page = await store.GetMessagesAsync(connection.UserId, sessionId, new ChatHistoryRequest { PageSize = PageSize }, cancellation);
+        }
+        catch (ChatNotFoundException)
+        {
+            return;
+        }
+
+        if (page.Messages.FirstOrDefault(m => m.Id == messageId) is { } message)
+        {
+            await connection.SendAsync(new { type = "assistant.end", message = MessageDto.From(message) }, cancellation);
         }
     }
 

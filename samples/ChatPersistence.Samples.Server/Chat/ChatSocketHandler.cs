@@ -19,14 +19,16 @@ namespace ChatPersistence.Samples.Server.Chat;
 
 /// <summary>
 /// One chat connection: <c>/ws/chat?workflowId=…</c>. On connect it sends the workflow's newest history page; then, for
-/// each <c>send</c> frame, it persists the user message, acknowledges it (<c>saved</c>, after the commit), streams the
-/// assistant's reply (<c>assistant.delta</c>) and persists it with its metadata (<c>assistant.saved</c>). The protocol is
-/// documented in docs/server-sample.md. Frames are handled one at a time per connection. Beside the frames, the socket is
+/// each <c>send</c> frame, it persists the user message, acknowledges it (<c>saved</c>, after the commit) and starts the
+/// assistant's reply, stored while it streams (<see cref="AssistantReplies"/>: <c>assistant.start</c>, <c>assistant.delta</c>,
+/// <c>assistant.end</c>); <c>stop</c> stops a reply generated on any instance, <c>retry</c> answers again after a stopped or
+/// interrupted one. The protocol is documented in docs/server-sample.md. Frames are handled one at a time per connection
+/// (a reply is generated beside them). Beside the frames, the socket is
 /// kept live from the store's change feed (<see cref="ChatLiveUpdates"/>): what other tabs or server instances save for the
 /// same user and workflow arrives as <c>message</c>, <c>snapshot</c> and <c>favorite</c> frames; a reconnecting client
 /// passes <c>after</c> (its last sequence) and gets what it missed.
 /// </summary>
-internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient assistant, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
+internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplies replies, LiveReplies live, IOptions<ChatSocketOptions> options, SendLimiter limits, LogThrottle throttle, ILogger<ChatSocketHandler> logger, IHostApplicationLifetime lifetime, IChatChangeFeed? feed = null)
 {
     /// <summary>The close status of a socket whose access token expired (private range; mirrors HTTP 401): reconnect with a fresh token.</summary>
     public const WebSocketCloseStatus TokenExpiredCloseStatus = (WebSocketCloseStatus)4401;
@@ -80,12 +82,13 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         var found = await WorkflowSessions.FindAsync(store, userId, workflowId, cancellation);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var connection = new ChatConnection(socket, userId, workflowId) { Session = found };
-        var live = new ChatLiveUpdates(store, connection);
-        live.Start(found?.Id, await SendHistoryAsync(connection, found, after, cancellation));
+        using var registered = live.Register(connection);
+        var updates = new ChatLiveUpdates(store, connection, live);
+        updates.Start(found?.Id, await SendHistoryAsync(connection, found, after, cancellation));
 
         // Live updates (other tabs, other instances) run beside the frame loop; both write through the connection, one frame at a time.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var updates = feed is null ? Task.CompletedTask : RunLiveUpdatesAsync(live, feed, connection, stop.Token);
+        var following = feed is null ? Task.CompletedTask : RunLiveUpdatesAsync(updates, feed, connection, stop.Token);
         // Draining: when the server stops, each socket is closed with 1001 (going away) so its client reconnects to another
         // instance at once (and catches up), instead of waiting for the host's shutdown timeout.
         using var draining = lifetime.ApplicationStopping.Register(() => _ = connection.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
@@ -118,7 +121,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         finally
         {
             await stop.CancelAsync();
-            await updates;
+            await following;
         }
 
         if (closeReceived && socket.State == WebSocketState.CloseReceived)
@@ -281,8 +284,14 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
                 return;
             case "send":
                 break;
+            case "stop":
+                await StopAsync(connection, frame, cancellation);
+                return;
+            case "retry":
+                await RetryAsync(connection, frame, frameId, cancellation);
+                return;
             default:
-                await RefuseAsync(connection, "unknown_type", "Frame types: send, ping.", frameId, null, cancellation);
+                await RefuseAsync(connection, "unknown_type", "Frame types: send, stop, retry, ping.", frameId, null, cancellation);
                 return;
         }
 
@@ -295,8 +304,8 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
             return;
         }
 
-        // The live updates skip what this socket acknowledges itself (saved, assistant.saved): noted before the append,
-        // since the feed can report the append before the store call returns here.
+        // The live updates skip what this socket acknowledges itself (saved): noted before the append, since the feed can
+        // report the append before the store call returns here. The reply's frames come from AssistantReplies.
         var replyId = ReplyId(id);
         connection.WillAcknowledge(id);
         connection.WillAcknowledge(replyId);
@@ -317,38 +326,40 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, IChatClient ass
         await connection.SendAsync(new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
 
         // The reply's id follows from the question's, so a re-sent question (lost acknowledgement) never gets two replies.
-        var recent = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = options.Value.ContextMessages }, cancellation);
-        if (recent.Messages.FirstOrDefault(m => m.Id == replyId) is { } existing)
+        // It is begun now and generated in the background: the frame loop stays free for stop frames, and a refreshed tab
+        // does not end it.
+        await replies.StartAsync(userId, session.Id, replyId, cancellation);
+    }
+
+    // {"type":"stop","messageId"}: asks the reply to stop wherever it is generated; the reply's end (stopped, with its text)
+    // reaches every tab as assistant.end (this instance) or through the feed (others).
+    private async Task StopAsync(ChatConnection connection, ChatFrame frame, CancellationToken cancellation)
+    {
+        var messageId = Guid.TryParse(frame.MessageId, out var parsed) && parsed != Guid.Empty
+            ? parsed
+            : throw new ArgumentException("stop needs messageId (the id of the reply to stop).");
+        var stopped = await replies.StopAsync(connection.UserId, messageId, cancellation);
+        await connection.SendAsync(new { type = "stopping", id = messageId, message = MessageDto.From(stopped) }, cancellation);
+    }
+
+    // {"type":"retry","id":"<new reply id>","messageId":"<a stopped or interrupted reply>"}: a new reply, appended after the
+    // one that did not finish, answering the conversation as it is (the question it answered is the last one asked). The
+    // client generates the id, so a re-sent retry starts one reply only.
+    private async Task RetryAsync(ChatConnection connection, ChatFrame frame, Guid? frameId, CancellationToken cancellation)
+    {
+        var id = frameId ?? throw new ArgumentException("retry needs an id (a UUID for the new reply, so a re-sent retry cannot duplicate).");
+        var messageId = Guid.TryParse(frame.MessageId, out var parsed) && parsed != Guid.Empty
+            ? parsed
+            : throw new ArgumentException("retry needs messageId (the stopped or interrupted reply to answer again).");
+        var ended = await store.ReadReplyAsync(connection.UserId, messageId, long.MaxValue, cancellation);
+        if (ended.Status is not (ChatReplyStatus.Stopped or ChatReplyStatus.Interrupted))
         {
-            await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(existing) }, cancellation);
-            return;
+            throw new ArgumentException("Only a stopped or interrupted reply can be retried.");
         }
 
-        await connection.SendAsync(new { type = "assistant.start", id = replyId }, cancellation);
-        var context = recent.Messages.Select(m => new ChatMessage(m.Role == ChatMessageRole.Assistant ? ChatRole.Assistant : ChatRole.User, m.Content));
-        var text = new StringBuilder();
-        UsageDetails? usage = null;
-        string? model = null;
-        var clock = Stopwatch.StartNew();
-        await foreach (var update in assistant.GetStreamingResponseAsync(context, cancellationToken: cancellation))
-        {
-            model ??= update.ModelId;
-            usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
-            if (update.Text is { Length: > 0 } delta)
-            {
-                text.Append(delta);
-                await connection.SendAsync(new { type = "assistant.delta", id = replyId, text = delta }, cancellation);
-            }
-        }
-
-        var metadata = JsonSerializer.SerializeToElement(new
-        {
-            model,
-            durationMs = (long)clock.Elapsed.TotalMilliseconds,
-            usage = usage is null ? null : new { input = usage.InputTokenCount, output = usage.OutputTokenCount, total = usage.TotalTokenCount },
-        }, Json);
-        var reply = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.Assistant(text.ToString(), metadata) with { Id = replyId }, cancellation);
-        await connection.SendAsync(new { type = "assistant.saved", message = MessageDto.From(reply) }, cancellation);
+        var session = connection.Session ?? throw new ChatNotFoundException("This workflow has no chat.");
+        connection.WillAcknowledge(id);
+        await replies.StartAsync(connection.UserId, session.Id, id, cancellation);
     }
 
     // Until the token's exp (at least a moment, so the history frame goes out first); a token without exp is refused by

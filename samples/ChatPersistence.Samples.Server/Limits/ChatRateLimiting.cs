@@ -8,7 +8,8 @@ namespace ChatPersistence.Samples.Server.Limits;
 /// <summary>
 /// ASP.NET Core rate limiting per user (the token's <c>sub</c>): <see cref="ApiPolicy"/> on the HTTP API (token bucket),
 /// <see cref="McpPolicy"/> on <c>/mcp</c> (a budget of its own: an agent paging through a long chat must not use up the page's),
-/// <see cref="SocketsPolicy"/> on the WebSocket (a concurrency limit: the permit is held while the socket is open).
+/// <see cref="ReplyReadsPolicy"/> on <c>GET /api/messages/{id}/text</c> (a budget of its own: a tab following a reply streamed
+/// on another instance reads a few times a second), <see cref="SocketsPolicy"/> on the WebSocket (a concurrency limit: the permit is held while the socket is open).
 /// Refusals are 429 Problem Details with <c>Retry-After</c>.
 /// </summary>
 internal static class ChatRateLimiting
@@ -16,12 +17,14 @@ internal static class ChatRateLimiting
     public const string ApiPolicy = "api";
     public const string McpPolicy = "mcp";
     public const string SocketsPolicy = "sockets";
+    public const string ReplyReadsPolicy = "reply-reads";
 
     public static IServiceCollection AddChatRateLimiting(this IServiceCollection services, LimitsOptions limits, ClusterLimits cluster) => services.AddRateLimiter(options =>
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.AddPolicy(ApiPolicy, context => cluster.TokenBucket("api:" + Partition(context), limits.ApiRequestsPerMinute));
         options.AddPolicy(McpPolicy, context => cluster.TokenBucket("mcp:" + Partition(context), limits.McpRequestsPerMinute));
+        options.AddPolicy(ReplyReadsPolicy, context => cluster.TokenBucket("reply-reads:" + Partition(context), limits.ReplyReadsPerMinute));
         options.AddPolicy(SocketsPolicy, context => cluster.Concurrency("sockets:" + Partition(context), limits.SocketsPerUser));
         options.OnRejected = async (context, cancellationToken) =>
         {

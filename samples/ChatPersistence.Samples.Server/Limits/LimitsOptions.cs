@@ -41,6 +41,14 @@ public sealed class LimitsOptions
     /// </summary>
     public int McpRequestsPerMinute { get; set; } = 600;
 
+    /// <summary>
+    /// Reads of a reply's text after an offset (<c>GET /api/messages/{id}/text</c>) per user per minute, counted apart from
+    /// <see cref="ApiRequestsPerMinute"/> (a token bucket refilled every 10 seconds). Default 1,200: a tab following a reply
+    /// streamed on another instance reads up to about 5 times a second (one read per coalesced <c>reply.grew</c>), so a few
+    /// tabs can follow a minute-long answer without touching the page's API budget.
+    /// </summary>
+    public int ReplyReadsPerMinute { get; set; } = 1200;
+
     /// <summary>Messages a user may send per minute over the WebSocket (token bucket). Default 30.</summary>
     public int SendsPerMinute { get; set; } = 30;
 

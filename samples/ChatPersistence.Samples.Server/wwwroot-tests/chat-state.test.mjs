@@ -111,18 +111,92 @@ test("a failed message is retried with the same id", () => {
   assert.equal(chat.getState().messages[0].status, "pending");
 });
 
-test("the streamed reply grows with each delta and is replaced by the saved message", () => {
+test("the streamed reply grows with each delta (by offset, a repeat ignored) and ends as the stored message", () => {
   const server = fakeServer();
   const chat = createChatClient({ api: server.api, connect: server.connect, newId });
   chat.selectWorkflow("alpha");
   server.accept(server.sockets[0]);
   const on = server.sockets[0].handlers.onFrame;
-  on({ type: "assistant.start", id: "r1" });
-  on({ type: "assistant.delta", id: "r1", text: "Olá" });
-  on({ type: "assistant.delta", id: "r1", text: " mundo" });
-  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "streaming"]]);
-  on({ type: "assistant.saved", message: { id: "r1", role: "assistant", content: "Olá mundo", sequence: 2 } });
-  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status]), [["Olá mundo", "saved"]]);
+  on({ type: "assistant.start", message: { id: "r1", role: "assistant", content: "", sequence: 2, status: "streaming" } });
+  on({ type: "assistant.delta", id: "r1", offset: 0, text: "Olá" });
+  on({ type: "assistant.delta", id: "r1", offset: 0, text: "Olá" }); // the same delta twice is shown once
+  on({ type: "assistant.delta", id: "r1", offset: 3, text: " mundo" });
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status, m.reply]), [["Olá mundo", "streaming", "streaming"]]);
+  on({ type: "assistant.end", message: { id: "r1", role: "assistant", content: "Olá mundo", sequence: 2, status: "complete" } });
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status, m.reply]), [["Olá mundo", "saved", "complete"]]);
+});
+
+const tick = () => new Promise(resolve => setTimeout(resolve, 0));
+
+test("a gap in the deltas (a refresh mid-answer) is filled by reading the stored text, then the deltas held back join it", async () => {
+  const server = fakeServer();
+  const reads = [];
+  server.api.replyText = async (id, offset) => { reads.push(offset); return { id, offset, text: "Olá mundo".slice(offset), length: 9, status: "streaming", leaseExpiresAt: null }; };
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "message", message: { id: "r1", role: "assistant", content: "Olá", sequence: 2, status: "streaming" } });
+  on({ type: "assistant.delta", id: "r1", offset: 9, text: "!" }); // "mundo" was sent before this tab connected
+  await tick(); await tick();
+  assert.deepEqual(reads, [3]);
+  assert.equal(chat.getState().messages[0].content, "Olá mundo!");
+  chat.dispose();
+});
+
+test("reply.grew from another instance reads the new text after what is shown; an ended read marks the reply", async () => {
+  const server = fakeServer();
+  let stored = { text: "Um dois", status: "streaming", reason: null };
+  server.api.replyText = async (id, offset) => ({ id, offset, text: stored.text.slice(offset), length: stored.text.length, status: stored.status, reason: stored.reason });
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "message", message: { id: "r1", role: "assistant", content: "", sequence: 2, status: "streaming" } });
+  on({ type: "reply.grew", id: "r1", length: 7 });
+  await tick(); await tick();
+  assert.equal(chat.getState().messages[0].content, "Um dois");
+  stored = { text: "Um dois três", status: "stopped", reason: "stopRequested" };
+  on({ type: "reply.grew", id: "r1", length: 12 });
+  await tick(); await tick();
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status, m.reply, m.reason]), [["Um dois três", "saved", "stopped", "stopRequested"]]);
+  chat.dispose();
+});
+
+test("a streaming reply is read again at its lease's end: a dead writer's reply becomes interrupted with its stored text, and Retry asks for a new answer", async () => {
+  const server = fakeServer();
+  server.api.replyText = async (id, offset) => ({ id, offset, text: "", length: 3, status: "interrupted", reason: "leaseExpired" });
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "message", message: { id: "r1", role: "assistant", content: "Olá", sequence: 2, status: "streaming", leaseExpiresAt: new Date(Date.now() - 1000).toISOString() } });
+  on({ type: "assistant.delta", id: "r1", offset: 3, text: " mundo" }); // shown, never stored: the writer died before its flush
+  assert.equal(chat.getState().messages[0].status, "streaming");
+  await new Promise(resolve => setTimeout(resolve, 600));
+  assert.deepEqual(chat.getState().messages.map(m => [m.content, m.status, m.reply]), [["Olá", "saved", "interrupted"]]);
+  const retry = chat.retryReply("r1");
+  assert.deepEqual(server.sockets[0].sent.at(-1), { type: "retry", id: retry, messageId: "r1" });
+  chat.dispose();
+});
+
+test("Stop goes through the socket, or through the API when the socket is down", () => {
+  const server = fakeServer();
+  const stopped = [];
+  server.api.stop = async id => { stopped.push(id); return {}; };
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  server.accept(server.sockets[0]);
+  const on = server.sockets[0].handlers.onFrame;
+  on({ type: "assistant.start", message: { id: "r1", role: "assistant", content: "", sequence: 2, status: "streaming" } });
+  on({ type: "assistant.start", message: { id: "r2", role: "assistant", content: "", sequence: 3, status: "streaming" } });
+  chat.stop("r1");
+  assert.deepEqual(server.sockets[0].sent.at(-1), { type: "stop", messageId: "r1" });
+  assert.equal(chat.getState().messages[0].stopping, true);
+  server.sockets[0].open = false;
+  chat.stop("r2");
+  assert.deepEqual(stopped, ["r2"]);
+  chat.dispose();
 });
 
 const saved = (id, sequence, extra = {}) => ({ id, role: "user", content: `m${sequence}`, sequence, isFavorite: false, ...extra });

@@ -13,6 +13,30 @@ export function el(tag, attributes = {}, ...children) {
 }
 
 const statusText = { pending: "sending…", saved: "saved ✓", failed: "failed", streaming: "typing…" };
+// How a stored reply that did not finish is marked (its text so far is kept).
+const replyText = { stopped: "stopped", interrupted: "interrupted" };
+
+const rendered = new WeakMap(); // container -> Map(message id -> { shape, node })
+
+function renderMessage(m, actions) {
+  const ended = m.status === "saved" ? replyText[m.reply] : undefined;
+  const status = el("span", { class: ended ? `status mark ${m.reply}` : "status", title: m.reasonDetail ?? undefined, text: ended ?? (m.stopping ? "stopping…" : statusText[m.status] ?? m.status) });
+  return el("article", { class: `message ${m.role}`, "data-id": m.id, "data-role": m.role, "data-status": m.status, "data-reply": m.reply },
+    el("header", {},
+      el("span", { class: "role", text: m.role === "user" ? "You" : "Assistant" }),
+      m.createdAt ? el("time", { datetime: m.createdAt, text: new Date(m.createdAt).toLocaleTimeString() }) : null,
+      status,
+      m.status === "saved"
+        ? el("button", { class: `star${m.isFavorite ? " on" : ""}`, title: "Favourite", "aria-pressed": m.isFavorite ? "true" : "false", text: m.isFavorite ? "★" : "☆", onclick: () => actions.toggleFavorite(m.id) })
+        : null,
+      m.status === "failed" ? el("button", { class: "retry", text: "Retry", onclick: () => actions.retry(m.id) }) : null,
+      m.status === "streaming" && m.role === "assistant"
+        ? el("button", { class: "stop", type: "button", disabled: m.stopping === true, text: "Stop", onclick: () => actions.stop(m.id) })
+        : null,
+      ended ? el("button", { class: "retry-reply", type: "button", title: "Ask for a new answer", text: "Retry", onclick: () => actions.retryReply(m.id) }) : null),
+    el("div", { class: "content", text: m.content }),
+    m.error ? el("div", { class: "error", text: m.error }) : null);
+}
 
 export function renderMessages(container, state, actions) {
   const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
@@ -20,30 +44,36 @@ export function renderMessages(container, state, actions) {
     // What the first paint after a workflow switch showed: "cache:<n>" means the history appeared at once.
     container.dataset.firstPaint = `${state.source}:${state.messages.length}`;
   }
-  container.replaceChildren();
   container.dataset.source = state.source;
   container.dataset.workflow = state.workflowId ?? "";
+  // Message nodes are kept while what their header shows is unchanged (a streaming reply's text is updated in place), so a
+  // button under the pointer (Stop while the answer grows) is not replaced between mousedown and click.
+  const kept = rendered.get(container) ?? new Map();
+  const next = new Map();
+  const nodes = [];
   if (state.hasOlder) {
-    container.append(el("button", { class: "older", id: "load-older", text: "Load older messages", onclick: actions.loadOlder }));
+    nodes.push(el("button", { class: "older", id: "load-older", text: "Load older messages", onclick: actions.loadOlder }));
   }
   if (state.loaded && state.messages.length === 0) {
-    container.append(el("p", { class: "empty", id: "empty", text: "No messages yet in this workflow." }));
+    nodes.push(el("p", { class: "empty", id: "empty", text: "No messages yet in this workflow." }));
   }
   for (const m of state.messages) {
-    const status = el("span", { class: "status", text: statusText[m.status] ?? m.status });
-    const item = el("article", { class: `message ${m.role}`, "data-id": m.id, "data-role": m.role, "data-status": m.status },
-      el("header", {},
-        el("span", { class: "role", text: m.role === "user" ? "You" : "Assistant" }),
-        m.createdAt ? el("time", { datetime: m.createdAt, text: new Date(m.createdAt).toLocaleTimeString() }) : null,
-        status,
-        m.status === "saved"
-          ? el("button", { class: `star${m.isFavorite ? " on" : ""}`, title: "Favourite", "aria-pressed": m.isFavorite ? "true" : "false", text: m.isFavorite ? "★" : "☆", onclick: () => actions.toggleFavorite(m.id) })
-          : null,
-        m.status === "failed" ? el("button", { class: "retry", text: "Retry", onclick: () => actions.retry(m.id) }) : null),
-      el("div", { class: "content", text: m.content }),
-      m.error ? el("div", { class: "error", text: m.error }) : null);
-    container.append(item);
+    const shape = JSON.stringify([m.role, m.status, m.reply, m.reason, m.reasonDetail, m.stopping === true, m.isFavorite === true, m.createdAt, m.error]);
+    const old = kept.get(m.id);
+    let item;
+    if (old && old.shape === shape) {
+      item = old.node;
+      const content = item.querySelector(".content");
+      if (content.textContent !== m.content) content.textContent = m.content;
+    } else {
+      item = renderMessage(m, actions);
+    }
+    next.set(m.id, { shape, node: item });
+    nodes.push(item);
   }
+  rendered.set(container, next);
+  nodes.forEach((node, i) => { if (container.children[i] !== node) container.insertBefore(node, container.children[i] ?? null); });
+  while (container.children.length > nodes.length) container.lastElementChild.remove();
   if (atBottom || state.source !== "server") container.scrollTop = container.scrollHeight;
 }
 

@@ -8,7 +8,8 @@
 //   chat.subscribe(state => render(state));
 //   chat.selectWorkflow("alpha"); chat.send("Olá!");
 //
-// api:     { history(workflowId, before, limit), clear(workflowId), remove(workflowId), search(query, workflowId), favorite(messageId, on) }
+// api:     { history(workflowId, before, limit), clear(workflowId), remove(workflowId), search(query, workflowId), favorite(messageId, on),
+//           replyText(messageId, offset), stop(messageId) }
 // connect: (workflowId, { onOpen, onFrame, onClose }, { after }) => { send(frame) -> boolean, close() }
 //          after: the sequence of the last message received from the server for this workflow (null: send the newest page)
 //
@@ -29,6 +30,14 @@
 // composer's text (setDraft, state.draft) and the messages sent but not yet acknowledged, re-sent with the same ids after
 // the reload (the server stores each at most once). A message leaves it when the server acknowledges it ("saved").
 // Give a storageKey that includes the user (one browser, several accounts).
+//
+// Replies are stored while they stream. A message's `status` is the client's: pending, saved, failed, or streaming (a stored
+// reply being written, its content growing); `reply` is the server's status of a stored message: complete, streaming, stopped
+// or interrupted (`reason`, `reasonDetail` say why). A streaming reply grows from assistant.delta frames (the instance that
+// generates it: {id, offset, text}) or reply.grew frames (another instance: {id, length}, the text is then read with
+// api.replyText(id, <length shown>)); a gap (a refresh, a reconnect) is filled the same way. At its leaseExpiresAt the reply is
+// read again: a reply whose writer died reads as interrupted. stop(id) stops one (wherever it is generated); retryReply(id)
+// asks for a new answer after a stopped or interrupted one (a new reply appended after it).
 export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000, refusedRetryDelayMs = 15000,
   storage = null, storageKey = workflowId => `chat-drafts:${workflowId}` }) {
   const workflows = new Map();
@@ -39,6 +48,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
   let disconnectReason = null;
   let reconnectTimer = null;
   let disposed = false;
+  const following = new Map(); // reply id -> { fetching, again, timer, due }: reads of a streaming reply's text and lease
 
   function entry(workflowId) {
     if (!workflows.has(workflowId)) {
@@ -125,15 +135,102 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
   // Adds a saved message, or replaces the one with its id: saved messages stay in sequence order, ahead of the local ones
   // not saved yet (pending, failed, streaming). The same message twice is shown once.
   function upsert(e, message) {
-    const saved = { ...message, status: "saved", error: null };
+    const saved = fromServer(message);
     const index = e.messages.findIndex(x => x.id === saved.id);
     if (index >= 0) {
-      e.messages[index] = { ...e.messages[index], ...saved };
+      const known = e.messages[index];
+      if (known.reply && known.reply !== "streaming" && saved.reply === "streaming") return; // a late read of an ended reply
+      // A streaming reply only grows (every read is a prefix of the final text): keep the longer text shown.
+      if (saved.reply === "streaming" && known.status === "streaming" && (known.content ?? "").length > saved.content.length) saved.content = known.content;
+      e.messages[index] = { ...known, ...saved };
       return;
     }
     let at = e.messages.length;
-    while (at > 0 && (e.messages[at - 1].status !== "saved" || e.messages[at - 1].sequence > saved.sequence)) at--;
+    while (at > 0 && (!stored(e.messages[at - 1]) || e.messages[at - 1].sequence > saved.sequence)) at--;
     e.messages.splice(at, 0, saved);
+  }
+
+  // A message as the server sends it: its `status` (complete, streaming, stopped, interrupted) becomes `reply`; the client's
+  // status is streaming while it streams, else saved.
+  function fromServer(message) {
+    const reply = message.status ?? "complete";
+    return { ...message, reply, status: reply === "streaming" ? "streaming" : "saved", error: null };
+  }
+
+  function follow(id) {
+    if (!following.has(id)) following.set(id, { fetching: false, again: false, timer: null, due: null, ahead: [] });
+    return following.get(id);
+  }
+
+  // Stored on the server: saved, or a stored reply still streaming (local ones are pending or failed).
+  function stored(m) {
+    return m.status === "saved" || m.status === "streaming";
+  }
+
+  // Adds text given at `offset` to a streaming reply: appended when it continues the text shown, the new part of an overlap
+  // taken, nothing when already shown; a gap (missed deltas) is filled by reading the stored text.
+  // Text that arrives beyond a gap is kept until the read fills the gap.
+  function grow(workflowId, m, offset, text) {
+    const f = follow(m.id);
+    f.ahead.push({ offset, text });
+    let progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (const piece of f.ahead) {
+        if (piece.offset <= m.content.length && piece.offset + piece.text.length > m.content.length) {
+          m.content += piece.text.slice(m.content.length - piece.offset);
+          progressed = true;
+        }
+      }
+      f.ahead = f.ahead.filter(piece => piece.offset + piece.text.length > m.content.length);
+    }
+    if (f.ahead.length > 0) catchUp(workflowId, m.id);
+  }
+
+  // Reads a reply's stored text after what the tab shows (one read at a time per reply; asked again meanwhile, read again).
+  function catchUp(workflowId, id) {
+    const f = follow(id);
+    if (f.fetching) { f.again = true; return; }
+    const m = entry(workflowId).messages.find(x => x.id === id);
+    if (!m || m.status !== "streaming" || !api.replyText) return;
+    f.fetching = true;
+    api.replyText(id, m.content.length).then(r => {
+      const now = entry(workflowId).messages.find(x => x.id === id);
+      if (!now || now.status !== "streaming") return;
+      grow(workflowId, now, r.offset, r.text);
+      // Still short of text sent as deltas (not stored yet): read again in a moment.
+      if (r.status === "streaming" && f.ahead.length > 0) setTimeout(() => { if (!disposed) catchUp(workflowId, id); }, 200);
+      if (r.status !== "streaming" && now.content.length >= r.length) {
+        // Ended: the stored text is what stays (text shown from deltas but never stored died with its writer).
+        Object.assign(now, { content: now.content.slice(0, r.length), status: "saved", reply: r.status, reason: r.reason ?? null, leaseExpiresAt: null });
+      } else {
+        now.leaseExpiresAt = r.leaseExpiresAt ?? now.leaseExpiresAt;
+      }
+    }, () => {}).finally(() => {
+      f.fetching = false;
+      if (disposed) return;
+      if (f.again) { f.again = false; catchUp(workflowId, id); }
+      watchLeases(workflowId);
+      if (workflowId === current) emit();
+    });
+  }
+
+  // A streaming reply is read again at its lease's end: if its writer died meanwhile, it now reads as interrupted.
+  function watchLeases(workflowId) {
+    if (disposed) return;
+    for (const m of entry(workflowId).messages) {
+      const f = following.get(m.id);
+      if (m.status !== "streaming" || !m.leaseExpiresAt) {
+        if (f?.timer && m.status !== "streaming") { clearTimeout(f.timer); f.timer = null; }
+        continue;
+      }
+      if (f?.timer && f.due === m.leaseExpiresAt) continue;
+      const entryOf = follow(m.id);
+      clearTimeout(entryOf.timer);
+      entryOf.due = m.leaseExpiresAt;
+      const wait = Math.max(500, Date.parse(m.leaseExpiresAt) - Date.now() + 300);
+      entryOf.timer = setTimeout(() => { entryOf.timer = null; entryOf.due = null; catchUp(workflowId, m.id); }, wait);
+    }
   }
 
   // Clear or delete on the server, then empty the local list (keeping what `keep` says).
@@ -166,10 +263,11 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       case "history": {
         if (frame.after !== null && frame.after !== undefined && e.loaded) {
           // A reconnect that resumed after our last sequence: merge; what we already had (older pages too) stays.
+          const resent = new Set(frame.messages.map(m => m.id));
           for (const m of frame.messages) upsert(e, m);
-          e.messages = e.messages.filter(m => m.status !== "streaming"); // a reply still streaming died with the old socket
+          e.messages = e.messages.filter(m => m.status !== "streaming" || resent.has(m.id)); // a reply the frame does not carry is gone
         } else {
-          const server = frame.messages.map(m => ({ ...m, status: "saved" }));
+          const server = frame.messages.map(fromServer);
           const known = new Set(server.map(m => m.id));
           const local = e.messages.filter(m => m.status !== "saved" && m.status !== "streaming" && !known.has(m.id));
           e.messages = server.concat(local);
@@ -198,10 +296,10 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         // The session was cleared or deleted (here or elsewhere): the server's newest page replaces the saved messages,
         // except ones saved here after the server read it (sequence above `through`); unsaved local ones stay.
         const known = new Set(frame.messages.map(m => m.id));
-        const keep = e.messages.filter(m => !known.has(m.id) && (m.status !== "saved" || (frame.through !== null && m.sequence > frame.through)));
+        const keep = e.messages.filter(m => !known.has(m.id) && (!stored(m) || (frame.through !== null && m.sequence > frame.through)));
         e.messages = [];
         for (const m of frame.messages) upsert(e, m);
-        for (const m of keep) if (m.status === "saved") upsert(e, m); else e.messages.push(m);
+        for (const m of keep) if (stored(m)) upsert(e, { ...m, status: m.reply ?? "complete" }); else e.messages.push(m);
         e.hasOlder = frame.hasOlder;
         e.olderCursor = frame.olderCursor;
         e.synced = null;
@@ -214,16 +312,30 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         break;
       }
       case "assistant.start":
-        if (!e.messages.some(x => x.id === frame.id)) e.messages.push({ id: frame.id, role: "assistant", content: "", status: "streaming" });
+        // The stored streaming row (or, for a reply that already exists, its state now).
+        upsert(e, frame.message);
+        synced(e, [frame.message]);
         break;
       case "assistant.delta": {
         const m = e.messages.find(x => x.id === frame.id);
-        if (m) m.content += frame.text;
+        if (m && m.status === "streaming") grow(workflowId, m, frame.offset ?? m.content.length, frame.text);
         break;
       }
+      case "reply.grew": {
+        const m = e.messages.find(x => x.id === frame.id);
+        if (m && m.status === "streaming" && frame.length > m.content.length) catchUp(workflowId, m.id);
+        break;
+      }
+      case "assistant.end":
       case "assistant.saved":
         upsert(e, frame.message);
+        synced(e, [frame.message]);
         break;
+      case "stopping": {
+        const m = e.messages.find(x => x.id === frame.id);
+        if (m && m.status === "streaming") m.stopping = true;
+        break;
+      }
       case "error": {
         const m = frame.id ? e.messages.find(x => x.id === frame.id) : null;
         if (m) Object.assign(m, { status: "failed", error: frame.message });
@@ -233,6 +345,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       default:
         return;
     }
+    watchLeases(workflowId);
     if (workflowId === current) emit();
   }
 
@@ -281,6 +394,24 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       emit();
     },
 
+    // Stops a streaming reply, wherever it is generated (through the socket, or the API when it is down).
+    stop(messageId) {
+      const m = entry(current).messages.find(x => x.id === messageId);
+      if (!m || m.status !== "streaming") return;
+      m.stopping = true;
+      if (!(connected && connection && connection.send({ type: "stop", messageId }))) api.stop?.(messageId).catch(() => { m.stopping = false; emit(); });
+      emit();
+    },
+
+    // Asks for a new answer after a stopped or interrupted reply: a new reply appended after it, answering the conversation
+    // as it stands (its question is the last one asked). Returns the new reply's id, or null when offline.
+    retryReply(messageId) {
+      const m = entry(current).messages.find(x => x.id === messageId);
+      if (!m || (m.reply !== "stopped" && m.reply !== "interrupted") || !connected || !connection) return null;
+      const id = newId();
+      return connection.send({ type: "retry", id, messageId }) ? id : null;
+    },
+
     async loadOlder() {
       const workflowId = current;
       const e = entry(workflowId);
@@ -290,7 +421,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       try {
         const page = await api.history(workflowId, e.olderCursor, 50);
         const known = new Set(e.messages.map(m => m.id));
-        e.messages = page.messages.filter(m => !known.has(m.id)).map(m => ({ ...m, status: "saved" })).concat(e.messages);
+        e.messages = page.messages.filter(m => !known.has(m.id)).map(fromServer).concat(e.messages);
         e.hasOlder = page.hasOlder;
         e.olderCursor = page.olderCursor;
       } finally {
@@ -318,6 +449,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     dispose() {
       disposed = true;
       clearTimeout(reconnectTimer);
+      for (const f of following.values()) clearTimeout(f.timer);
       if (connection) connection.close();
       listeners.clear();
     },

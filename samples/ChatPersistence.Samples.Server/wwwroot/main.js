@@ -30,7 +30,8 @@ async function start() {
   // Unsent drafts and unacknowledged messages survive a reload, per user and workflow, in localStorage.
   const me = await (await fetch("/api/me", { headers: { Authorization: `Bearer ${await getToken()}` } })).json();
   const chat = createChatClient({ api, connect: createSocketConnector(getToken), storage: localStorage, storageKey: workflowId => `chat-drafts:${me.userId}:${workflowId}` });
-  const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError) };
+  const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError),
+    stop: id => chat.stop(id), retryReply: id => chat.retryReply(id) };
   let shownWorkflow = null;
   chat.subscribe(state => {
     if (state.workflowId !== shownWorkflow) {

@@ -19,6 +19,9 @@ export function createApi(getToken) {
     search: (query, workflowId) =>
       call("GET", `/api/search?q=${encodeURIComponent(query)}${workflowId ? `&workflowId=${encodeURIComponent(workflowId)}` : ""}`),
     favorite: (messageId, on) => call(on ? "PUT" : "DELETE", `/api/messages/${messageId}/favorite`),
+    // A reply's text after `offset` (what the tab already shows), with its length, status, reason and lease.
+    replyText: (messageId, offset) => call("GET", `/api/messages/${messageId}/text?offset=${offset}`),
+    stop: messageId => call("POST", `/api/messages/${messageId}/stop`),
     exportUrl: (workflowId, format) => `/api/workflows/${encodeURIComponent(workflowId)}/export/${format}`,
   };
 }
