@@ -31,7 +31,6 @@ if (args.Contains("--streaming"))
             Kills = int.Parse(Argument("--kills", "1"), System.Globalization.CultureInfo.InvariantCulture),
             RestartPostgres = Argument("--restart", "immediate") != "none",
             ImmediateRestart = Argument("--restart", "immediate") == "immediate",
-            FlushNotifications = !args.Contains("--no-flush-notify"),
         },
         Console.Out);
     return result.Verified ? 0 : 1;

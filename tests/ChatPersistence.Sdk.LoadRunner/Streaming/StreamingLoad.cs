@@ -81,20 +81,13 @@ public static class StreamingLoad
     private static async Task<StreamingLoadResult> RunOnAsync(PostgresCluster cluster, StreamingLoadOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var connectionString = cluster.ConnectionString(await cluster.CreateDatabaseAsync());
-        if (!options.FlushNotifications)
-        {
-            await using var admin = NpgsqlDataSource.Create(connectionString);
-            await using var drop = admin.CreateCommand("drop trigger if exists chat_reply_chunks_grew on chat_private.chat_reply_chunks");
-            await drop.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         var states = await SetUpAsync(connectionString, options, cancellationToken);
         var byId = states.ToDictionary(s => s.Reply);
         var streaming = TimeSpan.FromSeconds(options.Chunks / options.ChunksPerSecond);
         log.WriteLine($"Streaming mode: {options.Replies} replies × {options.Chunks} chunks at {options.ChunksPerSecond} chunks/s ({streaming.TotalSeconds:F1} s each), " +
             $"flush every {options.FlushInterval.TotalMilliseconds} ms, lease {options.Lease.TotalSeconds} s, {options.Workers} worker processes, " +
             $"{options.Kills} killed, PostgreSQL restart: {(options.RestartPostgres ? (options.ImmediateRestart ? "immediate" : "fast") : "none")}, " +
-            $"flush notifications {(options.FlushNotifications ? "on" : "off")}; {Environment.ProcessorCount} cores");
+            $"{Environment.ProcessorCount} cores");
 
         var gate = new Lock();
         var latencies = new List<double>();

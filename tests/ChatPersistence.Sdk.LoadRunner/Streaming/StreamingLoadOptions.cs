@@ -43,14 +43,6 @@ public sealed record StreamingLoadOptions
     public double RestartAt { get; init; } = 0.5;
 
     /// <summary>
-    /// Whether each flush wakes the change feed's listeners (<c>pg_notify('chat_replies')</c> from the chunk insert's
-    /// trigger), as deployed. <see langword="false"/> drops that trigger in the run's database, to measure what it costs:
-    /// PostgreSQL serializes the commits of every transaction that notified (one lock for the whole cluster, held through
-    /// the commit's WAL flush).
-    /// </summary>
-    public bool FlushNotifications { get; init; } = true;
-
-    /// <summary>
     /// The cluster to run on (a database is created in it); <see langword="null"/> starts a private durable throwaway
     /// cluster and removes it at the end.
     /// </summary>
