@@ -125,25 +125,28 @@ public sealed class McpEndpointTests : IAsyncLifetime, IDisposable
     public async Task MCP_calls_have_a_rate_limit_of_their_own_apart_from_the_APIs()
     {
         var token = Token(Guid.NewGuid());
+        // Each budget refills as time passes (a token bucket), so on a slow machine a call or two more may pass before the
+        // refusal: call until the first 429 (bounded), and check the budget spent before it.
         var api = new List<HttpStatusCode>();
-        for (var i = 0; i < 6; i++)
+        while (api.Count < 20 && (api.Count == 0 || api[^1] != HttpStatusCode.TooManyRequests))
         {
             using var me = new HttpRequestMessage(HttpMethod.Get, _server.Url + "/api/me");
             me.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             api.Add((await _http.SendAsync(me)).StatusCode);
         }
 
-        api.Should().Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), HttpStatusCode.TooManyRequests], "Limits:ApiRequestsPerMinute is 5");
+        api.Take(5).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.OK));
+        api[^1].Should().Be(HttpStatusCode.TooManyRequests, "Limits:ApiRequestsPerMinute is 5");
 
         // The API budget is spent; MCP still has its 40.
         var mcp = new List<HttpStatusCode>();
-        for (var i = 0; i < 41; i++)
+        while (mcp.Count < 80 && (mcp.Count == 0 || mcp[^1] != HttpStatusCode.TooManyRequests))
         {
             using var response = await PostAsync(token, """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}""");
             mcp.Add(response.StatusCode);
         }
 
-        mcp.Take(40).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.OK));
+        mcp.Take(40).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.OK), "MCP has a budget of its own although the API's is spent");
         mcp[^1].Should().Be(HttpStatusCode.TooManyRequests, "Limits:McpRequestsPerMinute is 40");
     }
 
