@@ -13,7 +13,15 @@ using ChatPersistence.Sdk.Benchmarks;
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
+// --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
+// after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR.
 BenchMode.Smoke = args.Contains("--smoke");
+if (args.Contains("--search-percentiles"))
+{
+    var cache = Array.IndexOf(args, "--search-cache");
+    return await SqliteSearchPercentiles.RunAsync(BenchMode.Smoke, cache >= 0 && cache + 1 < args.Length ? args[cache + 1] : null);
+}
+
 if (args.Contains("--reply-wal"))
 {
     return await ReplyWalBenchmark.RunAsync(BenchMode.Smoke);
