@@ -463,9 +463,14 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             """);
         using var row = totals.ExecuteReader();
         _ = row.Read();
-        var averages = (byte[])row.GetValue(2);
         var at = 0;
+        var averages = row.IsDBNull(2) ? [] : (byte[])row.GetValue(2);
         var rows = SqliteSearchRanking.ReadVarint(averages, ref at);
+        if (rows <= 0)
+        {
+            return null; // No averages record (not expected once a word was counted): FTS5's bm25 ranks.
+        }
+
         var idf = new double[terms.Count + 1];
         for (var i = 0; i < terms.Count; i++)
         {

@@ -14,7 +14,8 @@ using ChatPersistence.Sdk.Benchmarks;
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 // --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
-// after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR.
+// after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR; smoke
+// runs run it too (1k messages, three searches per row).
 BenchMode.Smoke = args.Contains("--smoke");
 if (args.Contains("--search-percentiles"))
 {
@@ -56,6 +57,11 @@ if (failed)
 }
 
 if ((replies || BenchMode.Smoke) && await SqliteReplyWrites.RunAsync(BenchMode.Smoke) != 0)
+{
+    return 1;
+}
+
+if (BenchMode.Smoke && await SqliteSearchPercentiles.RunAsync(smoke: true, cacheFolder: null) != 0)
 {
     return 1;
 }
