@@ -86,10 +86,14 @@ internal static class SqliteSearchRanking
             }
             else
             {
-                var folded = TextSearch.Fold(marked.AsSpan(at + 1, end - at - 1));
+                var span = marked.AsSpan(at + 1, end - at - 1);
+                var folded = System.Text.Ascii.IsValid(span) ? null : TextSearch.Fold(span);
                 for (var i = 0; i < terms.Count; i++)
                 {
-                    if (TextSearch.Matches(folded, terms[i]))
+                    // ASCII folds to its lower case (terms are folded already), without normalizing.
+                    if (folded is null
+                        ? (terms[i].Prefix ? span.StartsWith(terms[i].Text, StringComparison.OrdinalIgnoreCase) : span.Equals(terms[i].Text, StringComparison.OrdinalIgnoreCase))
+                        : TextSearch.Matches(folded, terms[i]))
                     {
                         frequencies[i]++;
                     }
