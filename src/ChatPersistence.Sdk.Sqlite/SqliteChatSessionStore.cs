@@ -394,10 +394,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 var lastBlock = ((long)offset + limit - 1) / SearchBlock;
                 var scope = sessionId is null ? string.Empty : "AND m.session_id = $session";
                 object? session = sessionId is { } s ? Key(s) : null;
-                var idf = CommonWordIdf(connection, transaction, terms, SearchCountCap);
-                if (idf is not null)
+                if (CommonWordStatistics(connection, transaction, terms, SearchCountCap) is { } statistics)
                 {
-                    return SearchCommon(connection, transaction, terms, idf, match, userId, scope, session, offset, limit);
+                    return SearchCommon(connection, transaction, terms, statistics, match, userId, scope, session, offset, limit);
                 }
 
                 using var command = Command(connection, transaction,
@@ -431,9 +430,10 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             },
             cancellationToken);
 
-    // The IDF of each word when some word is in cap messages or more (null otherwise, and then
-    // FTS5's bm25 is cheap): each word's messages are counted newest first up to the cap, which costs at most the cap.
-    private static double[]? CommonWordIdf(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, int cap)
+    // The IDF of each word and the average token count of a message when some word is in cap messages or more (null
+    // otherwise, and then FTS5's bm25 is cheap): each word's messages are counted newest first up to the cap, which costs
+    // at most the cap.
+    private static (double[] Idf, double AverageTokens)? CommonWordStatistics(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, int cap)
     {
         var counts = new (long Count, long OldestRowid)[terms.Count];
         var common = false;
@@ -471,28 +471,24 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             return null; // No averages record (not expected once a word was counted): FTS5's bm25 ranks.
         }
 
-        var idf = new double[terms.Count + 1];
+        var idf = new double[terms.Count];
         for (var i = 0; i < terms.Count; i++)
         {
             idf[i] = SqliteSearchRanking.Idf(rows, SqliteSearchRanking.DocumentCount(counts[i].Count, cap, counts[i].OldestRowid, row.GetInt64(0), row.GetInt64(1), rows));
         }
 
-        // The last slot carries the average token count of a message (FTS5's avgdl).
-        idf[terms.Count] = (double)SqliteSearchRanking.ReadVarint(averages, ref at) / rows;
-        return idf;
+        return (idf, (double)SqliteSearchRanking.ReadVarint(averages, ref at) / rows);
     }
 
     // The page of a query with a common word: the blocks' rows newest first with their token counts and occurrences
     // (highlight() markers), scored and sorted here as the bm25 query sorts them; then the page's rows with snippets.
     private List<ChatSearchHit> SearchCommon(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, double[] idfAndAverage, string match,
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, (double[] Idf, double AverageTokens) statistics, string match,
         string userId, string scope, object? session, int offset, int limit)
     {
         var firstBlock = offset / SearchBlock;
         var lastBlock = ((long)offset + limit - 1) / SearchBlock;
         var skipped = (long)firstBlock * SearchBlock;
-        var idf = idfAndAverage.AsSpan(0, terms.Count);
-        var averageTokens = idfAndAverage[terms.Count];
         var scored = new List<(long Seq, long Block, double Score)>();
         Span<int> frequencies = terms.Count <= 64 ? stackalloc int[terms.Count] : new int[terms.Count];
         var size = new byte[9];
@@ -515,7 +511,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 var length = (int)reader.GetBytes(1, 0, size, 0, size.Length);
                 var tokens = SqliteSearchRanking.ReadVarint(size.AsSpan(0, length), ref at);
                 SqliteSearchRanking.CountOccurrences(reader.GetString(2), terms, frequencies);
-                scored.Add((reader.GetInt64(0), (skipped + scored.Count) / SearchBlock, SqliteSearchRanking.Bm25(idf, frequencies, tokens, averageTokens)));
+                scored.Add((reader.GetInt64(0), (skipped + scored.Count) / SearchBlock, SqliteSearchRanking.Bm25(statistics.Idf, frequencies, tokens, statistics.AverageTokens)));
             }
         }
 
