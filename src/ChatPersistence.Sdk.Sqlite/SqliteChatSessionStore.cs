@@ -33,6 +33,12 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// </summary>
     internal const int SearchBlock = 1000;
 
+    /// <summary>
+    /// From how many messages holding a word of the query the store computes bm25 itself, with the word's count estimated
+    /// (<see cref="SqliteSearchRanking.CountCap"/>; tests lower it to reach that path with a few messages).
+    /// </summary>
+    internal int SearchCountCap { get; set; } = SqliteSearchRanking.CountCap;
+
     // A reply whose text is still in chunks reads as their concatenation (stored text, escaped chunk by chunk, which is the
     // escape of the whole), with the time of its last chunk for the lease: a few rows at most, each a range of the chunks' key.
     private const string MessageColumns =
@@ -378,10 +384,21 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 // Bounded by the page asked for, however common the words: matches are read newest first straight from the
                 // index (FTS5 walks its doclists by rowid, descending), in blocks of SearchBlock; only the blocks the page
                 // falls in are scored (bm25) and sorted, best first then newest, and snippets are made for the page's rows
-                // only. Up to SearchBlock matches this is the ranking of every match.
+                // only. Up to SearchBlock matches this is the ranking of every match. FTS5's bm25 also counts, once per
+                // query, the messages holding each word (its whole list in the index): when a word is in
+                // SqliteSearchRanking.CountCap messages or more, the store computes the same bm25 for the block's rows
+                // itself, with that word's count estimated, instead.
+                var terms = TextSearch.ParseQuery(query);
+                var match = MatchExpression(query);
                 var firstBlock = offset / SearchBlock;
                 var lastBlock = ((long)offset + limit - 1) / SearchBlock;
                 var scope = sessionId is null ? string.Empty : "AND m.session_id = $session";
+                object? session = sessionId is { } s ? Key(s) : null;
+                if (CommonWordStatistics(connection, transaction, terms, SearchCountCap) is { } statistics)
+                {
+                    return SearchCommon(connection, transaction, terms, statistics, match, userId, scope, session, offset, limit);
+                }
+
                 using var command = Command(connection, transaction,
                     $"""
                     WITH candidates AS (
@@ -406,27 +423,140 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     WHERE chat_messages_fts MATCH $match
                     ORDER BY page.block, page.score, page.seq DESC
                     """,
-                    ("$match", MatchExpression(query)), ("$user", userId), ("$session", sessionId is { } s ? Key(s) : null),
+                    ("$match", match), ("$user", userId), ("$session", session),
                     ("$candidates", (lastBlock - firstBlock + 1) * SearchBlock), ("$skipped", (long)firstBlock * SearchBlock), ("$block", SearchBlock),
                     ("$limit", limit), ("$pageOffset", offset - (firstBlock * SearchBlock)));
-                using var reader = command.ExecuteReader();
-                var hits = new List<ChatSearchHit>();
-                while (reader.Read())
-                {
-                    var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(MessageColumnCount + 2));
-                    hits.Add(new ChatSearchHit
-                    {
-                        Message = ReadMessage(reader),
-                        WorkflowId = reader.GetString(MessageColumnCount),
-                        Rank = -reader.GetDouble(MessageColumnCount + 1),
-                        Snippet = snippet,
-                        Highlights = highlights,
-                    });
-                }
-
-                return hits;
+                return ReadHits(command, reader => reader.GetDouble(MessageColumnCount + 1));
             },
             cancellationToken);
+
+    // The IDF of each word and the average token count of a message when some word is in cap messages or more (null
+    // otherwise, and then FTS5's bm25 is cheap): each word's messages are counted newest first up to the cap, which costs
+    // at most the cap.
+    private static (double[] Idf, double AverageTokens)? CommonWordStatistics(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, int cap)
+    {
+        var counts = new (long Count, long OldestRowid)[terms.Count];
+        var common = false;
+        using (var count = Command(connection, transaction,
+            "SELECT count(*), coalesce(min(rowid), 0) FROM (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH $phrase ORDER BY rowid DESC LIMIT $cap)",
+            ("$phrase", string.Empty), ("$cap", cap)))
+        {
+            for (var i = 0; i < terms.Count; i++)
+            {
+                count.Parameters["$phrase"].Value = Phrase(terms[i]);
+                using var reader = count.ExecuteReader();
+                _ = reader.Read();
+                counts[i] = (reader.GetInt64(0), reader.GetInt64(1));
+                common |= counts[i].Count >= cap;
+            }
+        }
+
+        if (!common)
+        {
+            return null;
+        }
+
+        using var totals = Command(connection, transaction,
+            """
+            SELECT (SELECT min(id) FROM chat_messages_fts_docsize), (SELECT max(id) FROM chat_messages_fts_docsize),
+                   (SELECT block FROM chat_messages_fts_data WHERE id = 1)
+            """);
+        using var row = totals.ExecuteReader();
+        _ = row.Read();
+        var at = 0;
+        var averages = row.IsDBNull(2) ? [] : (byte[])row.GetValue(2);
+        var rows = SqliteSearchRanking.ReadVarint(averages, ref at);
+        if (rows <= 0)
+        {
+            return null; // No averages record (not expected once a word was counted): FTS5's bm25 ranks.
+        }
+
+        var idf = new double[terms.Count];
+        for (var i = 0; i < terms.Count; i++)
+        {
+            idf[i] = SqliteSearchRanking.Idf(rows, SqliteSearchRanking.DocumentCount(counts[i].Count, cap, counts[i].OldestRowid, row.GetInt64(0), row.GetInt64(1), rows));
+        }
+
+        return (idf, (double)SqliteSearchRanking.ReadVarint(averages, ref at) / rows);
+    }
+
+    // The page of a query with a common word: the blocks' rows newest first with their token counts and occurrences
+    // (highlight() markers), scored and sorted here as the bm25 query sorts them; then the page's rows with snippets.
+    private List<ChatSearchHit> SearchCommon(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TextSearch.Term> terms, (double[] Idf, double AverageTokens) statistics, string match,
+        string userId, string scope, object? session, int offset, int limit)
+    {
+        var firstBlock = offset / SearchBlock;
+        var lastBlock = ((long)offset + limit - 1) / SearchBlock;
+        var skipped = (long)firstBlock * SearchBlock;
+        var scored = new List<(long Seq, long Block, double Score)>();
+        Span<int> frequencies = terms.Count <= 64 ? stackalloc int[terms.Count] : new int[terms.Count];
+        var size = new byte[9];
+        using (var candidates = Command(connection, transaction,
+            $"""
+            SELECT chat_messages_fts.rowid, (SELECT sz FROM chat_messages_fts_docsize WHERE id = chat_messages_fts.rowid),
+                   highlight(chat_messages_fts, 0, char(57344), char(57345))
+            FROM chat_messages_fts CROSS JOIN chat_messages m ON m.seq = chat_messages_fts.rowid
+            WHERE chat_messages_fts MATCH $match AND m.user_id = $user {scope}
+            ORDER BY chat_messages_fts.rowid DESC
+            LIMIT $candidates OFFSET $skipped
+            """,
+            ("$match", match), ("$user", userId), ("$session", session),
+            ("$candidates", (lastBlock - firstBlock + 1) * SearchBlock), ("$skipped", skipped)))
+        using (var reader = candidates.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var at = 0;
+                var length = (int)reader.GetBytes(1, 0, size, 0, size.Length);
+                var tokens = SqliteSearchRanking.ReadVarint(size.AsSpan(0, length), ref at);
+                SqliteSearchRanking.CountOccurrences(reader.GetString(2), terms, frequencies);
+                scored.Add((reader.GetInt64(0), (skipped + scored.Count) / SearchBlock, SqliteSearchRanking.Bm25(statistics.Idf, frequencies, tokens, statistics.AverageTokens)));
+            }
+        }
+
+        scored.Sort((a, b) => a.Block != b.Block ? a.Block.CompareTo(b.Block) : a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Seq.CompareTo(a.Seq));
+        var page = scored.Skip(offset - (firstBlock * SearchBlock)).Take(limit).ToList();
+        if (page.Count == 0)
+        {
+            return [];
+        }
+
+        using var command = Command(connection, transaction,
+            $"""
+            WITH page AS (SELECT value AS seq, key AS position FROM json_each($page))
+            SELECT {MessageColumns}, s.workflow_id, page.position,
+                   snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked
+            FROM page
+            CROSS JOIN chat_messages_fts ON chat_messages_fts.rowid = page.seq
+            JOIN chat_messages m ON m.seq = page.seq
+            JOIN chat_sessions s ON s.id = m.session_id
+            WHERE chat_messages_fts MATCH $match
+            ORDER BY page.position
+            """,
+            ("$page", JsonSerializer.Serialize(page.Select(p => p.Seq))), ("$match", match));
+        return ReadHits(command, reader => page[reader.GetInt32(MessageColumnCount + 1)].Score);
+    }
+
+    private List<ChatSearchHit> ReadHits(SqliteCommand command, Func<SqliteDataReader, double> score)
+    {
+        using var reader = command.ExecuteReader();
+        var hits = new List<ChatSearchHit>();
+        while (reader.Read())
+        {
+            var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(MessageColumnCount + 2));
+            hits.Add(new ChatSearchHit
+            {
+                Message = ReadMessage(reader),
+                WorkflowId = reader.GetString(MessageColumnCount),
+                Rank = -score(reader),
+                Snippet = snippet,
+                Highlights = highlights,
+            });
+        }
+
+        return hits;
+    }
 
     /// <inheritdoc />
     protected override Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
@@ -984,26 +1114,10 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     }
 
     /// <summary>Builds an FTS5 query from the words of the input: each word a quoted string (prefix when followed by '*'), all required.</summary>
-    internal static string MatchExpression(string query)
-    {
-        var builder = new StringBuilder();
-        foreach (var term in TextSearch.ParseQuery(query))
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
+    internal static string MatchExpression(string query) => string.Join(' ', TextSearch.ParseQuery(query).Select(Phrase));
 
-            // Words hold only letters, digits and combining marks, so they never contain a double quote.
-            builder.Append('"').Append(term.Text).Append('"');
-            if (term.Prefix)
-            {
-                builder.Append('*');
-            }
-        }
-
-        return builder.ToString();
-    }
+    // Words hold only letters, digits and combining marks, so they never contain a double quote.
+    private static string Phrase(TextSearch.Term term) => term.Prefix ? $"\"{term.Text}\"*" : $"\"{term.Text}\"";
 
     private static string Key(Guid id) => id.ToString();
 

@@ -13,7 +13,16 @@ using ChatPersistence.Sdk.Benchmarks;
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
+// --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
+// after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR; smoke
+// runs run it too (1k messages, three searches per row).
 BenchMode.Smoke = args.Contains("--smoke");
+if (args.Contains("--search-percentiles"))
+{
+    var cache = Array.IndexOf(args, "--search-cache");
+    return await SqliteSearchPercentiles.RunAsync(BenchMode.Smoke, cache >= 0 && cache + 1 < args.Length ? args[cache + 1] : null);
+}
+
 if (args.Contains("--reply-wal"))
 {
     return await ReplyWalBenchmark.RunAsync(BenchMode.Smoke);
@@ -48,6 +57,11 @@ if (failed)
 }
 
 if ((replies || BenchMode.Smoke) && await SqliteReplyWrites.RunAsync(BenchMode.Smoke) != 0)
+{
+    return 1;
+}
+
+if (BenchMode.Smoke && await SqliteSearchPercentiles.RunAsync(smoke: true, cacheFolder: null) != 0)
 {
     return 1;
 }

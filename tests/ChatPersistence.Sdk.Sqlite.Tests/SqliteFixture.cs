@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace ChatPersistence.Sdk.Sqlite.Tests;
 
 /// <summary>A real SQLite file in a temporary folder per fixture instance.</summary>
-public sealed class SqliteFixture : ChatStoreFixture, IDisposable
+public class SqliteFixture : ChatStoreFixture, IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatpersistence-sqlite-" + Guid.NewGuid().ToString("N"));
     private SqliteChatSessionStore? _store;
@@ -18,7 +18,7 @@ public sealed class SqliteFixture : ChatStoreFixture, IDisposable
     public override Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
-        _store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath });
+        _store = Configure(new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath }));
         return Task.CompletedTask;
     }
 
@@ -44,6 +44,7 @@ public sealed class SqliteFixture : ChatStoreFixture, IDisposable
     public void Dispose()
     {
         _store?.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     public override Task<string> CreateUserAsync() => Task.FromResult("user-" + Guid.NewGuid().ToString("N"));
@@ -51,5 +52,8 @@ public sealed class SqliteFixture : ChatStoreFixture, IDisposable
     public override IChatSessionStore StoreFor(string userId) => Store;
 
     public override IChatSessionStore CreateStoreWithOptions(string userId, ChatPersistenceOptions options) =>
-        new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath }, options);
+        Configure(new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = DatabasePath }, options));
+
+    /// <summary>A store of this fixture with its internal settings (none by default).</summary>
+    internal virtual SqliteChatSessionStore Configure(SqliteChatSessionStore store) => store;
 }
