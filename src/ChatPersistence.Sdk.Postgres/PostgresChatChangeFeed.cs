@@ -302,14 +302,16 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
                     // While replies stream in the watched users' sessions: their lengths every ReplyPollInterval; the log's
                     // notifications are still handled at once meanwhile. Stops once a read finds none streaming.
                     var left = _options.ReplyPollInterval - Stopwatch.GetElapsedTime(_lastReplyRead);
-                    if (left <= TimeSpan.Zero)
+                    if (left < TimeSpan.FromMilliseconds(1))
                     {
                         _lastReplyRead = Stopwatch.GetTimestamp();
                         _replyPoll = await ReadReplyLengthsAsync(connection, stopping).ConfigureAwait(false) > 0;
                     }
                     else
                     {
-                        await connection.WaitAsync(left, stopping).ConfigureAwait(false);
+                        // Whole milliseconds, at least one: Npgsql waits forever for a time-out of 0 ms, which a sub-millisecond
+                        // remainder (a wait that ended a little early) would truncate to.
+                        await connection.WaitAsync((int)Math.Ceiling(left.TotalMilliseconds), stopping).ConfigureAwait(false);
                     }
 
                     continue;
