@@ -106,13 +106,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
             return options;
         }
 
-        return new ChatReplyWriterOptions
-        {
-            FlushInterval = options?.FlushInterval,
-            EndTimeout = options?.EndTimeout ?? new ChatReplyWriterOptions().EndTimeout,
-            TimeProvider = options?.TimeProvider,
-            ChangeFeed = feed,
-        };
+        return (options ?? new ChatReplyWriterOptions()).WithChangeFeed(feed);
     }
 
     /// <inheritdoc />

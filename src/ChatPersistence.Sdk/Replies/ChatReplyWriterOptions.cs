@@ -25,4 +25,14 @@ public sealed class ChatReplyWriterOptions
 
     /// <summary>The clock for the flush interval, heartbeats and retries; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>A copy of these settings (every one of them) with <paramref name="feed"/> as the change feed.</summary>
+    /// <param name="feed">The change feed.</param>
+    /// <returns>The copy; these settings are left as they are.</returns>
+    internal ChatReplyWriterOptions WithChangeFeed(ChangeFeed.IChatChangeFeed feed)
+    {
+        var copy = (ChatReplyWriterOptions)MemberwiseClone();
+        copy.ChangeFeed = feed;
+        return copy;
+    }
 }
