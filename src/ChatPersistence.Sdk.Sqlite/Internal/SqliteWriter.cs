@@ -16,13 +16,16 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 internal sealed class SqliteWriter
 {
     /// <summary>
-    /// Inserts one message if the session is the caller's and the id is new; returns its <c>seq</c>, or no row when either is
-    /// not so (the caller then finds out which). One statement for the ownership check and the insert.
+    /// Inserts one message if the session is the caller's, never branched, and the id is new; returns its <c>seq</c> (and, when
+    /// <c>$first</c> is 1, the id of the message before it: its parent), or no row when any of these is not so (the caller
+    /// then finds out which). One statement for the ownership check and the insert; the message continues the session's only
+    /// run, so its parent is not stored.
     /// </summary>
     public const string InsertMessageSql =
         "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) " +
-        "SELECT $id, id, user_id, $role, $content, $metadata, $created FROM chat_sessions WHERE id = $session AND user_id = $user " +
-        "ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "SELECT $id, id, user_id, $role, $content, $metadata, $created FROM chat_sessions WHERE id = $session AND user_id = $user AND active_run IS NULL " +
+        "ON CONFLICT (id) DO NOTHING RETURNING seq, " +
+        "CASE WHEN $first = 1 THEN (SELECT p.id FROM chat_messages p WHERE p.session_id = $session AND p.seq < chat_messages.seq ORDER BY p.seq DESC LIMIT 1) END";
 
     /// <summary>Bumps the session's counters once per append call (the change-feed trigger logs one change per call).</summary>
     public const string TouchSessionSql =
@@ -36,12 +39,13 @@ internal sealed class SqliteWriter
     public const int InsertContent = 4;
     public const int InsertMetadata = 5;
     public const int InsertCreated = 6;
+    public const int InsertFirst = 7;
     public const int TouchCount = 0;
     public const int TouchLast = 1;
     public const int TouchNow = 2;
     public const int TouchId = 3;
 
-    private static readonly string[] InsertParameters = ["$id", "$session", "$user", "$role", "$content", "$metadata", "$created"];
+    private static readonly string[] InsertParameters = ["$id", "$session", "$user", "$role", "$content", "$metadata", "$created", "$first"];
     private static readonly string[] TouchParameters = ["$n", "$last", "$now", "$session"];
 
     private readonly Func<SqliteConnection> _open;
