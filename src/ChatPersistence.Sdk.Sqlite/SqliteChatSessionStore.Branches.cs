@@ -47,7 +47,7 @@ public sealed partial class SqliteChatSessionStore
                 }
                 else if (!allBranches && tree is not null)
                 {
-                    pieces = tree.Path(path.LeafSeq!.Value);
+                    pieces = tree.ActivePath(path.LeafSeq!.Value);
                 }
 
                 var rows = new List<StoredChatMessage>();
@@ -89,7 +89,10 @@ public sealed partial class SqliteChatSessionStore
                     using var command = Command(connection, transaction,
                         $"SELECT {PageColumns} FROM chat_messages m WHERE m.session_id = $session AND m.seq BETWEEN $from AND $to ORDER BY m.seq {(older ? "DESC" : "ASC")} LIMIT $limit",
                         ("$session", session), ("$from", 0L), ("$to", 0L), ("$limit", 0));
-                    for (var k = older ? pieces.Count - 1 : 0; k >= 0 && k < pieces.Count && rows.Count < limit; k += older ? -1 : 1)
+                    // The piece holding the boundary (binary search: a deep page costs what the newest does), then on.
+                    var startPiece = boundary is not { } b0 ? (older ? pieces.Count - 1 : 0)
+                        : older ? Math.Min(pieces.Count - 1, SqliteRunTree.FirstEndingFrom(pieces, b0)) : SqliteRunTree.FirstEndingFrom(pieces, b0);
+                    for (var k = startPiece; k >= 0 && k < pieces.Count && rows.Count < limit; k += older ? -1 : 1)
                     {
                         var from = pieces[k].From;
                         var to = pieces[k].To;
@@ -180,7 +183,7 @@ public sealed partial class SqliteChatSessionStore
                 if (path.Branched)
                 {
                     var tree = Tree(connection, transaction, sessionId, path.Version);
-                    active = tree.Path(path.LeafSeq!.Value);
+                    active = tree.ActivePath(path.LeafSeq!.Value);
                     if (parentSeq is { } p && (parentColumn is null ? true : tree.End(tree.RunOf(p)) is not { } end || p < end))
                     {
                         versions.Add(parentColumn is null ? seq : Next(connection, transaction, session, p));
@@ -244,7 +247,7 @@ public sealed partial class SqliteChatSessionStore
                 }
 
                 var tree = Tree(connection, null, sessionId, path.Version);
-                var oldPath = tree.Path(path.LeafSeq!.Value);
+                var oldPath = tree.ActivePath(path.LeafSeq!.Value);
                 if (SqliteRunTree.Contains(oldPath, seq))
                 {
                     return new ChatActivePath { SessionId = sessionId, LeafId = path.LeafId!.Value, LeafSequence = path.LeafSeq.Value, ForkSequence = path.LeafSeq.Value, Changed = false };

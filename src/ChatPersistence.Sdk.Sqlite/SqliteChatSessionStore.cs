@@ -254,9 +254,9 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
 
     /// <inheritdoc />
     /// <remarks>
-    /// To a session that never branched, without named parents: one transaction of prepared statements, per message one
-    /// <c>INSERT … SELECT</c> that checks the session's owner (and that it never branched) and skips a stored id, then one
-    /// session update — as before branches existed. Anything else (a named parent, a branched session, a retry) goes on with
+    /// Without named parents, to a session whose active leaf is its newest message (every session that never branched):
+    /// one transaction of prepared statements, per message one <c>INSERT … SELECT</c> that checks the session's owner (and
+    /// the leaf) and skips a stored id, then one session update — as before branches existed. Anything else (a named parent, a branched session, a retry) goes on with
     /// the session's tree state read once (<see cref="AppendWork"/>): a message under the session's newest message continues
     /// its run (its parent is not stored); any other parent starts a run (a row of <c>chat_runs</c>).
     /// </remarks>
@@ -354,6 +354,8 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
                         touch.Parameters[SqliteWriter.TouchLast].Value = lastCreatedAt;
                         touch.Parameters[SqliteWriter.TouchNow].Value = now;
                         touch.Parameters[SqliteWriter.TouchId].Value = session;
+                        touch.Parameters[SqliteWriter.TouchLeaf].Value = Key(result[^1].Id);
+                        touch.Parameters[SqliteWriter.TouchLeafSeq].Value = result[^1].Sequence;
                         touch.ExecuteNonQuery();
                     }
                     else
@@ -599,7 +601,7 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
         foreach (var (hit, leaf, version) in branched)
         {
             var message = hits[hit].Message;
-            var path = Tree(command.Connection!, transaction, message.SessionId, version).Path(leaf);
+            var path = Tree(command.Connection!, transaction, message.SessionId, version).ActivePath(leaf);
             hits[hit] = hits[hit] with { IsOnActivePath = SqliteRunTree.Contains(path, message.Sequence) };
         }
 

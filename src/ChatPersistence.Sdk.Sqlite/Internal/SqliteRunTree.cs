@@ -17,6 +17,7 @@ internal sealed class SqliteRunTree
     private readonly int[][] _childRuns;
     private readonly Dictionary<long, List<int>> _byParent;
     private readonly List<int> _roots;
+    private List<Piece>? _active;
 
     /// <summary>Builds the tree of <paramref name="runs"/> (ordered by start).</summary>
     /// <param name="version">The session's <c>path_version</c> the runs were read at.</param>
@@ -117,6 +118,54 @@ internal sealed class SqliteRunTree
 
         pieces.Reverse();
         return pieces;
+    }
+
+    /// <summary>
+    /// <see cref="Path"/> of the active leaf, kept from the previous call: appends move the leaf along its run, which changes
+    /// only the last piece's end, so a page of a branched session does not walk the route up to its root again.
+    /// </summary>
+    public List<Piece> ActivePath(long leafSeq)
+    {
+        var cached = Volatile.Read(ref _active);
+        if (cached is not null)
+        {
+            if (cached[^1].To == leafSeq)
+            {
+                return cached;
+            }
+
+            if (leafSeq > cached[^1].To && RunOf(leafSeq) == cached[^1].Run)
+            {
+                var moved = new List<Piece>(cached);
+                moved[^1] = moved[^1] with { To = leafSeq };
+                Volatile.Write(ref _active, moved);
+                return moved;
+            }
+        }
+
+        var path = Path(leafSeq);
+        Volatile.Write(ref _active, path);
+        return path;
+    }
+
+    /// <summary>The index of the first piece ending at or after <paramref name="seq"/> (<c>pieces.Count</c> when none does).</summary>
+    public static int FirstEndingFrom(List<Piece> pieces, long seq)
+    {
+        int lo = 0, hi = pieces.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (pieces[mid].To < seq)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     /// <summary>Whether <paramref name="seq"/> is on the path made of <paramref name="pieces"/>.</summary>
