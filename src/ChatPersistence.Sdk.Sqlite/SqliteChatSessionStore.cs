@@ -399,6 +399,7 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
             connection =>
             {
                 using var delete = Command(connection, null, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+                _trees.TryRemove(sessionId, out _);
                 return delete.ExecuteNonQuery() > 0;
             },
             cancellationToken);
@@ -1197,23 +1198,6 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
         using var command = Command(connection, transaction, $"SELECT {SessionColumns} FROM chat_sessions WHERE {where}", parameters);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadSession(reader) : null;
-    }
-
-    /// <summary>The stored message with <paramref name="message"/>'s id when it is the same message (a retry); otherwise a conflict.</summary>
-    private StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
-    {
-        using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
-        using var reader = find.ExecuteReader();
-        reader.Read();
-        var stored = ReadMessage(reader);
-        if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
-            || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
-        {
-            // Throwing rolls the transaction back: nothing of the batch is written.
-            throw ChatConflictException.ForMessage(message.Id);
-        }
-
-        return stored;
     }
 
     private static void RequireSession(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, string userId)

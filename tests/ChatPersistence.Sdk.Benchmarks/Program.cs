@@ -13,7 +13,7 @@ using ChatPersistence.Sdk.Benchmarks;
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
 // --branches: only the SQLite branch figures (SqliteBranchBenchmarks): pages along the active path, a deep page, a switch and
-// an append, linear vs branched at 1k/100k/1M messages.
+// an append, linear vs branched at 1k/100k/1M messages (--branch-cache DIR keeps the seeded files).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 // --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
 // after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR; smoke
@@ -27,7 +27,8 @@ if (args.Contains("--search-percentiles"))
 
 if (args.Contains("--branches"))
 {
-    return await SqliteBranchBenchmarks.RunAsync(BenchMode.Smoke);
+    var branchCache = Array.IndexOf(args, "--branch-cache");
+    return await SqliteBranchBenchmarks.RunAsync(BenchMode.Smoke, branchCache >= 0 && branchCache + 1 < args.Length ? args[branchCache + 1] : null);
 }
 
 if (args.Contains("--reply-wal"))

@@ -13,8 +13,9 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Run: <c>dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --branches</c> (with <c>--smoke</c>:
-/// 1k messages, a few calls each). The files live in <c>/dev/shm</c> when present (no fsync: the CPU and I/O of the reads
-/// and writes themselves), and are deleted at the end.
+/// 1k messages, a few calls each; with <c>--branch-cache DIR</c> the seeded files are kept in DIR for the next run). The
+/// files live in <c>/dev/shm</c> when present (no fsync: the CPU and I/O of the reads and writes themselves), and are deleted
+/// at the end.
 /// </remarks>
 public static class SqliteBranchBenchmarks
 {
@@ -22,20 +23,22 @@ public static class SqliteBranchBenchmarks
 
     /// <summary>Seeds, measures and prints the table; returns 0.</summary>
     /// <param name="smoke">1k messages only, a few calls per figure.</param>
+    /// <param name="cacheFolder">Where to keep the seeded files between runs (null: a temporary folder, deleted at the end).</param>
     /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(bool smoke)
+    public static async Task<int> RunAsync(bool smoke, string? cacheFolder)
     {
         var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        var folder = Path.Combine(root, "chatpersistence-bench-branches-" + Guid.NewGuid().ToString("N"));
+        var folder = cacheFolder ?? Path.Combine(root, "chatpersistence-bench-branches-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var calls = smoke ? 5 : 400;
+        var calls = smoke ? 5 : 600;
         try
         {
             Console.WriteLine();
-            Console.WriteLine("SQLite branches: newest page, deep page (cursor half-way), switch, append; median (p95) of calls through the store.");
+            Console.WriteLine("SQLite branches: the linear and the branched session's calls alternate (one of each in turn), so both see the same");
+            Console.WriteLine("machine; median (p95) in µs; ratio = the median of the per-pair ratios branched / linear.");
             Console.WriteLine();
-            Console.WriteLine("| messages | session | newest page | deep page | deep / newest | switch | append |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
+            Console.WriteLine("| messages | newest page: linear | branched | ratio | deep page: linear | branched | ratio | deep / newest (branched) | switch | append: linear | branched | ratio |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             int[] sizes = smoke ? [1_000] : [1_000, 100_000, 1_000_000];
             foreach (var size in sizes)
             {
@@ -43,19 +46,29 @@ public static class SqliteBranchBenchmarks
                 await using var store = new SqliteChatSessionStore(new SqliteChatStoreOptions { Path = path });
                 var linear = await SeedAsync(store, "linear", size, 0);
                 var branched = await SeedAsync(store, "branched", size, size >= 100_000 ? 1_000 : 100);
-                Figures? linearFigures = null;
-                foreach (var (name, seeded) in new[] { ("linear", linear), ("branched", branched) })
-                {
-                    var figures = await MeasureAsync(store, seeded, calls);
-                    linearFigures ??= figures;
-                    Console.WriteLine(
-                        $"| {size:N0} | {name} | {Show(figures.Newest)}{Ratio(figures.Newest, linearFigures.Newest)} | {Show(figures.Deep)} | {figures.Deep.Median / figures.Newest.Median:0.00} | " +
-                        $"{(seeded.Versions is null ? "n/a (one path)" : Show(figures.Switch))} | {Show(figures.Append)}{Ratio(figures.Append, linearFigures.Append)} |");
-                }
-
+                var newest = await PairAsync(calls,
+                    () => store.GetMessagesAsync("ana", linear.Session, new ChatHistoryRequest { PageSize = PageSize }),
+                    () => store.GetMessagesAsync("ana", branched.Session, new ChatHistoryRequest { PageSize = PageSize }));
+                var deep = await PairAsync(calls,
+                    () => store.GetMessagesAsync("ana", linear.Session, new ChatHistoryRequest { PageSize = PageSize, Cursor = linear.DeepCursor }),
+                    () => store.GetMessagesAsync("ana", branched.Session, new ChatHistoryRequest { PageSize = PageSize, Cursor = branched.DeepCursor }));
+                var flip = 0;
+                var switching = await PairAsync(calls,
+                    () => Task.FromResult(0),
+                    () => store.SwitchBranchAsync("ana", branched.Session, branched.Versions![flip++ % 2]));
+                await store.SwitchBranchAsync("ana", branched.Session, branched.Newest);
+                var append = await PairAsync(calls,
+                    () => store.AppendMessageAsync("ana", linear.Session, NewChatMessage.User("one more question")),
+                    () => store.AppendMessageAsync("ana", branched.Session, NewChatMessage.User("one more question")));
+                Console.WriteLine(
+                    $"| {size:N0} | {Show(newest.Linear)} | {Show(newest.Branched)} | {newest.Ratio:0.00}× | {Show(deep.Linear)} | {Show(deep.Branched)} | {deep.Ratio:0.00}× | " +
+                    $"{deep.Branched.Median / newest.Branched.Median:0.00} | {Show(switching.Branched)} | {Show(append.Linear)} | {Show(append.Branched)} | {append.Ratio:0.00}× |");
                 await store.DisposeAsync();
                 SqliteConnection.ClearAllPools();
-                File.Delete(path);
+                if (cacheFolder is null)
+                {
+                    File.Delete(path);
+                }
             }
 
             return 0;
@@ -63,49 +76,46 @@ public static class SqliteBranchBenchmarks
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            if (cacheFolder is null)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 
-    private static string Show(Timing timing) => $"{timing.Median:0.0} µs ({timing.P95:0.0})";
+    private static string Show(Timing timing) => $"{timing.Median:0} ({timing.P95:0})";
 
-    private static string Ratio(Timing value, Timing baseline) => ReferenceEquals(value, baseline) ? string.Empty : $", {value.Median / baseline.Median:0.00}×";
-
-    private static async Task<Figures> MeasureAsync(SqliteChatSessionStore store, Seeded seeded, int calls)
-    {
-        var newest = await TimeAsync(calls, () => store.GetMessagesAsync("ana", seeded.Session, new ChatHistoryRequest { PageSize = PageSize }));
-        var deep = await TimeAsync(calls, () => store.GetMessagesAsync("ana", seeded.Session, new ChatHistoryRequest { PageSize = PageSize, Cursor = seeded.DeepCursor }));
-        var flip = 0;
-        var switching = seeded.Versions is { } versions
-            ? await TimeAsync(calls, () => store.SwitchBranchAsync("ana", seeded.Session, versions[flip++ % 2]))
-            : new Timing(0, 0);
-        if (seeded.Versions is not null)
-        {
-            // Back to the newest version's path (the page figures above were taken on it).
-            await store.SwitchBranchAsync("ana", seeded.Session, seeded.Newest);
-        }
-
-        var append = await TimeAsync(calls, () => store.AppendMessageAsync("ana", seeded.Session, NewChatMessage.User("one more question")));
-        return new Figures(newest, deep, switching, append);
-    }
-
-    private static async Task<Timing> TimeAsync<T>(int calls, Func<Task<T>> call)
+    // Alternates the two calls (after a warm-up of each), so that both see the same load.
+    private static async Task<Pair> PairAsync<TL, TB>(int calls, Func<Task<TL>> linear, Func<Task<TB>> branched)
     {
         for (var i = 0; i < Math.Max(3, calls / 10); i++)
         {
-            await call();
+            await linear();
+            await branched();
         }
 
-        var samples = new double[calls];
+        var a = new double[calls];
+        var b = new double[calls];
+        var ratios = new double[calls];
         for (var i = 0; i < calls; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await call();
-            samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            await linear();
+            a[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            started = Stopwatch.GetTimestamp();
+            await branched();
+            b[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            ratios[i] = b[i] / a[i];
         }
 
+        Array.Sort(ratios);
+        return new Pair(Summarise(a), Summarise(b), ratios[calls / 2]);
+    }
+
+    private static Timing Summarise(double[] samples)
+    {
         Array.Sort(samples);
-        return new Timing(samples[calls / 2], samples[Math.Min(calls - 1, (int)(calls * 0.95))]);
+        return new Timing(samples[samples.Length / 2], samples[Math.Min(samples.Length - 1, (int)(samples.Length * 0.95))]);
     }
 
     /// <summary>
@@ -114,7 +124,15 @@ public static class SqliteBranchBenchmarks
     /// </summary>
     private static async Task<Seeded> SeedAsync(SqliteChatSessionStore store, string workflow, int size, int points)
     {
-        var session = (await store.GetOrCreateSessionAsync("ana", workflow)).Id;
+        var existing = await store.GetOrCreateSessionAsync("ana", workflow);
+        var session = existing.Id;
+        var sidecar = Path.ChangeExtension(store.DatabasePath, workflow + ".ids");
+        if (existing.MessageCount >= size && File.Exists(sidecar))
+        {
+            var ids = (await File.ReadAllLinesAsync(sidecar)).Select(Guid.Parse).ToArray();
+            return new Seeded(session, await DeepCursorAsync(store, session, size), ids.Length == 3 ? [ids[0], ids[1]] : null, ids[^1]);
+        }
+
         var block = points == 0 ? size : size / points;
         var written = 0;
         StoredChatMessage? last = null;
@@ -147,6 +165,12 @@ public static class SqliteBranchBenchmarks
             }
         }
 
+        await File.WriteAllLinesAsync(sidecar, (middle is { } pair ? new[] { pair.First, pair.Second, last!.Id } : [last!.Id]).Select(id => id.ToString()));
+        return new Seeded(session, await DeepCursorAsync(store, session, size), middle is { } m ? [m.First, m.Second] : null, last.Id);
+    }
+
+    private static async Task<string> DeepCursorAsync(SqliteChatSessionStore store, Guid session, int size)
+    {
         // A cursor half-way along the active path: page from the oldest end in the largest pages, stop at the middle.
         var request = new ChatHistoryRequest { Start = ChatHistoryStart.Oldest, PageSize = ChatPersistenceLimits.MaxPageSize };
         var read = 0;
@@ -166,12 +190,12 @@ public static class SqliteBranchBenchmarks
 
         // The cursor reads towards newer from the middle; a deep page reads towards older from it: build the older one.
         var deep = await store.GetMessagesAsync("ana", session, new ChatHistoryRequest { PageSize = 1, Cursor = cursor });
-        return new Seeded(session, deep.OlderCursor!, middle is { } m ? [m.First, m.Second] : null, last!.Id);
+        return deep.OlderCursor!;
     }
 
     private sealed record Seeded(Guid Session, string DeepCursor, Guid[]? Versions, Guid Newest);
 
     private sealed record Timing(double Median, double P95);
 
-    private sealed record Figures(Timing Newest, Timing Deep, Timing Switch, Timing Append);
+    private sealed record Pair(Timing Linear, Timing Branched, double Ratio);
 }
