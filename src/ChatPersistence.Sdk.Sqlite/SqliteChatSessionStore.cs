@@ -126,6 +126,9 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
         _feed.FirstWatcher = StartPolling;
     }
 
+    /// <summary>Called with every connection the store opens, once open (tests trace the statements the store runs).</summary>
+    internal Action<SqliteConnection>? ConnectionOpened { get; set; }
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
 
@@ -1282,6 +1285,7 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
         _ = _schema.Value;
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        ConnectionOpened?.Invoke(connection);
         return connection;
     }
 

@@ -67,6 +67,59 @@ public sealed class SqliteBranchStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_page_and_an_append_of_a_session_that_never_branched_run_the_statements_they_ran_before_branches()
+    {
+        var store = NewStore();
+        var statements = new List<string>();
+        store.ConnectionOpened = connection => SQLitePCL.raw.sqlite3_trace(connection.Handle, (_, sql) =>
+        {
+            lock (statements)
+            {
+                statements.Add(sql);
+            }
+        }, null);
+        var session = await store.GetOrCreateSessionAsync("ana", "statements");
+        await store.AppendMessagesAsync("ana", session.Id, Enumerable.Range(0, 60).Select(i => NewChatMessage.User("m" + i)).ToArray());
+
+        // What the store itself runs (not the transactions' BEGIN/COMMIT, the connection's PRAGMAs or the triggers' statements).
+        List<string> Ran()
+        {
+            lock (statements)
+            {
+                var ran = statements.Where(s => !s.StartsWith("BEGIN", StringComparison.Ordinal) && !s.StartsWith("COMMIT", StringComparison.Ordinal)
+                    && !s.StartsWith("PRAGMA", StringComparison.Ordinal) && !s.StartsWith("--", StringComparison.Ordinal)).ToList();
+                statements.Clear();
+                return ran;
+            }
+        }
+
+        Ran();
+        await store.GetMessagesAsync("ana", session.Id, new ChatHistoryRequest { PageSize = 50 });
+        var page = Ran();
+        page.Should().HaveCount(2, "the session's row, then one range of its messages: {0}", string.Join(" | ", page));
+        page[0].Should().StartWith("SELECT active_run, leaf_id, leaf_seq").And.Contain("FROM chat_sessions");
+        page[1].Should().Contain("FROM chat_messages m WHERE m.session_id = ").And.EndWith("ORDER BY m.seq DESC LIMIT 51");
+
+        await store.AppendMessageAsync("ana", session.Id, NewChatMessage.User("one more"));
+        var append = Ran();
+        append.Should().HaveCount(2, "one INSERT … SELECT and one session UPDATE: {0}", string.Join(" | ", append));
+        append[0].Should().StartWith("INSERT INTO chat_messages");
+        append[1].Should().StartWith("UPDATE chat_sessions SET message_count");
+
+        // Branched, the newest page along the active path is the same two statements when it lies in the last run.
+        var stored = await store.GetMessagesAsync("ana", session.Id, new ChatHistoryRequest { PageSize = 2 });
+        await store.AppendVersionAsync("ana", session.Id, stored.Messages[0].Id, NewChatMessage.User("m59, edited"));
+        await store.AppendMessagesAsync("ana", session.Id, Enumerable.Range(0, 60).Select(i => NewChatMessage.User("n" + i)).ToArray());
+        await store.GetMessagesAsync("ana", session.Id, new ChatHistoryRequest { PageSize = 50 });
+        Ran();
+        await store.GetMessagesAsync("ana", session.Id, new ChatHistoryRequest { PageSize = 50 });
+        var branched = Ran();
+        branched.Should().HaveCount(2, "the run tree is cached: {0}", string.Join(" | ", branched));
+        branched[1].Should().Contain("m.seq BETWEEN");
+        (await Scalar("SELECT count(*) FROM chat_runs")).Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_file_of_schema_3_is_upgraded_in_place_and_reads_as_one_path()
     {
         var sessionId = Guid.CreateVersion7();
