@@ -184,7 +184,7 @@ public sealed partial class SqliteChatSessionStore
                 {
                     var tree = Tree(connection, transaction, sessionId, path.Version);
                     active = tree.ActivePath(path.LeafSeq!.Value);
-                    if (parentSeq is { } p && (parentColumn is null ? true : tree.End(tree.RunOf(p)) is not { } end || p < end))
+                    if (parentSeq is { } p && (parentColumn is null || tree.End(tree.RunOf(p)) is not { } end || p < end))
                     {
                         versions.Add(parentColumn is null ? seq : Next(connection, transaction, session, p));
                     }
@@ -464,8 +464,13 @@ public sealed partial class SqliteChatSessionStore
         private long _version;
         private bool _changed;
 
-        /// <summary>Reads the session's state; throws <see cref="ChatNotFoundException"/> when it is not the user's.</summary>
-        public AppendWork(SqliteChatSessionStore store, SqliteConnection connection, Guid sessionId, string userId)
+        /// <summary>
+        /// Reads the session's state; throws <see cref="ChatNotFoundException"/> when it is not the user's.
+        /// <paramref name="firstInserted"/> and <paramref name="lastInserted"/>: the first and last of the messages this write
+        /// already inserted under the leaf with the prepared statements (a prefix of the batch; the session row does not
+        /// show them yet), or null.
+        /// </summary>
+        public AppendWork(SqliteChatSessionStore store, SqliteConnection connection, Guid sessionId, string userId, StoredChatMessage? firstInserted = null, StoredChatMessage? lastInserted = null)
         {
             _store = store;
             _connection = connection;
@@ -485,7 +490,16 @@ public sealed partial class SqliteChatSessionStore
                 _leaf = _newest;
             }
 
-            _oldLeaf = _leaf;
+            if (lastInserted is not null)
+            {
+                // Those messages continued the path: the old leaf is what was newest before the first of them.
+                _oldLeaf = path.Branched ? _leaf : Previous(connection, null, _session, firstInserted!.Sequence);
+                _leaf = (lastInserted.Id, lastInserted.Sequence);
+            }
+            else
+            {
+                _oldLeaf = _leaf;
+            }
         }
 
         /// <summary>The runs after this write, when it changed them (to cache once committed).</summary>

@@ -313,7 +313,7 @@ public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChan
                     }
 
                     // No row (the session is not the caller's, it branched, or the id is stored), or a parent is named.
-                    work ??= new AppendWork(this, connection, sessionId, userId);
+                    work ??= new AppendWork(this, connection, sessionId, userId, inserted > 0 ? result[0] : null, inserted > 0 ? result[inserted - 1] : null);
                     var parent = work.Resolve(message.ParentId, i, messages, result);
                     if (work.Existing(message) is { } existing)
                     {

@@ -166,6 +166,34 @@ public sealed class SqliteBranchStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_continuing_a_branched_path_extends_it_without_announcing_a_change()
+    {
+        var store = NewStore();
+        var session = await store.GetOrCreateSessionAsync("ana", "batch");
+        var stored = await store.AppendMessagesAsync("ana", session.Id, [NewChatMessage.User("q1"), NewChatMessage.Assistant("a1")]);
+        var edited = await store.AppendVersionAsync("ana", session.Id, stored[0].Id, NewChatMessage.User("q1b"));
+        (await Scalar("SELECT count(*) FROM chat_changes WHERE kind = 8")).Should().Be(1, "the edit changed the path");
+
+        // Two prepared inserts then one under a named parent (the slow path takes over mid-batch), then a plain batch.
+        var first = NewChatMessage.Assistant("a1b");
+        var batch = await store.AppendMessagesAsync("ana", session.Id, [first, NewChatMessage.User("q2"), NewChatMessage.Assistant("a2") with { ParentId = null }]);
+        var a3 = NewChatMessage.Assistant("a3");
+        var named = await store.AppendMessagesAsync("ana", session.Id, [NewChatMessage.User("q3"), a3, NewChatMessage.User("q4") with { ParentId = a3.Id }]);
+        batch.Select(m => m.ParentId).Should().Equal(edited.Id, batch[0].Id, batch[1].Id);
+        named.Select(m => m.ParentId).Should().Equal(batch[2].Id, named[0].Id, named[1].Id);
+        (await Scalar("SELECT count(*) FROM chat_changes WHERE kind = 8")).Should().Be(1, "every message continued the active path");
+        (await store.GetSessionAsync("ana", session.Id))!.ActiveLeafId.Should().Be(named[2].Id);
+        await store.AppendMessagesAsync("ana", session.Id, [NewChatMessage.User("q5"), NewChatMessage.User("q1c") with { ParentId = NewChatMessage.RootParent }]);
+        (await Scalar("SELECT count(*) FROM chat_changes WHERE kind = 8")).Should().Be(2, "the new root changed the path");
+        (await Scalar("SELECT fork_seq IS NULL FROM chat_changes WHERE kind = 8 ORDER BY position DESC LIMIT 1")).Should().Be(1, "two roots share nothing");
+
+        var retried = await store.AppendMessagesAsync("ana", session.Id, [first, NewChatMessage.User("after a retry")]);
+        retried[1].ParentId.Should().Be(first.Id, "an element continues the one before it, even a retried one");
+        (await Scalar("SELECT count(*) FROM chat_changes WHERE kind = 8")).Should().Be(3, "a1b is not the active leaf: the path changed");
+        (await store.GetMessagesAsync("ana", session.Id)).Messages.Select(m => m.Content).Should().Equal("q1b", "a1b", "after a retry");
+    }
+
+    [Fact]
     public async Task MaxVersions_refuses_one_version_too_many_and_writes_nothing()
     {
         var store = NewStore(new ChatPersistenceOptions { MaxVersions = 2 });

@@ -17,7 +17,8 @@ internal sealed class SqliteWriter
 {
     /// <summary>
     /// Inserts one message if the session is the caller's, its active leaf is its newest message (always so for a session that
-    /// never branched: one probe of the index more only for one that did), and the id is new; returns its <c>seq</c> (and, when
+    /// never branched: one probe of the index more only for one that did; a later element of the batch follows the one this
+    /// statement inserted before it, which is the leaf now), and the id is new; returns its <c>seq</c> (and, when
     /// <c>$first</c> is 1, the id of the message before it: its parent), or no row when any of these is not so (the caller
     /// then finds out which). One statement for the ownership check and the insert; the message continues the run of the
     /// newest message, so its parent is not stored.
@@ -25,7 +26,7 @@ internal sealed class SqliteWriter
     public const string InsertMessageSql =
         "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) " +
         "SELECT $id, id, user_id, $role, $content, $metadata, $created FROM chat_sessions WHERE id = $session AND user_id = $user " +
-        "AND (active_run IS NULL OR leaf_seq = (SELECT max(x.seq) FROM chat_messages x WHERE x.session_id = $session)) " +
+        "AND (active_run IS NULL OR $first = 0 OR leaf_seq = (SELECT max(x.seq) FROM chat_messages x WHERE x.session_id = $session)) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq, " +
         "CASE WHEN $first = 1 THEN (SELECT p.id FROM chat_messages p WHERE p.session_id = $session AND p.seq < chat_messages.seq ORDER BY p.seq DESC LIMIT 1) END";
 
