@@ -959,6 +959,152 @@ as $$
   select * from chat_private.chat_search_hits(p_query, p_limit, p_offset, p_session_id, p_user_id, p_with_path);
 $$;
 
+-- Favourites carry each message's parent too (a favourite may be on any branch; whether it is on the active path is not
+-- computed there, design §3.6). p_with_path = false leaves parent_id null.
+drop function if exists public.chat_set_favorite(uuid, boolean, uuid);
+create or replace function public.chat_set_favorite(p_message_id uuid, p_is_favorite boolean, p_user_id uuid default null,
+                                                    p_with_path boolean default true)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz,
+               parent_id uuid)
+language plpgsql volatile security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+begin
+  if p_is_favorite is null then
+    raise exception 'chat: p_is_favorite is required' using errcode = '22023';
+  end if;
+  update public.chat_messages c set is_favorite = p_is_favorite where c.id = p_message_id and c.user_id = v_user;
+  if not found then
+    raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
+  end if;
+  return query select n.*, case when coalesce(p_with_path, true) then chat_private.chat_parent_of(c.session_id, c.seq, c.parent_id) end
+                 from chat_private.chat_message_now(p_message_id, v_user) n join public.chat_messages c on c.id = n.id;
+end $$;
+
+drop function if exists public.chat_list_favorites(int, bigint, uuid, uuid);
+create or replace function public.chat_list_favorites(
+  p_limit int, p_before_seq bigint default null, p_session_id uuid default null, p_user_id uuid default null,
+  p_with_path boolean default true)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz,
+               parent_id uuid)
+language plpgsql stable security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+begin
+  perform chat_private.chat_check_limit(p_limit, 1000);
+  if p_session_id is not null then
+    perform chat_private.chat_require_session(p_session_id, v_user);
+  end if;
+  return query
+    select c.id, c.session_id, c.seq, c.role,
+           case when c.lease_ms is null then c.content else r.content end, c.metadata, c.created_at, c.is_favorite,
+           case when c.lease_ms is null then c.status else r.status end,
+           case when c.lease_ms is null then c.status_reason else r.status_reason end,
+           case when c.lease_ms is null then c.status_detail else r.status_detail end,
+           case when c.lease_ms is null then null::timestamptz else r.lease_expires_at end,
+           case when coalesce(p_with_path, true) then chat_private.chat_parent_of(c.session_id, c.seq, c.parent_id) end
+      from public.chat_messages c
+      left join lateral (select * from chat_private.chat_message_now(c.id, c.user_id) n where c.lease_ms is not null offset 0) r on true
+     where c.user_id = v_user and c.is_favorite
+       and (p_session_id is null or c.session_id = p_session_id)
+       and (p_before_seq is null or c.seq < p_before_seq)
+     order by c.seq desc
+     limit p_limit;
+end $$;
+
+-- A reply's end and a stop request return the reply with its parent (version 3's bodies otherwise). p_with_path is accepted
+-- for symmetry with the other message-returning functions (the parent is always computed: one probe).
+drop function if exists public.chat_finish_reply(uuid, bigint, text, int, int, int, smallint, smallint, text, jsonb, uuid);
+create or replace function public.chat_finish_reply(
+  p_message_id uuid, p_offset bigint, p_text text, p_length int, p_utf8_bytes int, p_max_bytes int,
+  p_status smallint, p_reason smallint default null, p_detail text default null, p_metadata jsonb default null,
+  p_user_id uuid default null, p_with_path boolean default true)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz,
+               parent_id uuid)
+language plpgsql volatile security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+  v_session uuid;
+  v_now record;
+  v_end bigint;
+begin
+  perform chat_private.chat_check_chunk(p_offset, p_text, p_length, p_utf8_bytes, p_max_bytes);
+  if p_status is null or p_status not in (0, 2, 3) or (coalesce(p_reason, 0) = 0) <> (p_status = 0)
+     or coalesce(p_reason, 0) not between 0 and 5 or (p_detail is not null and (coalesce(p_reason, 0) = 0 or char_length(p_detail) > 500))
+     or (p_metadata is not null and pg_catalog.jsonb_typeof(p_metadata) <> 'object') then
+    raise exception 'chat: a reply ends as complete (0, no reason), stopped (2) or interrupted (3) with a reason of 1 to 5; a detail of at most 500 characters goes with a reason; metadata is an object'
+      using errcode = '22023';
+  end if;
+  select c.session_id into v_session from public.chat_messages c where c.id = p_message_id and c.user_id = v_user;
+  if not found then
+    raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
+  end if;
+  perform 1 from public.chat_sessions s where s.id = v_session for update;
+  perform pg_catalog.pg_advisory_xact_lock(chat_private.chat_reply_key(p_message_id));
+  -- Read again under both locks: a clear may have removed it meanwhile.
+  select * into v_now from chat_private.chat_message_now(p_message_id, v_user);
+  if v_now.id is null then
+    raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
+  end if;
+  if exists (select from public.chat_messages c where c.id = p_message_id and c.lease_ms is not null) then
+    if v_now.status is distinct from 1 then
+      -- Ended already (too large, or its lease expired): settle it as it reads.
+      perform chat_private.chat_compact_reply(p_message_id, coalesce(v_now.status, 0::smallint), coalesce(v_now.status_reason, 0::smallint),
+                                             v_now.status_detail, null, p_user_id);
+    else
+      if p_length > 0 then
+        select k.start_offset + k.length into v_end from chat_private.chat_reply_chunks k
+         where k.message_id = p_message_id order by k.start_offset desc limit 1;
+        v_end := coalesce(v_end, 0);
+        if chat_private.chat_check_offset(p_message_id, v_end, p_offset, p_text, p_length) = 'append' then
+          if coalesce((select sum(k.utf8_bytes) from chat_private.chat_reply_chunks k where k.message_id = p_message_id), 0) + p_utf8_bytes
+             > least(p_max_bytes, 16777216) then
+            perform chat_private.chat_compact_reply(p_message_id, 3::smallint, 5::smallint,
+                                                   pg_catalog.format('The reply reached %s UTF-8 bytes.', least(p_max_bytes, 16777216)), null, p_user_id);
+            return query select n.*, chat_private.chat_parent_of(c.session_id, c.seq, c.parent_id) from chat_private.chat_message_now(p_message_id, v_user) n join public.chat_messages c on c.id = n.id;
+            return;
+          end if;
+          insert into chat_private.chat_reply_chunks (message_id, start_offset, length, utf8_bytes, user_id, text)
+          values (p_message_id, p_offset, p_length, p_utf8_bytes, v_user, p_text);
+        end if;
+      end if;
+      perform chat_private.chat_compact_reply(p_message_id, p_status, coalesce(p_reason, 0::smallint), p_detail, p_metadata, p_user_id);
+    end if;
+  end if;
+  return query select n.*, chat_private.chat_parent_of(c.session_id, c.seq, c.parent_id) from chat_private.chat_message_now(p_message_id, v_user) n join public.chat_messages c on c.id = n.id;
+end $$;
+
+drop function if exists public.chat_stop_reply(uuid, uuid);
+create or replace function public.chat_stop_reply(p_message_id uuid, p_user_id uuid default null, p_with_path boolean default true)
+returns table (id uuid, session_id uuid, seq bigint, role text, content text, metadata jsonb, created_at timestamptz,
+               is_favorite boolean, status smallint, status_reason smallint, status_detail text, lease_expires_at timestamptz,
+               parent_id uuid)
+language plpgsql volatile security invoker set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_user uuid := chat_private.chat_caller(p_user_id);
+  v_now record;
+begin
+  select * into v_now from chat_private.chat_message_now(p_message_id, v_user);
+  if v_now.id is null then
+    raise exception 'chat: message % not found', p_message_id using errcode = 'PT404';
+  end if;
+  if v_now.status = 1 and v_now.status_reason is null then
+    perform chat_private.chat_write_reply('stop', p_message_id, p_user_id);
+  end if;
+  return query select n.*, chat_private.chat_parent_of(c.session_id, c.seq, c.parent_id) from chat_private.chat_message_now(p_message_id, v_user) n join public.chat_messages c on c.id = n.id;
+end $$;
+
 -- ---------------------------------------------------------------------------------------------------------------
 -- The change feed: ActivePathChanged (kind 8) when a session's path_version moves (a switch, an append under a parent
 -- that was not the leaf), with the new leaf and the fork (the last sequence shared by the old and the new path, set by
@@ -1026,7 +1172,10 @@ revoke all on function
   public.chat_read_messages(uuid, int, boolean, bigint, uuid, uuid, boolean, boolean),
   public.chat_begin_reply(uuid, uuid, jsonb, int, uuid, uuid, int),
   public.chat_switch_branch(uuid, uuid, uuid), public.chat_get_siblings(uuid, uuid),
-  public.chat_search(text, int, int, uuid, uuid, boolean)
+  public.chat_search(text, int, int, uuid, uuid, boolean),
+  public.chat_set_favorite(uuid, boolean, uuid, boolean), public.chat_list_favorites(int, bigint, uuid, uuid, boolean),
+  public.chat_finish_reply(uuid, bigint, text, int, int, int, smallint, smallint, text, jsonb, uuid, boolean),
+  public.chat_stop_reply(uuid, uuid, boolean)
   from public, anon, authenticated, service_role;
 grant execute on function
   chat_private.chat_run_of(uuid, bigint), chat_private.chat_route(uuid, bigint, bigint),
@@ -1038,7 +1187,10 @@ grant execute on function
   public.chat_read_messages(uuid, int, boolean, bigint, uuid, uuid, boolean, boolean),
   public.chat_begin_reply(uuid, uuid, jsonb, int, uuid, uuid, int),
   public.chat_switch_branch(uuid, uuid, uuid), public.chat_get_siblings(uuid, uuid),
-  public.chat_search(text, int, int, uuid, uuid, boolean)
+  public.chat_search(text, int, int, uuid, uuid, boolean),
+  public.chat_set_favorite(uuid, boolean, uuid, boolean), public.chat_list_favorites(int, bigint, uuid, uuid, boolean),
+  public.chat_finish_reply(uuid, bigint, text, int, int, int, smallint, smallint, text, jsonb, uuid, boolean),
+  public.chat_stop_reply(uuid, uuid, boolean)
   to authenticated, service_role;
 
 notify pgrst, 'reload schema';
