@@ -113,6 +113,16 @@ as $$
   select coalesce(p_ends[pg_catalog.array_position(p_starts, p_run)] >= p_seq, false);
 $$;
 
+-- A message's parent: the one it stores (the nil uuid: none, a root), else the message before it (none: the first).
+create or replace function chat_private.chat_parent_of(p_session_id uuid, p_seq bigint, p_parent_id uuid)
+returns uuid
+language sql stable security invoker set search_path = ''
+as $$
+  select case when p_parent_id is not null then nullif(p_parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
+              else (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < p_seq
+                     order by c.seq desc limit 1) end;
+$$;
+
 -- A message's place among its parent's children, 0-based index and count (oldest first): the parent's implicit child
 -- (its next message by seq, when that one stores no parent) and the heads of the runs under it (or the root runs).
 create or replace function chat_private.chat_sibling_pos(p_session_id uuid, p_parent_seq bigint, p_seq bigint,
@@ -276,14 +286,9 @@ begin
          or (p_lease_ms is not null and v_stored.role <> 'assistant') then
         raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
       end if;
-      if v_named is not null then
-        v_pid := case when v_stored.parent_id is null
-                      then (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < v_stored.seq
-                             order by c.seq desc limit 1)
-                      else nullif(v_stored.parent_id, v_nil) end;
-        if v_pid is distinct from nullif(v_named, v_nil) then
-          raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
-        end if;
+      v_pid := chat_private.chat_parent_of(p_session_id, v_stored.seq, v_stored.parent_id);
+      if v_named is not null and v_pid is distinct from nullif(v_named, v_nil) then
+        raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
       end if;
       return query select v_stored.id, v_stored.session_id, v_stored.seq, v_stored.role, v_stored.content, v_stored.metadata,
                           v_stored.created_at, v_stored.is_favorite, v_pid;
@@ -779,15 +784,6 @@ begin
            null::smallint, null::smallint, null::text, null::timestamptz, null::uuid, null::int, null::int;
 end $$;
 
--- A message's parent: the one it stores (the nil uuid: none, a root), else the message before it (none: the first).
-create or replace function chat_private.chat_parent_of(p_session_id uuid, p_seq bigint, p_parent_id uuid)
-returns uuid
-language sql stable security invoker set search_path = ''
-as $$
-  select case when p_parent_id is not null then nullif(p_parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
-              else (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < p_seq
-                     order by c.seq desc limit 1) end;
-$$;
 
 -- Begins a reply (version 3's contract) under p_parent_id (default: the active leaf; a message of this session, never the
 -- nil uuid); it becomes the active leaf. p_max_versions caps the parent's children (PT409).
