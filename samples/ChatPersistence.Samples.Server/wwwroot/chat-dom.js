@@ -1,5 +1,8 @@
 // Renders chat-state snapshots into the page. Every piece of user or assistant text goes through textContent (never
-// innerHTML), so a message such as "<script>…" shows as text.
+// innerHTML), so a message such as "<script>…" shows as text. The user's messages are plain text; the assistant's are
+// Markdown, rendered by markdown.js into elements (again with textContent only: raw HTML in a reply stays text).
+
+import { renderMarkdown } from "./markdown.js";
 
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -34,8 +37,25 @@ function renderMessage(m, actions) {
         ? el("button", { class: "stop", type: "button", disabled: m.stopping === true, text: "Stop", onclick: () => actions.stop(m.id) })
         : null,
       ended ? el("button", { class: "retry-reply", type: "button", title: "Ask for a new answer", text: "Retry", onclick: () => actions.retryReply(m.id) }) : null),
-    el("div", { class: "content", text: m.content }),
+    content(m),
     m.error ? el("div", { class: "error", text: m.error }) : null);
+}
+
+const shownSource = new WeakMap(); // an assistant message's .content -> the Markdown it shows
+
+function content(m) {
+  if (m.role !== "assistant") return el("div", { class: "content", text: m.content });
+  const node = el("div", { class: "content markdown" });
+  showMarkdown(node, m.content);
+  return node;
+}
+
+// (Re)renders a reply's Markdown when its text changed: while it streams, only its growing end is rebuilt.
+function showMarkdown(node, source) {
+  const text = source ?? "";
+  if (shownSource.get(node) === text) return;
+  shownSource.set(node, text);
+  renderMarkdown(node, text);
 }
 
 export function renderMessages(container, state, actions) {
@@ -63,8 +83,9 @@ export function renderMessages(container, state, actions) {
     let item;
     if (old && old.shape === shape) {
       item = old.node;
-      const content = item.querySelector(".content");
-      if (content.textContent !== m.content) content.textContent = m.content;
+      const shown = item.querySelector(".content");
+      if (m.role === "assistant") showMarkdown(shown, m.content);
+      else if (shown.textContent !== m.content) shown.textContent = m.content;
     } else {
       item = renderMessage(m, actions);
     }
