@@ -199,4 +199,45 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
             received.Where(c => c.SessionId == id).Select(c => c.Sequence!.Value).Should().Equal(sequences);
         }
     }
+
+    /// <summary>
+    /// An edit (an append under a message that is not the active leaf) and a switch announce the change of active path with
+    /// the new leaf and the last message the old and new paths share; a plain append and a switch to a message already on
+    /// the path do not.
+    /// </summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task A_change_of_active_path_is_announced_with_where_the_paths_fork()
+    {
+        var user = await Fixture.CreateUserAsync();
+        var store = Fixture.Writer;
+        var session = await store.GetOrCreateSessionAsync(user, "wf-" + Guid.NewGuid().ToString("N"));
+        var stored = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("q1"), NewChatMessage.Assistant("a1"), NewChatMessage.User("q2"), NewChatMessage.Assistant("a2")]);
+        if (!store.Capabilities.Branches)
+        {
+            await FluentActions.Awaiting(() => store.SwitchBranchAsync(user, session.Id, stored[0].Id)).Should().ThrowAsync<NotSupportedException>();
+            return;
+        }
+
+        await using var watch = FeedWatch.Start(Fixture.Feed, user, session.Id);
+        var q3 = await store.AppendMessageAsync(user, session.Id, NewChatMessage.User("q3"));
+        var edited = await store.AppendVersionAsync(user, session.Id, stored[2].Id, NewChatMessage.User("q2b"));
+        await store.SwitchBranchAsync(user, session.Id, stored[2].Id);
+        (await store.SwitchBranchAsync(user, session.Id, stored[0].Id)).Changed.Should().BeFalse();
+        var last = await store.AppendMessageAsync(user, session.Id, NewChatMessage.Assistant("a3"));
+
+        await watch.WaitForAsync(5);
+        await Task.Delay(300);
+        var received = watch.Received;
+        received.Should().HaveCount(5);
+        received.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        var paths = received.Where(c => c.Kind == ChatChangeKind.ActivePathChanged).ToList();
+        paths.Select(c => (c.MessageId, c.Sequence, c.ForkSequence)).Should().Equal(
+            (edited.Id, edited.Sequence, stored[1].Sequence),
+            (q3.Id, q3.Sequence, stored[1].Sequence));
+        paths.Should().OnlyContain(c => c.SessionId == session.Id && !c.IsVolatile);
+        received.Where(c => c.Kind == ChatChangeKind.MessagesAppended).Select(c => c.Sequence).Should().Equal(q3.Sequence, edited.Sequence, last.Sequence);
+        received[^1].Kind.Should().Be(ChatChangeKind.MessagesAppended, "the plain append after the switch only extends the path");
+        received.ToList().IndexOf(paths[1]).Should().Be(3, "the switch comes after both events of the edit");
+    }
 }

@@ -22,6 +22,8 @@ public sealed class CachedFavoritesTests(CachedSqliteFixture fixture) : Favorite
 
 public sealed class CachedReplyTests(CachedSqliteFixture fixture) : ReplySuite<CachedSqliteFixture>(fixture);
 
+public sealed class CachedBranchTests(CachedSqliteFixture fixture) : BranchSuite<CachedSqliteFixture>(fixture);
+
 public sealed class CachedLifecycleTests(CachedSqliteFixture fixture) : LifecycleSuite<CachedSqliteFixture>(fixture);
 
 public sealed class CachedRetentionTests(CachedSqliteFixture fixture) : RetentionSuite<CachedSqliteFixture>(fixture);

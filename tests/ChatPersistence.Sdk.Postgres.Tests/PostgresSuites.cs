@@ -22,6 +22,8 @@ public sealed class ServiceModeFavoritesTests(ServiceModeFixture fixture) : Favo
 
 public sealed class ServiceModeReplyTests(ServiceModeFixture fixture) : ReplySuite<ServiceModeFixture>(fixture);
 
+public sealed class ServiceModeBranchTests(ServiceModeFixture fixture) : BranchSuite<ServiceModeFixture>(fixture);
+
 public sealed class ServiceModeLifecycleTests(ServiceModeFixture fixture) : LifecycleSuite<ServiceModeFixture>(fixture);
 
 public sealed class ServiceModeRetentionTests(ServiceModeFixture fixture) : RetentionSuite<ServiceModeFixture>(fixture);
@@ -45,6 +47,8 @@ public sealed class UserModeSearchTests(UserModeFixture fixture) : SearchSuite<U
 public sealed class UserModeFavoritesTests(UserModeFixture fixture) : FavoritesSuite<UserModeFixture>(fixture);
 
 public sealed class UserModeReplyTests(UserModeFixture fixture) : ReplySuite<UserModeFixture>(fixture);
+
+public sealed class UserModeBranchTests(UserModeFixture fixture) : BranchSuite<UserModeFixture>(fixture);
 
 public sealed class UserModeLifecycleTests(UserModeFixture fixture) : LifecycleSuite<UserModeFixture>(fixture);
 

@@ -22,6 +22,8 @@ public sealed class SqliteFavoritesTests(SqliteFixture fixture) : FavoritesSuite
 
 public sealed class SqliteReplyTests(SqliteFixture fixture) : ReplySuite<SqliteFixture>(fixture);
 
+public sealed class SqliteBranchTests(SqliteFixture fixture) : BranchSuite<SqliteFixture>(fixture);
+
 public sealed class SqliteLifecycleTests(SqliteFixture fixture) : LifecycleSuite<SqliteFixture>(fixture);
 
 public sealed class SqliteRetentionTests(SqliteFixture fixture) : RetentionSuite<SqliteFixture>(fixture);

@@ -22,6 +22,8 @@ public sealed class SupabaseServiceModeFavoritesTests(SupabaseServiceModeFixture
 
 public sealed class SupabaseServiceModeReplyTests(SupabaseServiceModeFixture fixture) : ReplySuite<SupabaseServiceModeFixture>(fixture);
 
+public sealed class SupabaseServiceModeBranchTests(SupabaseServiceModeFixture fixture) : BranchSuite<SupabaseServiceModeFixture>(fixture);
+
 public sealed class SupabaseServiceModeLifecycleTests(SupabaseServiceModeFixture fixture) : LifecycleSuite<SupabaseServiceModeFixture>(fixture);
 
 public sealed class SupabaseServiceModeRetentionTests(SupabaseServiceModeFixture fixture) : RetentionSuite<SupabaseServiceModeFixture>(fixture);
@@ -45,6 +47,8 @@ public sealed class SupabaseUserModeSearchTests(SupabaseUserModeFixture fixture)
 public sealed class SupabaseUserModeFavoritesTests(SupabaseUserModeFixture fixture) : FavoritesSuite<SupabaseUserModeFixture>(fixture);
 
 public sealed class SupabaseUserModeReplyTests(SupabaseUserModeFixture fixture) : ReplySuite<SupabaseUserModeFixture>(fixture);
+
+public sealed class SupabaseUserModeBranchTests(SupabaseUserModeFixture fixture) : BranchSuite<SupabaseUserModeFixture>(fixture);
 
 public sealed class SupabaseUserModeLifecycleTests(SupabaseUserModeFixture fixture) : LifecycleSuite<SupabaseUserModeFixture>(fixture);
 
@@ -77,3 +81,5 @@ public sealed class SupabaseApiSchemaHistoryTests(SupabaseApiSchemaFixture fixtu
 public sealed class SupabaseApiSchemaFavoritesTests(SupabaseApiSchemaFixture fixture) : FavoritesSuite<SupabaseApiSchemaFixture>(fixture);
 
 public sealed class SupabaseApiSchemaReplyTests(SupabaseApiSchemaFixture fixture) : ReplySuite<SupabaseApiSchemaFixture>(fixture);
+
+public sealed class SupabaseApiSchemaBranchTests(SupabaseApiSchemaFixture fixture) : BranchSuite<SupabaseApiSchemaFixture>(fixture);

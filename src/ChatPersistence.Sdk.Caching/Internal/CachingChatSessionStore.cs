@@ -91,7 +91,8 @@ internal sealed class CachingChatSessionStore(IChatSessionStore innerStore, Chat
     public override async Task<ChatMessagePage> GetMessagesAsync(string userId, Guid sessionId, ChatHistoryRequest? request = null, CancellationToken cancellationToken = default)
     {
         request ??= ChatHistoryRequest.Latest;
-        if (request.Cursor is not null || request.Start != ChatHistoryStart.Newest)
+        // Only the newest page of the active path is cached; another path or all branches are read through.
+        if (request.Cursor is not null || request.Start != ChatHistoryStart.Newest || request.LeafId is not null || request.AllBranches)
         {
             return await InnerStore.GetMessagesAsync(userId, sessionId, request, cancellationToken).ConfigureAwait(false);
         }
@@ -118,6 +119,10 @@ internal sealed class CachingChatSessionStore(IChatSessionStore innerStore, Chat
 
     public override Task<StoredChatMessage> StopReplyAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
         MessageWriteAsync(userId, () => InnerStore.StopReplyAsync(userId, messageId, cancellationToken));
+
+    // A switch changes what the session's pages (and the session's active leaf) read.
+    public override Task<ChatActivePath> SwitchBranchAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken = default) =>
+        WriteAsync(userId, sessionId, () => InnerStore.SwitchBranchAsync(userId, sessionId, messageId, cancellationToken));
 
     public override Task<ChatSession> RenameSessionAsync(string userId, Guid sessionId, string? title, CancellationToken cancellationToken = default) =>
         WriteAsync(userId, sessionId, () => InnerStore.RenameSessionAsync(userId, sessionId, title, cancellationToken));

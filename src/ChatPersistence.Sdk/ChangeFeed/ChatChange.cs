@@ -44,6 +44,12 @@ public sealed record ChatChange
     public ChatReplyStatus? Status { get; init; }
 
     /// <summary>
+    /// <see cref="ChatChangeKind.ActivePathChanged"/>: the sequence of the last message the previous and the new active path
+    /// share (<see langword="null"/>: none, or not an <see cref="ChatChangeKind.ActivePathChanged"/> change).
+    /// </summary>
+    public long? ForkSequence { get; init; }
+
+    /// <summary>
     /// Whether the change is volatile (<see cref="ChatChangeKind.ReplyGrew"/>): not logged, so not replayed on resume. Its
     /// <see cref="Position"/> is that of the last logged change delivered before it; do not store it as a resume point
     /// (storing it is harmless, the position is not new).

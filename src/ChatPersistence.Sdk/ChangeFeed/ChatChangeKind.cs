@@ -40,4 +40,12 @@ public enum ChatChangeKind
     /// stopped (<see cref="ReplyEnded"/>).
     /// </summary>
     ReplyStopRequested = 9,
+
+    /// <summary>
+    /// The session's active path changed (a switch to another version, or an append under a message that was not the active
+    /// leaf, such as an edit or a regeneration): <see cref="ChatChange.MessageId"/> and <see cref="ChatChange.Sequence"/> are the
+    /// new leaf, <see cref="ChatChange.ForkSequence"/> the last message the old and new paths share. Keep the messages up to it
+    /// and read the rest again.
+    /// </summary>
+    ActivePathChanged = 8,
 }

@@ -22,4 +22,11 @@ public sealed class ChatPersistenceOptions
 
     /// <summary>Replies stored while they are written: the lease (section <c>ChatPersistence:Replies</c>).</summary>
     public ChatReplyOptions Replies { get; set; } = new();
+
+    /// <summary>
+    /// The most versions a message may have (the children of one parent, or the roots of one session) on stores with
+    /// <see cref="ChatStoreCapabilities.Branches"/>: 2 to <see cref="ChatPersistenceLimits.MaxVersionsCeiling"/>, default
+    /// <see cref="ChatPersistenceLimits.DefaultMaxVersions"/>. One more is refused with <see cref="ChatConflictException"/>.
+    /// </summary>
+    public int MaxVersions { get; set; } = ChatPersistenceLimits.DefaultMaxVersions;
 }

@@ -28,6 +28,11 @@ internal sealed class ChatPersistenceOptionsValidator : IValidateOptions<ChatPer
             return $"ChatPersistence:Replies:Lease is {options.Replies?.Lease}; it must be between {ChatPersistenceLimits.MinReplyLease} and {ChatPersistenceLimits.MaxReplyLease}.";
         }
 
+        if (options.MaxVersions < 2 || options.MaxVersions > ChatPersistenceLimits.MaxVersionsCeiling)
+        {
+            return $"ChatPersistence:MaxVersions is {options.MaxVersions}; it must be between 2 and {ChatPersistenceLimits.MaxVersionsCeiling}.";
+        }
+
         return null;
     }
 }

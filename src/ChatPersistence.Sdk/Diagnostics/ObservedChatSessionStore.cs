@@ -39,5 +39,11 @@ internal abstract class ObservedChatSessionStore(IChatSessionStore innerStore) :
     public override Task<int> DeleteIdleSessionsAsync(DateTimeOffset idleBefore, int maxSessions = 1000, CancellationToken cancellationToken = default) =>
         ObserveAsync(new("delete_idle_sessions", "chat_sessions"), () => InnerStore.DeleteIdleSessionsAsync(idleBefore, maxSessions, cancellationToken));
 
+    public override Task<ChatSiblings> GetSiblingsAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        ObserveAsync(new("get_siblings", "chat_messages"), () => InnerStore.GetSiblingsAsync(userId, messageId, cancellationToken));
+
+    public override Task<ChatActivePath> SwitchBranchAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken = default) =>
+        ObserveAsync(new("switch_branch", "chat_sessions", sessionId), () => InnerStore.SwitchBranchAsync(userId, sessionId, messageId, cancellationToken));
+
     protected abstract Task<T> ObserveAsync<T>(StoreOperation operation, Func<Task<T>> call);
 }

@@ -23,4 +23,18 @@ public sealed record ChatHistoryRequest
 
     /// <summary>The newest <see cref="DefaultPageSize"/> messages.</summary>
     public static ChatHistoryRequest Latest { get; } = new();
+
+    /// <summary>
+    /// Read the path that ends at this message (its ancestors and itself, oldest first) instead of the session's active path:
+    /// the conversation as it was at another version. <see langword="null"/> (the default): the active path. Part of the
+    /// cursor's scope: a cursor read with one value is refused with another. Needs <see cref="ChatStoreCapabilities.Branches"/>.
+    /// </summary>
+    public Guid? LeafId { get; init; }
+
+    /// <summary>
+    /// Read every message of every branch in sequence order, each with its <see cref="StoredChatMessage.ParentId"/> (exports
+    /// and tools that rebuild the tree). <see cref="LeafId"/> must then be <see langword="null"/>. Part of the cursor's scope.
+    /// Needs <see cref="ChatStoreCapabilities.Branches"/>.
+    /// </summary>
+    public bool AllBranches { get; init; }
 }

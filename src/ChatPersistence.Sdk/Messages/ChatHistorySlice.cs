@@ -8,4 +8,11 @@ namespace ChatPersistence.Sdk;
 /// messages, ascending when reading newer ones).</param>
 /// <param name="HasMessagesBeyondBoundary">When the read started from a boundary sequence: whether a message with a sequence on the
 /// other side of it (or equal to it) exists. <see langword="false"/> when there was no boundary.</param>
-public sealed record ChatHistorySlice(IReadOnlyList<StoredChatMessage> Messages, bool HasMessagesBeyondBoundary);
+public sealed record ChatHistorySlice(IReadOnlyList<StoredChatMessage> Messages, bool HasMessagesBeyondBoundary)
+{
+    /// <summary>
+    /// For the returned messages that have other versions, their position among them (stores with
+    /// <see cref="ChatStoreCapabilities.Branches"/>); empty otherwise. Positions of other messages are ignored.
+    /// </summary>
+    public IReadOnlyList<ChatSiblingPosition> Siblings { get; init; } = [];
+}

@@ -26,4 +26,10 @@ public sealed record ChatMessagePage
     /// Present even when <see cref="HasNewer"/> is <see langword="false"/>, so a client can poll for new messages.
     /// </summary>
     public string? NewerCursor { get; init; }
+
+    /// <summary>
+    /// For each message of the page that has other versions (edited questions, regenerated answers), its position among them,
+    /// for a "‹ 2 / 3 ›" control. A message that is not listed is the only version. Empty for a session that never branched.
+    /// </summary>
+    public IReadOnlyList<ChatSiblingPosition> Siblings { get; init; } = [];
 }

@@ -22,6 +22,19 @@ public sealed record NewChatMessage
     /// <summary>The client-generated identifier. Defaults to <see cref="Guid.CreateVersion7()"/>; must not be <see cref="Guid.Empty"/>.</summary>
     public Guid Id { get; init; } = Guid.CreateVersion7();
 
+    /// <summary>The <see cref="ParentId"/> that appends a message as a new root: another version of the session's first message.</summary>
+    public static Guid RootParent => Guid.Empty;
+
+    /// <summary>
+    /// Where the message goes in the session's tree (stores with <see cref="ChatStoreCapabilities.Branches"/>).
+    /// <see langword="null"/> (the default): it continues the active path, under the message before it in the same batch,
+    /// or, for the first of the batch, under the session's active leaf. <see cref="RootParent"/>: a new root. Any other id:
+    /// under that message, which must be stored in the same session or appear earlier in the same batch. The appended
+    /// message becomes the session's active leaf; on a store without branches any value but <see langword="null"/> is
+    /// refused with <see cref="NotSupportedException"/>.
+    /// </summary>
+    public Guid? ParentId { get; init; }
+
     /// <summary>The author role.</summary>
     public ChatMessageRole Role { get; init; }
 

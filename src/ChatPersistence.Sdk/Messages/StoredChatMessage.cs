@@ -35,6 +35,12 @@ public sealed record StoredChatMessage
     public bool IsFavorite { get; init; }
 
     /// <summary>
+    /// The message's parent in the session's tree, or <see langword="null"/> for a root (the first message, or another
+    /// version of it). Messages appended without a parent have the message before them as their parent.
+    /// </summary>
+    public Guid? ParentId { get; init; }
+
+    /// <summary>
     /// <see cref="ChatReplyStatus.Complete"/> for every ordinary message; <see cref="ChatReplyStatus.Streaming"/> for a reply
     /// being written (its <see cref="Content"/> is the text stored so far); <see cref="ChatReplyStatus.Stopped"/> or
     /// <see cref="ChatReplyStatus.Interrupted"/> for a reply that ended early, with its text. A streaming reply whose lease

@@ -17,4 +17,7 @@ public sealed record ChatSearchHit
 
     /// <summary>The matched parts of <see cref="Snippet"/>, in order and not overlapping; render them highlighted.</summary>
     public required IReadOnlyList<ChatTextSpan> Highlights { get; init; }
+
+    /// <summary>Whether the message is on its session's active path (<see langword="false"/>: it is on another version).</summary>
+    public bool IsOnActivePath { get; init; } = true;
 }

@@ -29,4 +29,10 @@ public sealed record ChatSession
 
     /// <summary>The creation time of the newest message, or <see langword="null"/> when the session is empty.</summary>
     public DateTimeOffset? LastMessageAt { get; init; }
+
+    /// <summary>
+    /// The active leaf: the newest message of the path every read returns, or <see langword="null"/> when the session has
+    /// never branched (then it is the newest message).
+    /// </summary>
+    public Guid? ActiveLeafId { get; init; }
 }

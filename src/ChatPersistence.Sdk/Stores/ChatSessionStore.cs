@@ -98,6 +98,7 @@ public abstract class ChatSessionStore : IChatSessionStore
         InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
         InputValidator.NotEmpty(sessionId, nameof(sessionId));
         var validated = InputValidator.Messages(messages, Options, nameof(messages));
+        CheckParents(validated, nameof(messages));
         for (var i = 0; i < validated.Length; i++)
         {
             validated[i] = StoredText.Encode(validated[i]);
@@ -114,7 +115,26 @@ public abstract class ChatSessionStore : IChatSessionStore
         InputValidator.NotEmpty(sessionId, nameof(sessionId));
         request ??= ChatHistoryRequest.Latest;
         InputValidator.PageSize(request.PageSize, ChatPersistenceLimits.MaxPageSize, nameof(request));
-        var scope = ChatCursor.Scope("history", userId, sessionId.ToString());
+        if (request.LeafId is { } leafId)
+        {
+            InputValidator.NotEmpty(leafId, nameof(request));
+            if (request.AllBranches)
+            {
+                throw new ArgumentException("A history request reads either the path to LeafId or all branches, not both.", nameof(request));
+            }
+        }
+
+        if (request.LeafId is not null || request.AllBranches)
+        {
+            RequireBranches();
+        }
+
+        // The active path keeps the scope of the linear history, so cursors issued before branches existed stay valid.
+        var scope = request.LeafId is { } leaf
+            ? ChatCursor.Scope("history", userId, sessionId.ToString(), "leaf", leaf.ToString())
+            : request.AllBranches
+                ? ChatCursor.Scope("history", userId, sessionId.ToString(), "all")
+                : ChatCursor.Scope("history", userId, sessionId.ToString());
         long? boundary = null;
         var older = request.Start == ChatHistoryStart.Newest;
         if (request.Cursor is not null)
@@ -129,7 +149,7 @@ public abstract class ChatSessionStore : IChatSessionStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var slice = await ReadHistoryCoreAsync(userId, sessionId, boundary, older, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
+        var slice = await ReadPathCoreAsync(userId, sessionId, request.LeafId, request.AllBranches, boundary, older, request.PageSize + 1, cancellationToken).ConfigureAwait(false);
         var rows = slice.Messages;
         var hasMore = rows.Count > request.PageSize;
         var count = Math.Min(rows.Count, request.PageSize);
@@ -149,6 +169,7 @@ public abstract class ChatSessionStore : IChatSessionStore
             HasNewer = older ? beyond : hasMore,
             OlderCursor = first is { } f ? HistoryCursor(scope, f, older: true) : null,
             NewerCursor = last is { } l ? HistoryCursor(scope, l, older: false) : null,
+            Siblings = PageSiblings(slice.Siblings, messages),
         };
     }
 
@@ -408,6 +429,16 @@ public abstract class ChatSessionStore : IChatSessionStore
             throw new ArgumentOutOfRangeException(nameof(reply), lease, $"A reply's lease must be between {ChatPersistenceLimits.MinReplyLease} and {ChatPersistenceLimits.MaxReplyLease}.");
         }
 
+        if (reply.ParentId is { } parentId)
+        {
+            if (parentId == NewChatMessage.RootParent || parentId == reply.Id)
+            {
+                throw new ArgumentException("A reply answers a message: its ParentId can be neither RootParent nor its own id.", nameof(reply));
+            }
+
+            RequireBranches();
+        }
+
         RequireReplies();
         cancellationToken.ThrowIfCancellationRequested();
         if (reply.Metadata is { } given)
@@ -567,6 +598,141 @@ public abstract class ChatSessionStore : IChatSessionStore
     /// <exception cref="NotSupportedException">The store does not keep replies in progress (the default).</exception>
     protected virtual Task<ChatReplyText> ReadReplyCoreAsync(string userId, Guid messageId, long offset, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <inheritdoc />
+    public Task<ChatSiblings> GetSiblingsAsync(string userId, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        RequireBranches();
+        cancellationToken.ThrowIfCancellationRequested();
+        return GetSiblingsCoreAsync(userId, messageId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ChatActivePath> SwitchBranchAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        InputValidator.Id(userId, ChatPersistenceLimits.MaxUserIdLength, nameof(userId));
+        InputValidator.NotEmpty(sessionId, nameof(sessionId));
+        InputValidator.NotEmpty(messageId, nameof(messageId));
+        RequireBranches();
+        cancellationToken.ThrowIfCancellationRequested();
+        return SwitchBranchCoreAsync(userId, sessionId, messageId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a page along a path (see <see cref="ReadHistoryCoreAsync"/> for the order, the limit and the boundary): the path
+    /// ending at <paramref name="leafId"/>, the active path when it is <see langword="null"/>, or every message when
+    /// <paramref name="allBranches"/>. Fills <see cref="ChatHistorySlice.Siblings"/> for returned messages that have other
+    /// versions, and <see cref="StoredChatMessage.ParentId"/> of every row. Throws <see cref="ChatNotFoundException"/> when the
+    /// leaf is not a message of the session. The default calls <see cref="ReadHistoryCoreAsync"/> for the active path and
+    /// refuses the rest: a store with <see cref="ChatStoreCapabilities.Branches"/> overrides it.
+    /// </summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="leafId">The path's last message, or <see langword="null"/> for the active path.</param>
+    /// <param name="allBranches">Whether to read every branch in sequence order (then <paramref name="leafId"/> is <see langword="null"/>).</param>
+    /// <param name="boundary">The exclusive boundary sequence, or <see langword="null"/> to start at an end.</param>
+    /// <param name="older">Whether to read towards older messages.</param>
+    /// <param name="limit">How many rows to return at most (the page size plus one).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The slice.</returns>
+    /// <exception cref="NotSupportedException">A leaf or all branches were asked of a store without branches (the default).</exception>
+    protected virtual Task<ChatHistorySlice> ReadPathCoreAsync(string userId, Guid sessionId, Guid? leafId, bool allBranches, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        leafId is null && !allBranches
+            ? ReadHistoryCoreAsync(userId, sessionId, boundary, older, limit, cancellationToken)
+            : throw new NotSupportedException("This chat store does not keep branches.");
+
+    /// <summary>Returns the versions of the user's message (see <see cref="GetSiblingsAsync"/>); throws <see cref="ChatNotFoundException"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="messageId">The message.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The versions.</returns>
+    /// <exception cref="NotSupportedException">The store does not keep branches (the default).</exception>
+    protected virtual Task<ChatSiblings> GetSiblingsCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep branches.");
+
+    /// <summary>Switches the active path (see <see cref="SwitchBranchAsync"/>); throws <see cref="ChatNotFoundException"/>.</summary>
+    /// <param name="userId">The validated owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="messageId">The message the path must go through.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new active path.</returns>
+    /// <exception cref="NotSupportedException">The store does not keep branches (the default).</exception>
+    protected virtual Task<ChatActivePath> SwitchBranchCoreAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat store does not keep branches.");
+
+    private void CheckParents(NewChatMessage[] batch, string paramName)
+    {
+        HashSet<Guid>? later = null;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            if (batch[i].ParentId is not { } parentId)
+            {
+                continue;
+            }
+
+            RequireBranches();
+            if (parentId == batch[i].Id)
+            {
+                throw new ArgumentException($"Message {i} ({batch[i].Id}) of the batch names itself as its parent.", paramName);
+            }
+
+            if (parentId == NewChatMessage.RootParent || i == batch.Length - 1)
+            {
+                continue;
+            }
+
+            later ??= [];
+            later.Clear();
+            for (var j = i + 1; j < batch.Length; j++)
+            {
+                later.Add(batch[j].Id);
+            }
+
+            if (later.Contains(parentId))
+            {
+                throw new ArgumentException($"Message {i} ({batch[i].Id}) of the batch names a later message of the batch as its parent: a parent is stored before its children.", paramName);
+            }
+        }
+    }
+
+    private static List<ChatSiblingPosition> PageSiblings(IReadOnlyList<ChatSiblingPosition> positions, StoredChatMessage[] page)
+    {
+        if (positions.Count == 0 || page.Length == 0)
+        {
+            return [];
+        }
+
+        // In page order, only the page's messages (the slice may hold one row more), only real versions.
+        var byId = new Dictionary<Guid, ChatSiblingPosition>(positions.Count);
+        foreach (var position in positions)
+        {
+            if (position.Count > 1)
+            {
+                byId[position.MessageId] = position;
+            }
+        }
+
+        var kept = new List<ChatSiblingPosition>(byId.Count);
+        foreach (var message in page)
+        {
+            if (byId.TryGetValue(message.Id, out var position))
+            {
+                kept.Add(position);
+            }
+        }
+
+        return kept;
+    }
+
+    private void RequireBranches()
+    {
+        if (!Capabilities.Branches)
+        {
+            throw new NotSupportedException($"{GetType().Name} does not keep branches (Capabilities.Branches is false).");
+        }
+    }
 
     private void RequireReplies()
     {

@@ -89,4 +89,12 @@ public abstract class DelegatingChatSessionStore : IChatSessionStore
     /// <inheritdoc />
     public virtual Task<ChatReplyText> ReadReplyAsync(string userId, Guid messageId, long offset = 0, CancellationToken cancellationToken = default) =>
         InnerStore.ReadReplyAsync(userId, messageId, offset, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<ChatSiblings> GetSiblingsAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        InnerStore.GetSiblingsAsync(userId, messageId, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual Task<ChatActivePath> SwitchBranchAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken = default) =>
+        InnerStore.SwitchBranchAsync(userId, sessionId, messageId, cancellationToken);
 }

@@ -249,4 +249,37 @@ public interface IChatSessionStore
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
     Task<ChatReplyText> ReadReplyAsync(string userId, Guid messageId, long offset = 0, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("This chat store does not keep replies in progress.");
+
+    /// <summary>
+    /// Returns the versions of a message: the children of its parent (or the session's roots), oldest first, its index among
+    /// them and the index of the version on the active path, for a "‹ 2 / 3 ›" control.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="messageId">Any message of the user, on any branch.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The versions.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatNotFoundException">The message does not exist or is not the user's.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep branches (<see cref="ChatStoreCapabilities.Branches"/>).</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatSiblings> GetSiblingsAsync(string userId, Guid messageId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep branches.");
+
+    /// <summary>
+    /// Makes the active path go through <paramref name="messageId"/> and down to the leaf that was last active beneath it
+    /// (for a message never active beneath, the newest leaf of its own line). Switching to a message already on the active
+    /// path writes nothing and returns <see cref="ChatActivePath.Changed"/> = <see langword="false"/>; otherwise watchers get
+    /// <see cref="ChangeFeed.ChatChangeKind.ActivePathChanged"/>.
+    /// </summary>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="messageId">Any message of the session, on any branch.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new active path's leaf and where it forks from the previous one.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid.</exception>
+    /// <exception cref="ChatNotFoundException">The session or the message does not exist, is not the user's, or the message is in another session.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep branches (<see cref="ChatStoreCapabilities.Branches"/>).</exception>
+    /// <exception cref="ChatPersistenceException">The store failed.</exception>
+    Task<ChatActivePath> SwitchBranchAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This chat store does not keep branches.");
 }

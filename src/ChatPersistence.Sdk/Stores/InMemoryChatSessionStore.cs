@@ -49,7 +49,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     /// <inheritdoc />
-    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(50) };
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, Branches = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(50) };
 
     /// <inheritdoc />
     protected override Task<ChatSession> GetOrCreateSessionCoreAsync(string userId, string workflowId, string? title, CancellationToken cancellationToken)
@@ -124,24 +124,42 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
         {
             var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
 
-            // Check the whole batch before writing anything: all or nothing.
+            // Check the whole batch before writing anything: all or nothing. Parents resolve to a stored message's index,
+            // -1 for a root, or NewInBatch(j) for the j-th element of this batch when it is new.
             var result = new StoredChatMessage?[messages.Count];
+            var parents = new int[messages.Count];
+            var newChildren = new Dictionary<int, int>();
             for (var i = 0; i < messages.Count; i++)
             {
-                if (_messages.TryGetValue(messages[i].Id, out var existing))
+                var message = messages[i];
+                var parent = ResolveParent(state, message.ParentId, messages, parents, result, i);
+                if (_messages.TryGetValue(message.Id, out var existing))
                 {
                     var stored = Current(existing);
-                    if (existing.Session != state || !SameMessage(stored, messages[i]))
+                    if (existing.Session != state || !SameMessage(stored, message))
                     {
-                        throw ChatConflictException.ForMessage(messages[i].Id);
+                        throw ChatConflictException.ForMessage(message.Id);
                     }
 
                     result[i] = stored;
+                    parents[i] = existing.Index;
+                    continue;
                 }
+
+                var count = newChildren.GetValueOrDefault(parent) + 1;
+                if ((parent >= -1 ? state.Tree.ChildCount(parent) : 0) + count > Options.MaxVersions)
+                {
+                    throw TooManyVersions(message.Id);
+                }
+
+                newChildren[parent] = count;
+                parents[i] = parent;
             }
 
             var now = Now();
-            var appended = 0;
+            var oldLeaf = state.Tree.Leaf;
+            var fork = -2;
+            StoredChatMessage? last = null;
             for (var i = 0; i < messages.Count; i++)
             {
                 if (result[i] is not null)
@@ -150,6 +168,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 }
 
                 var message = messages[i];
+                var parent = parents[i] < -1 ? parents[-parents[i] - 2] : parents[i];
                 var stored = new StoredChatMessage
                 {
                     Id = message.Id,
@@ -159,23 +178,26 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                     Content = message.Content,
                     Metadata = message.Metadata?.Clone() ?? EmptyObject,
                     CreatedAt = message.CreatedAt ?? now,
+                    ParentId = parent < 0 ? null : state.Messages[parent].Id,
                 };
+                parents[i] = state.Messages.Count;
+                fork = Fork(fork, state.Tree.Add(parent), oldLeaf);
                 _messages.Add(stored.Id, new MessageLocation(state, state.Messages.Count));
                 state.Messages.Add(stored);
-                result[i] = stored;
-                appended++;
+                result[i] = last = stored;
             }
 
-            if (appended > 0)
+            if (last is not null)
             {
-                var last = state.Messages[^1];
                 state.Session = state.Session with
                 {
                     UpdatedAt = Later(state.Session.UpdatedAt),
                     MessageCount = state.Messages.Count,
                     LastMessageAt = last.CreatedAt,
+                    ActiveLeafId = ActiveLeaf(state),
                 };
-                Log(ChatChangeKind.MessagesAppended, userId, sessionId, last.Sequence);
+                LogPathChange(state, fork);
+                Log(ChatChangeKind.MessagesAppended, userId, sessionId, state.Messages[^1].Sequence);
             }
 
             return Task.FromResult<IReadOnlyList<StoredChatMessage>>(result!);
@@ -183,38 +205,223 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     /// <inheritdoc />
-    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        ReadPathCoreAsync(userId, sessionId, null, false, boundary, older, limit, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadPathCoreAsync(string userId, Guid sessionId, Guid? leafId, bool allBranches, long? boundary, bool older, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var list = (Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId)).Messages;
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+            var list = state.Messages;
+            IReadOnlyList<int>? path = null;
+            if (leafId is { } leaf)
+            {
+                path = _messages.TryGetValue(leaf, out var location) && location.Session == state
+                    ? state.Tree.PathTo(location.Index)
+                    : throw ChatNotFoundException.ForMessage(leaf);
+            }
+            else if (!allBranches)
+            {
+                path = state.Tree.ActivePath;
+            }
 
-            // Index of the first message with a sequence >= boundary (messages are in ascending sequence order).
-            var split = boundary is { } b ? LowerBound(list, b) : (older ? list.Count : 0);
-            var rows = new List<StoredChatMessage>(Math.Min(limit, list.Count));
+            var count = path?.Count ?? list.Count;
+            int At(int k) => path is null ? k : path[k];
+
+            // Position of the first message with a sequence >= boundary (the path is in ascending sequence order).
+            var split = older ? count : 0;
+            if (boundary is { } b)
+            {
+                int lo = 0, hi = count;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) >>> 1;
+                    if (list[At(mid)].Sequence < b)
+                    {
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+
+                split = lo;
+            }
+
+            var rows = new List<StoredChatMessage>(Math.Min(limit, count));
+            var siblings = new List<ChatSiblingPosition>();
+            void Take(int k)
+            {
+                var index = At(k);
+                rows.Add(Current(list, index));
+                var parent = state.Tree.Parent(index);
+                var versions = state.Tree.ChildCount(parent);
+                if (versions > 1)
+                {
+                    siblings.Add(new ChatSiblingPosition(list[index].Id, IndexOf(state.Tree.Children(parent), index), versions));
+                }
+            }
+
             bool beyond;
             if (older)
             {
-                for (var i = split - 1; i >= 0 && rows.Count < limit; i--)
+                for (var k = split - 1; k >= 0 && rows.Count < limit; k--)
                 {
-                    rows.Add(Current(list, i));
+                    Take(k);
                 }
 
-                beyond = boundary is not null && split < list.Count;
+                beyond = boundary is not null && split < count;
             }
             else
             {
-                var from = split < list.Count && boundary is { } bb && list[split].Sequence == bb ? split + 1 : split;
-                for (var i = from; i < list.Count && rows.Count < limit; i++)
+                var from = split < count && boundary is { } bb && list[At(split)].Sequence == bb ? split + 1 : split;
+                for (var k = from; k < count && rows.Count < limit; k++)
                 {
-                    rows.Add(Current(list, i));
+                    Take(k);
                 }
 
                 beyond = boundary is not null && from > 0;
             }
 
-            return Task.FromResult(new ChatHistorySlice(rows, beyond));
+            return Task.FromResult(new ChatHistorySlice(rows, beyond) { Siblings = siblings });
         }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSiblings> GetSiblingsCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var location = Locate(userId, messageId);
+            var tree = location.Session.Tree;
+            var list = location.Session.Messages;
+            var parent = tree.Parent(location.Index);
+            var children = tree.Children(parent);
+            var versions = new ChatSibling[children.Count];
+            var active = -1;
+            for (var i = 0; i < versions.Length; i++)
+            {
+                var message = Current(list, children[i]);
+                versions[i] = new ChatSibling(message.Id, message.Sequence, message.Role, message.CreatedAt, message.Status);
+                if (tree.IsOnActivePath(children[i]))
+                {
+                    active = i;
+                }
+            }
+
+            return Task.FromResult(new ChatSiblings
+            {
+                SessionId = location.Session.Session.Id,
+                ParentId = parent < 0 ? null : list[parent].Id,
+                Versions = versions,
+                Index = IndexOf(children, location.Index),
+                ActiveIndex = active,
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatActivePath> SwitchBranchCoreAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = Find(userId, sessionId) ?? throw ChatNotFoundException.ForSession(sessionId);
+            if (!_messages.TryGetValue(messageId, out var location) || location.Session != state)
+            {
+                throw ChatNotFoundException.ForMessage(messageId);
+            }
+
+            var oldLeaf = state.Tree.Leaf;
+            var fork = state.Tree.SwitchTo(location.Index);
+            var leaf = state.Messages[state.Tree.Leaf];
+            if (fork == -2)
+            {
+                return Task.FromResult(new ChatActivePath
+                {
+                    SessionId = sessionId,
+                    LeafId = leaf.Id,
+                    LeafSequence = leaf.Sequence,
+                    ForkSequence = leaf.Sequence,
+                    Changed = false,
+                });
+            }
+
+            state.Session = state.Session with { ActiveLeafId = leaf.Id };
+            LogPathChange(state, Fork(-2, fork, oldLeaf));
+            return Task.FromResult(new ChatActivePath
+            {
+                SessionId = sessionId,
+                LeafId = leaf.Id,
+                LeafSequence = leaf.Sequence,
+                ForkSequence = fork < 0 ? null : state.Messages[fork].Sequence,
+                Changed = true,
+            });
+        }
+    }
+
+    // The parent an element of a batch names or implies, checked: a stored message of the session (its index), -1 for a
+    // root, or NewInBatch for an earlier element of the batch that is new.
+    private int ResolveParent(SessionState state, Guid? parentId, IReadOnlyList<NewChatMessage> batch, int[] resolved, StoredChatMessage?[] existing, int i)
+    {
+        if (parentId is null)
+        {
+            return i == 0 ? state.Tree.Leaf : existing[i - 1] is not null ? resolved[i - 1] : NewInBatch(i - 1);
+        }
+
+        if (parentId == NewChatMessage.RootParent)
+        {
+            return -1;
+        }
+
+        for (var j = 0; j < i; j++)
+        {
+            if (batch[j].Id == parentId)
+            {
+                return existing[j] is not null ? resolved[j] : NewInBatch(j);
+            }
+        }
+
+        return _messages.TryGetValue(parentId.Value, out var location) && location.Session == state
+            ? location.Index
+            : throw ChatNotFoundException.ForMessage(parentId.Value);
+    }
+
+    private static int NewInBatch(int element) => -element - 2;
+
+    private static ChatConflictException TooManyVersions(Guid messageId) =>
+        new($"Message '{messageId}' would exceed ChatPersistence:MaxVersions versions of the same message.") { MessageId = messageId };
+
+    // Combines the fork of one more move of the leaf within a write into the fork of the whole write (-2: no change).
+    private static int Fork(int sofar, int move, int oldLeaf) =>
+        move == -2 ? sofar : Math.Min(sofar == -2 ? oldLeaf : sofar, move);
+
+    private static int IndexOf(IReadOnlyList<int> list, int value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static Guid? ActiveLeaf(SessionState state) => state.Tree.Branched ? state.Messages[state.Tree.Leaf].Id : null;
+
+    private void LogPathChange(SessionState state, int fork)
+    {
+        if (fork == -2)
+        {
+            return;
+        }
+
+        var leaf = state.Messages[state.Tree.Leaf];
+        Log(ChatChangeKind.ActivePathChanged, state.Session.UserId, state.Session.Id, leaf.Sequence, leaf.Id, forkSequence: fork < 0 ? null : state.Messages[fork].Sequence);
     }
 
     /// <inheritdoc />
@@ -231,7 +438,8 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             }
 
             state.Messages.Clear();
-            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = 0, LastMessageAt = null };
+            state.Tree = new MessageTree();
+            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = 0, LastMessageAt = null, ActiveLeafId = null };
             Log(ChatChangeKind.SessionCleared, userId, sessionId);
             return Task.FromResult(count);
         }
@@ -257,7 +465,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken)
     {
         var terms = TextSearch.ParseQuery(query);
-        List<(StoredChatMessage Message, string WorkflowId)> candidates;
+        List<(StoredChatMessage Message, string WorkflowId, bool OnPath)> candidates;
         lock (_gate)
         {
             IEnumerable<SessionState> scope;
@@ -272,13 +480,13 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
 
             // A reply is searchable once it has ended (streaming text is indexed once, at the end, by every store).
             candidates = scope
-                .SelectMany(s => Enumerable.Range(0, s.Messages.Count).Select(i => (Current(s.Messages, i), s.Session.WorkflowId)))
+                .SelectMany(s => Enumerable.Range(0, s.Messages.Count).Select(i => (Current(s.Messages, i), s.Session.WorkflowId, s.Tree.IsOnActivePath(i))))
                 .Where(c => c.Item1.Status != ChatReplyStatus.Streaming)
                 .ToList();
         }
 
         var hits = new List<ChatSearchHit>();
-        foreach (var (message, workflowId) in candidates)
+        foreach (var (message, workflowId, onPath) in candidates)
         {
             var words = TextSearch.Words(message.Content);
             if (TextSearch.Rank(words, terms) is not { } rank)
@@ -287,7 +495,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             }
 
             var (snippet, highlights) = TextSearch.Snippet(message.Content, words, terms);
-            hits.Add(new ChatSearchHit { Message = message, WorkflowId = workflowId, Rank = rank, Snippet = snippet, Highlights = highlights });
+            hits.Add(new ChatSearchHit { Message = message, WorkflowId = workflowId, Rank = rank, Snippet = snippet, Highlights = highlights, IsOnActivePath = onPath });
         }
 
         IReadOnlyList<ChatSearchHit> page = hits
@@ -370,11 +578,18 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             {
                 // A retried begin returns the reply as it is now; the id used for anything else is a conflict.
                 var stored = Current(existing);
-                return existing.Session == state && stored.Role == ChatMessageRole.Assistant
+                return existing.Session == state && stored.Role == ChatMessageRole.Assistant && (reply.ParentId is null || reply.ParentId == stored.ParentId)
                     ? Task.FromResult(stored)
                     : throw ChatConflictException.ForMessage(reply.Id);
             }
 
+            var parent = ResolveParent(state, reply.ParentId, [], [], [], 0);
+            if (state.Tree.ChildCount(parent) + 1 > Options.MaxVersions)
+            {
+                throw TooManyVersions(reply.Id);
+            }
+
+            var oldLeaf = state.Tree.Leaf;
             var now = Now();
             var replyState = new ReplyState(state, lease, now);
             var message = new StoredChatMessage
@@ -388,11 +603,14 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
                 CreatedAt = now,
                 Status = ChatReplyStatus.Streaming,
                 LeaseExpiresAt = replyState.Deadline,
+                ParentId = parent < 0 ? null : state.Messages[parent].Id,
             };
+            var fork = Fork(-2, state.Tree.Add(parent), oldLeaf);
             _messages.Add(message.Id, new MessageLocation(state, state.Messages.Count));
             state.Messages.Add(message);
             _replies.Add(message.Id, replyState);
-            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = state.Messages.Count, LastMessageAt = now };
+            state.Session = state.Session with { UpdatedAt = Later(state.Session.UpdatedAt), MessageCount = state.Messages.Count, LastMessageAt = now, ActiveLeafId = ActiveLeaf(state) };
+            LogPathChange(state, fork);
             Log(ChatChangeKind.MessagesAppended, userId, sessionId, message.Sequence);
             return Task.FromResult(message);
         }
@@ -588,7 +806,8 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     private static bool SameMessage(StoredChatMessage stored, NewChatMessage message) =>
         stored.Role == message.Role
         && string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
-        && JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject);
+        && JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject)
+        && (message.ParentId is not { } parent || (parent == NewChatMessage.RootParent ? stored.ParentId is null : stored.ParentId == parent));
 
     private static int LowerBound(List<StoredChatMessage> list, long sequence)
     {
@@ -658,7 +877,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
     }
 
     // Called under _gate: positions follow the order of the writes, and watchers get changes in that order.
-    private void Log(ChatChangeKind kind, string userId, Guid sessionId, long? sequence = null, Guid? messageId = null, bool? isFavorite = null, ChatReplyStatus? status = null)
+    private void Log(ChatChangeKind kind, string userId, Guid sessionId, long? sequence = null, Guid? messageId = null, bool? isFavorite = null, ChatReplyStatus? status = null, long? forkSequence = null)
     {
         var change = new ChatChange
         {
@@ -670,6 +889,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             MessageId = messageId,
             IsFavorite = isFavorite,
             Status = status,
+            ForkSequence = forkSequence,
         };
         if (_changeLog.Count == ChangeLogCapacity)
         {
@@ -685,6 +905,8 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
         public ChatSession Session { get; set; } = session;
 
         public List<StoredChatMessage> Messages { get; } = [];
+
+        public MessageTree Tree { get; set; } = new();
     }
 
     private readonly record struct MessageLocation(SessionState Session, int Index);

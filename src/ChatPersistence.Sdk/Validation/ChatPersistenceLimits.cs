@@ -58,6 +58,12 @@ public static class ChatPersistenceLimits
     /// <summary>The highest value <see cref="ChatPersistenceOptions.MaxMetadataBytes"/> accepts, in UTF-8 bytes: 16 MiB.</summary>
     public const int MaxMetadataBytesCeiling = 16 * 1024 * 1024;
 
+    /// <summary>The default of <see cref="ChatPersistenceOptions.MaxVersions"/>.</summary>
+    public const int DefaultMaxVersions = 1000;
+
+    /// <summary>The highest <see cref="ChatPersistenceOptions.MaxVersions"/>.</summary>
+    public const int MaxVersionsCeiling = 100_000;
+
     /// <summary>The longest <see cref="ChatReplyFinish.ReasonDetail"/>, in characters.</summary>
     public const int MaxReasonDetailLength = 500;
 

@@ -22,6 +22,8 @@ public sealed class InMemoryFavoritesTests(InMemoryFixture fixture) : FavoritesS
 
 public sealed class InMemoryReplyTests(InMemoryFixture fixture) : ReplySuite<InMemoryFixture>(fixture);
 
+public sealed class InMemoryBranchTests(InMemoryFixture fixture) : BranchSuite<InMemoryFixture>(fixture);
+
 public sealed class InMemoryLifecycleTests(InMemoryFixture fixture) : LifecycleSuite<InMemoryFixture>(fixture);
 
 public sealed class InMemoryRetentionTests(InMemoryFixture fixture) : RetentionSuite<InMemoryFixture>(fixture);
