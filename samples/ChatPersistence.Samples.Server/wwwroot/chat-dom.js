@@ -36,9 +36,33 @@ function renderMessage(m, actions) {
       m.status === "streaming" && m.role === "assistant"
         ? el("button", { class: "stop", type: "button", disabled: m.stopping === true, text: "Stop", onclick: () => actions.stop(m.id) })
         : null,
-      ended ? el("button", { class: "retry-reply", type: "button", title: "Ask for a new answer", text: "Retry", onclick: () => actions.retryReply(m.id) }) : null),
+      ended ? el("button", { class: "retry-reply", type: "button", title: "Ask for a new answer", text: "Retry", onclick: () => actions.retryReply(m.id) }) : null,
+      versionControls(m, actions)),
     content(m),
     m.error ? el("div", { class: "error", text: m.error }) : null);
+}
+
+// ‹ i / n › when the message has other versions; a pencil on a saved question (edit and resend); ↻ on an ended answer
+// (another answer to the same question). Versions stay stored: the arrows bring any of them back.
+function versionControls(m, actions) {
+  const controls = [];
+  if (m.versions && m.versions.count > 1) {
+    const { index, count } = m.versions;
+    controls.push(el("span", { class: "versions", "data-index": index, "data-count": count },
+      el("button", { class: "prev-version", type: "button", title: "Previous version", "aria-label": "Previous version", disabled: index === 0, text: "‹", onclick: () => actions.switchVersion(m.id, index - 1) }),
+      el("span", { class: "position", text: `${index + 1} / ${count}` }),
+      el("button", { class: "next-version", type: "button", title: "Next version", "aria-label": "Next version", disabled: index === count - 1, text: "›", onclick: () => actions.switchVersion(m.id, index + 1) })));
+  }
+  if (m.role === "user" && m.status === "saved" && actions.edit) {
+    controls.push(el("button", { class: "edit", type: "button", title: "Edit and resend", "aria-label": "Edit and resend", text: "✎", onclick: () => actions.edit(m) }));
+  }
+  if (m.role === "assistant" && m.status === "saved" && m.parentId && actions.regenerate) {
+    controls.push(el("button", { class: "regenerate", type: "button", title: "Another answer", "aria-label": "Another answer", text: "↻", onclick: () => actions.regenerate(m.id) }));
+  }
+  if (controls.length === 0) return null;
+  const wrap = el("span", { class: "version-controls" });
+  wrap.append(...controls);
+  return wrap;
 }
 
 const shownSource = new WeakMap(); // an assistant message's .content -> the Markdown it shows
@@ -78,7 +102,8 @@ export function renderMessages(container, state, actions) {
     nodes.push(el("p", { class: "empty", id: "empty", text: "No messages yet in this workflow." }));
   }
   for (const m of state.messages) {
-    const shape = JSON.stringify([m.role, m.status, m.reply, m.reason, m.reasonDetail, m.stopping === true, m.isFavorite === true, m.createdAt, m.error]);
+    const shape = JSON.stringify([m.role, m.status, m.reply, m.reason, m.reasonDetail, m.stopping === true, m.isFavorite === true, m.createdAt, m.error,
+      m.parentId ?? null, m.versions?.index ?? null, m.versions?.count ?? null]);
     const old = kept.get(m.id);
     let item;
     if (old && old.shape === shape) {
