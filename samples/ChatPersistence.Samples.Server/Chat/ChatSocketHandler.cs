@@ -171,6 +171,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
             type = "history",
             workflowId = connection.WorkflowId,
             sessionId = found?.Id,
+            branches = store.Capabilities.Branches,
             messages = messages.Select(MessageDto.From),
             siblings,
             hasOlder = oldest?.HasOlder ?? false,

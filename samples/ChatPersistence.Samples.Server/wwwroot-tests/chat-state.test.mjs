@@ -345,8 +345,9 @@ test("the history's siblings become each message's versions; edit sends an edit 
   socket.open = true;
   socket.handlers.onOpen();
   const q1 = stored("q1", 1, "user", null), a1 = stored("a1", 2, "assistant", "q1"), q2 = stored("q2", 3, "user", "a1"), a2 = stored("a2", 4, "assistant", "q2");
-  socket.handlers.onFrame({ type: "history", messages: [q1, a1, q2, a2], siblings: [{ id: "a1", index: 1, count: 2 }], hasOlder: false, olderCursor: null, after: null });
+  socket.handlers.onFrame({ type: "history", branches: true, messages: [q1, a1, q2, a2], siblings: [{ id: "a1", index: 1, count: 2 }], hasOlder: false, olderCursor: null, after: null });
   assert.deepEqual(chat.getState().messages.map(m => [m.id, m.versions]), [["q1", null], ["a1", { index: 1, count: 2 }], ["q2", null], ["a2", null]]);
+  assert.equal(chat.getState().branches, true, "the server's store keeps versions: the page shows edit and regenerate");
 
   const id = chat.edit("q2", "  the question, better  ");
   assert.deepEqual(socket.sent.at(-1), { type: "edit", id, content: "the question, better", versionOf: "q2" });
@@ -385,6 +386,7 @@ test("regenerate asks for another answer to the answer's question and hides the 
   socket.open = true;
   socket.handlers.onOpen();
   socket.handlers.onFrame({ type: "history", messages: [stored("q1", 1, "user", null), stored("a1", 2, "assistant", "q1")], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  assert.equal(chat.getState().branches, false, "a history frame without branches: no edit or regenerate controls");
   const id = chat.regenerate("a1");
   assert.deepEqual(socket.sent.at(-1), { type: "regenerate", id, questionId: "q1" });
   assert.deepEqual(chat.getState().messages.map(m => m.id), ["q1"]);

@@ -104,6 +104,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       source: e ? e.source : "none",
       error: e ? e.error : null,
       draft: e ? e.draft : "",
+      branches: e ? e.branches === true : false, // the server's store keeps versions: edit, regenerate and ‹ i / n › work
     };
   }
 
@@ -316,6 +317,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
           e.synced = null;
         }
         synced(e, frame.messages);
+        e.branches = frame.branches === true;
         e.loaded = true;
         e.loading = false;
         e.source = "server";
