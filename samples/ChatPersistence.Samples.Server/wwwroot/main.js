@@ -83,8 +83,7 @@ async function start() {
     if (editing) {
       if (chat.edit(editing, $("text").value)) {
         stopEditing();
-        $("text").value = "";
-        chat.setDraft("");
+        $("text").value = chat.getState().draft; // the draft written before the pencil was pressed comes back
       }
       return;
     }
