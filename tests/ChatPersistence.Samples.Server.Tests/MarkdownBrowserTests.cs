@@ -13,8 +13,8 @@ namespace ChatPersistence.Samples.Server.Tests;
 
 /// <summary>
 /// The assistant's Markdown in real Chromium: a model answer (streamed in chunks by <see cref="ScriptedMarkdownModel"/>) with
-/// a nested list, a code block and a &lt;script&gt; / &lt;img onerror&gt; / javascript: link payload renders as list, code
-/// and text; mid-stream its unclosed code fence is already a code block; Copy puts the code on the clipboard and says
+/// a nested list, a code block, a table and a &lt;script&gt; / &lt;img onerror&gt; / javascript: link payload renders as list,
+/// code, table and text; mid-stream its unclosed code fence is already a code block; Copy puts the code on the clipboard and says
 /// Copied; no injected script ran, no CSP violation happened and the CSP header is the reviewed one; a reload renders the
 /// stored reply the same way. User messages stay plain text.
 /// </summary>
@@ -124,6 +124,10 @@ public sealed class MarkdownBrowserTests : IAsyncLifetime, IDisposable
         ((string?)Js($"return document.querySelector('{Reply} .code-block').getAttribute('data-open')")).Should().BeNull("the fence closed");
         ((string)Js($"return document.querySelector('{Reply} .code-block pre code').textContent")!).Should().Be(ScriptedMarkdownModel.Code);
         ((string)Js($"return document.querySelector('{Reply} .code-block code').dataset.lang")!).Should().Be("csharp");
+
+        // A table, aligned by class (the CSP allows no style attribute).
+        ((long)Js($"return document.querySelectorAll('{Reply} table tbody tr').length")!).Should().Be(2);
+        ((string)Js($"return [...document.querySelectorAll('{Reply} table th')].map(c => c.textContent + ':' + c.className).join(',')")!).Should().Be("Step:align-left,Cost:align-right");
 
         // The payload is text: no element from it, nothing ran, the bad link is not a link.
         ((long)Js("return document.querySelectorAll('#messages script, #messages img, #messages b').length")!).Should().Be(0);

@@ -16,7 +16,8 @@ internal sealed class ScriptedMarkdownModel : IChatClient
     public const string AfterThePause =
         "if (total < 0) { throw new InvalidOperationException(\"<b>negative</b>\"); }\n```\n\n" +
         "Raw HTML stays text: <script>window.markdownHacked = true</script> <img src=x onerror=\"window.markdownHacked = true\"> " +
-        "and [a bad link](javascript:window.markdownHacked=true) and [the docs](https://example.com/docs).";
+        "and [a bad link](javascript:window.markdownHacked=true) and [the docs](https://example.com/docs).\n\n" +
+        "| Step | Cost |\n|:-----|-----:|\n| plan | 1 |\n| build | 20 |";
 
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

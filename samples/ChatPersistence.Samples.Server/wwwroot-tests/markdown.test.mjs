@@ -6,7 +6,7 @@ import { parseInline, parseMarkdown, renderMarkdown, safeHref, MAX_BLOCK_DEPTH }
 import { createDocument } from "./fake-dom.mjs";
 
 const ALLOWED_TAGS = new Set(["P", "BR", "H1", "H2", "H3", "H4", "H5", "H6", "STRONG", "EM", "CODE", "PRE", "UL", "OL", "LI",
-  "BLOCKQUOTE", "HR", "A", "DIV", "SPAN", "BUTTON"]);
+  "BLOCKQUOTE", "HR", "A", "DIV", "SPAN", "BUTTON", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD"]);
 const ALLOWED_ATTRIBUTES = new Set(["class", "href", "rel", "target", "start", "type", "title", "data-lang", "data-open", "data-copied"]);
 
 function render(markdown, options = {}) {
@@ -113,6 +113,19 @@ test("block quotes, nested, with lists and lazy lines", () => {
   assert.equal(html("> line\nlazy"), "<blockquote><p>line<br></br>lazy</p></blockquote>");
 });
 
+test("tables: header, alignment as classes, inline content, escaped pipes, ragged rows; no table without a delimiter row", () => {
+  assert.equal(html("| Name | Qty | Note |\n|:-----|----:|:----:|\n| **a** | 1 | `x\\|y` |\n| b \\| c | 22\n\nafter"),
+    "<div class=\"table-wrap\"><table><thead><tr><th class=\"align-left\">Name</th><th class=\"align-right\">Qty</th><th class=\"align-center\">Note</th></tr></thead>"
+    + "<tbody><tr><td class=\"align-left\"><strong>a</strong></td><td class=\"align-right\">1</td><td class=\"align-center\"><code>x|y</code></td></tr>"
+    + "<tr><td class=\"align-left\">b | c</td><td class=\"align-right\">22</td><td class=\"align-center\"></td></tr></tbody></table></div><p>after</p>");
+  assert.equal(html("a | b\n--- | ---"), "<div class=\"table-wrap\"><table><thead><tr><th>a</th><th>b</th></tr></thead></table></div>");
+  assert.equal(html("a | b\nno delimiter"), "<p>a | b<br></br>no delimiter</p>");
+  assert.equal(html("| a | b |\n| --- |"), "<p>| a | b |<br></br>| --- |</p>", "the delimiter row must have the header's cells");
+  const root = render("| <script>x</script> | <img src=x onerror=alert(1)> |\n|---|---|\n| [x](javascript:alert(1)) | ok |");
+  assertSafe(root);
+  assert.equal(root.querySelectorAll("a").length, 0);
+});
+
 test("horizontal rules", () => {
   assert.equal(html("a\n\n---\n\n* * *\n___"), "<p>a</p><hr></hr><hr></hr><hr></hr>");
 });
@@ -214,6 +227,8 @@ const hostileSizes = {
   "hash lines": n => "#".repeat(n) + " " + " ".repeat(n) + "x",
   "spaces in a heading": n => "# a" + " ".repeat(n) + "b" + " ".repeat(n),
   "emphasis pairs": n => "*a* ".repeat(Math.ceil(n / 4)),
+  "pipes and delimiter rows": n => "|-|\n".repeat(Math.ceil(n / 4)),
+  "one long table row": n => "a|b\n-|-\n" + "|".repeat(n),
   "lines indented deeper and deeper": n => Array.from({ length: Math.ceil(Math.sqrt(n)) }, (_, k) => " ".repeat(2 * k) + "- x").join("\n"),
 };
 

@@ -6,10 +6,10 @@
 // Supported: paragraphs (a newline inside one is a line break, as chat UIs do), ATX headings (# … ######), **bold**,
 // *italic* / _italic_, ***both***, `inline code`, fenced code blocks (``` or ~~~, with a language; a fence not closed yet —
 // a reply still streaming — is a code block up to the end), bullet and ordered lists (nested by indentation), block
-// quotes, links [text](url) / <url> / bare http(s) URLs, horizontal rules, backslash escapes. Links are made only for
-// http:, https: and mailto: URLs (opened in a new tab with rel="noopener noreferrer"); any other link is shown as the text
-// it was written as. Not supported (shown as text): tables, images, raw HTML, indented code blocks, setext headings,
-// HTML entities (shown as written: &lt; stays "&lt;").
+// quotes, tables (GFM pipes, with alignment), links [text](url) / <url> / bare http(s) URLs, horizontal rules, backslash
+// escapes. Links are made only for http:, https: and mailto: URLs (opened in a new tab with rel="noopener noreferrer");
+// any other link is shown as the text it was written as. Not supported (shown as text): images, raw HTML, indented code
+// blocks, setext headings, HTML entities (shown as written: &lt; stays "&lt;").
 //
 // Cost: linear in the text. Nesting is capped (lists and quotes: MAX_BLOCK_DEPTH levels, emphasis and links:
 // MAX_INLINE_DEPTH): deeper markers are text. Every "find the closing delimiter" is a forward-only cursor over the
@@ -137,6 +137,50 @@ function listMarker(line) {
   return { ordered, char, start, indent, content, empty };
 }
 
+// A table row's cells: split on "|" not escaped with a backslash, without the optional outer pipes.
+function tableCells(line) {
+  const cells = [];
+  let cell = "";
+  const text = line.trim();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && text[i + 1] === "|") {
+      cell += "|";
+      i++;
+    } else if (c === "|") {
+      cells.push(cell);
+      cell = "";
+    } else {
+      cell += c;
+    }
+  }
+  cells.push(cell);
+  if (text.startsWith("|")) cells.shift();
+  if (text.endsWith("|") && !text.endsWith("\\|") && cells.length > 0) cells.pop();
+  return cells.map(c => c.trim());
+}
+
+// The delimiter row under a table's header ("| --- | :-: | --: |"): each cell's alignment, or null when it is not one.
+function tableAlignments(line) {
+  if (!line.includes("-") || indentOf(line) > 3) return null;
+  const cells = tableCells(line);
+  const alignments = [];
+  for (const cell of cells) {
+    if (!/^:?-+:?$/.test(cell)) return null;
+    alignments.push(cell.startsWith(":") && cell.endsWith(":") ? "center" : cell.endsWith(":") ? "right" : cell.startsWith(":") ? "left" : null);
+  }
+  return alignments.length > 0 ? alignments : null;
+}
+
+function tableStart(lines, i) {
+  const line = lines[i];
+  if (!line.includes("|") || indentOf(line) > 3 || i + 1 >= lines.length) return null;
+  const alignments = tableAlignments(lines[i + 1]);
+  if (!alignments) return null;
+  const header = tableCells(line);
+  return header.length === alignments.length ? { header, alignments } : null;
+}
+
 function startsBlock(line, depth) {
   return fenceOpening(line) !== null || heading(line) !== null || isRule(line)
     || (depth < MAX_BLOCK_DEPTH && (isQuote(line) || listMarker(line) !== null));
@@ -184,6 +228,19 @@ function parseBlocks(lines, depth, counter) {
       blocks.push({ type: "hr", from: i, to: i + 1 });
       paragraph = null;
       i++;
+      continue;
+    }
+    const table = tableStart(lines, i);
+    if (table) {
+      const from = i;
+      const rows = [];
+      for (i += 2; i < lines.length && !isBlank(lines[i]) && lines[i].includes("|") && !startsBlock(lines[i], depth); i++) {
+        counter.steps += 1 + lines[i].length;
+        const cells = tableCells(lines[i]);
+        rows.push(table.header.map((_, k) => cells[k] ?? "")); // as many cells as the header: missing ones empty, extra ones dropped
+      }
+      blocks.push({ type: "table", header: table.header, alignments: table.alignments, rows, from, to: i });
+      paragraph = null;
       continue;
     }
     if (depth < MAX_BLOCK_DEPTH && isQuote(line)) {
@@ -546,6 +603,8 @@ function renderBlock(doc, clipboard, block) {
     }
     case "code":
       return renderCode(doc, clipboard, block);
+    case "table":
+      return renderTable(doc, block);
     default:
       throw new Error(`unknown block ${block.type}`);
   }
@@ -582,6 +641,30 @@ function renderCode(doc, clipboard, block) {
   code.textContent = block.text;
   pre.append(code);
   wrapper.append(bar, pre);
+  return wrapper;
+}
+
+function renderTable(doc, block) {
+  const wrapper = element(doc, "div", "table-wrap");
+  const table = element(doc, "table");
+  const row = (cells, tag) => {
+    const tr = element(doc, "tr");
+    cells.forEach((text, k) => {
+      const cell = element(doc, tag, block.alignments[k] ? `align-${block.alignments[k]}` : null); // a class: the CSP allows no style attribute
+      appendInline(doc, cell, parseInline(text));
+      tr.append(cell);
+    });
+    return tr;
+  };
+  const head = element(doc, "thead");
+  head.append(row(block.header, "th"));
+  table.append(head);
+  if (block.rows.length > 0) {
+    const body = element(doc, "tbody");
+    for (const cells of block.rows) body.append(row(cells, "td"));
+    table.append(body);
+  }
+  wrapper.append(table);
   return wrapper;
 }
 
