@@ -37,7 +37,7 @@ public sealed class ClientModuleTests
             var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             process.ExitCode.Should().Be(0, output);
-            output.Should().Contain("# pass 54").And.Contain("# fail 0");
+            output.Should().Contain("# pass 55").And.Contain("# fail 0");
         }
     }
 }

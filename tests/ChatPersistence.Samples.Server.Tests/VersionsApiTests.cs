@@ -95,6 +95,29 @@ public sealed class VersionsApiTests : IClassFixture<ServerFactory>
     }
 
     [Fact]
+    public async Task A_message_sent_under_the_answer_a_tab_still_shows_goes_there_and_becomes_the_active_path()
+    {
+        var (token, _) = await ServerClient.TokenAsync(_factory, "parent-" + Guid.NewGuid().ToString("N")[..8]);
+        using var http = ServerClient.Http(_factory, token);
+        using var socket = await ServerClient.ConnectAsync(_factory, token, "parents");
+        (await ServerClient.ReceiveAsync(socket, "history"))["branches"]!.GetValue<bool>().Should().BeTrue();
+        var (q1, a1) = await AskAsync(socket, "One");
+        var (q2, _) = await AskAsync(socket, "Two");
+
+        // A tab that still shows a1 as its last answer (another tab went on with q2) sends under it: a second version of q2's place.
+        var late = Guid.NewGuid();
+        await ServerClient.SendAsync(socket, new { type = "send", id = late, content = "Written on the stale tab", parentId = a1 });
+        var answer = await WaitForAsync(socket, f => Type(f) == "assistant.end" && f["message"]!["parentId"]?.GetValue<Guid>() == late);
+        var page = await PageAsync(http, "parents");
+        Ids(page).Should().Equal(q1, a1, late, answer["message"]!["id"]!.GetValue<Guid>());
+        Siblings(page).Should().BeEquivalentTo([new { id = late, index = 1, count = 2 }]);
+        ((await http.GetFromJsonAsync<JsonObject>($"/api/messages/{q2}/versions"))!["versions"]!.AsArray()).Should().HaveCount(2);
+
+        await ExpectRefusedAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "x", parentId = "not-a-uuid" }, "invalid");
+        Ids(await PageAsync(http, "parents")).Should().HaveCount(4);
+    }
+
+    [Fact]
     public async Task Another_users_or_another_workflows_message_is_not_found_and_bad_versions_are_refused_with_nothing_written()
     {
         var (token, userId) = await ServerClient.TokenAsync(_factory, "owner-" + Guid.NewGuid().ToString("N")[..8]);
@@ -129,6 +152,8 @@ public sealed class VersionsApiTests : IClassFixture<ServerFactory>
         await ExpectRefusedAsync(socket, new { type = "edit", id = Guid.NewGuid(), content = "an answer is not a question", versionOf = answer }, "invalid");
         await ExpectRefusedAsync(socket, new { type = "edit", id = Guid.NewGuid(), content = "x" }, "invalid");
         await ExpectRefusedAsync(socket, new { type = "regenerate", id = Guid.NewGuid(), questionId = strangerQuestion }, "not_found");
+        await ExpectRefusedAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "x", parentId = strangerQuestion }, "not_found");
+        await ExpectRefusedAsync(socket, new { type = "send", id = Guid.NewGuid(), content = "x", parentId = otherWorkflowQuestion }, "not_found");
         await ExpectRefusedAsync(socket, new { type = "regenerate", id = Guid.NewGuid(), questionId = answer }, "invalid");
         await ExpectRefusedAsync(socket, new { type = "switch", messageId = strangerQuestion }, "not_found");
         await ExpectRefusedAsync(socket, new { type = "switch", messageId = question, index = -1 }, "invalid");

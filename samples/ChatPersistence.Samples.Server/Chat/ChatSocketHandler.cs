@@ -320,6 +320,11 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
 
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
+        // parentId: the last message the tab shows. On a store with versions the message goes under it (a tab that still
+        // shows another version writes on that one, which becomes active); omitted, or on a store without versions, it
+        // continues the active path as before.
+        var parentId = frame.ParentId is null ? (Guid?)null : MessageId(frame.ParentId, "parentId must be a message id (a UUID).");
+        var message = NewChatMessage.User(content) with { Id = id, ParentId = store.Capabilities.Branches ? parentId : null };
         var userId = connection.UserId;
         if (await limits.TryAcquireAsync(userId, Encoding.UTF8.GetByteCount(content), cancellation) is { } refused)
         {
@@ -336,14 +341,20 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
         StoredChatMessage stored;
         try
         {
-            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+            stored = await store.AppendMessageAsync(userId, session.Id, message, cancellation);
         }
         catch (ChatNotFoundException)
         {
-            // The session was deleted (from another tab or instance) since this socket learnt it: the workflow starts a new one.
+            // The session was deleted (from another tab or instance) since this socket learnt it: the workflow starts a new one
+            // (the parent went with it). A parent that is not in the session (another user's, cleared) is not_found instead.
+            if (message.ParentId is not null && await store.GetSessionAsync(userId, session.Id, cancellation) is not null)
+            {
+                throw;
+            }
+
             connection.Session = null;
             session = connection.Adopt(await store.GetOrCreateSessionAsync(userId, connection.WorkflowId, connection.WorkflowId, cancellation));
-            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+            stored = await store.AppendMessageAsync(userId, session.Id, message with { ParentId = null }, cancellation);
         }
 
         await connection.SendAsync(new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);

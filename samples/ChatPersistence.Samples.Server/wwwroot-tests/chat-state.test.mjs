@@ -419,3 +419,36 @@ test("a path frame keeps the messages up to the fork and takes the new path's pa
   assert.deepEqual(state.messages.map(m => m.id), ["q2", "a2", pending]);
   assert.deepEqual(state.messages[0].versions, { index: 0, count: 2 });
 });
+
+test("on a store with versions a message is sent under the answer the tab shows last; not before that answer shows up", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  const socket = server.sockets[0];
+  socket.open = true;
+  socket.handlers.onOpen();
+  socket.handlers.onFrame({ type: "history", branches: true, messages: [stored("q1", 1, "user", null), stored("a1", 2, "assistant", "q1")], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  const first = chat.send("under a1");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: first, content: "under a1", parentId: "a1" });
+  const second = chat.send("while the first is unsent");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: second, content: "while the first is unsent" });
+  socket.handlers.onFrame({ type: "saved", id: first, sequence: 3 });
+  socket.handlers.onFrame({ type: "saved", id: second, sequence: 4 });
+  const third = chat.send("before the answer shows up");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: third, content: "before the answer shows up" }, "the last shown is a question: continue the active path");
+  // A parent that is gone (not_found): Retry continues the chat without it.
+  socket.handlers.onFrame({ type: "saved", id: third, sequence: 5 });
+  socket.handlers.onFrame({ type: "assistant.end", message: stored("a2", 6, "assistant", third) });
+  const fourth = chat.send("under a2");
+  assert.equal(socket.sent.at(-1).parentId, "a2");
+  socket.handlers.onFrame({ type: "error", code: "not_found", message: "That message is not in this chat.", id: fourth });
+  chat.retry(fourth);
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: fourth, content: "under a2" });
+  // Written offline: it joins the end of the conversation when it reconnects (no parent).
+  socket.handlers.onFrame({ type: "saved", id: fourth, sequence: 7 });
+  socket.handlers.onFrame({ type: "assistant.end", message: stored("a4", 8, "assistant", fourth) });
+  socket.handlers.onClose();
+  const offline = chat.send("offline");
+  assert.equal(chat.getState().messages.find(m => m.id === offline).sendUnder, undefined);
+  chat.dispose();
+});

@@ -62,7 +62,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       // sequence order without gaps, so a reconnect asks for what follows it (the socket's own acknowledged messages may
       // come again then: merged by id).
       const kept = load(workflowId);
-      const outbox = kept.outbox.map(m => ({ id: m.id, role: "user", content: m.content, createdAt: m.createdAt, status: "pending", ...(m.versionOf ? { versionOf: m.versionOf } : {}) }));
+      const outbox = kept.outbox.map(m => ({ id: m.id, role: "user", content: m.content, createdAt: m.createdAt, status: "pending", ...(m.versionOf ? { versionOf: m.versionOf } : {}), ...(m.sendUnder ? { sendUnder: m.sendUnder } : {}) }));
       workflows.set(workflowId, { messages: outbox, hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null, synced: null, draft: kept.draft });
     }
     return workflows.get(workflowId);
@@ -82,7 +82,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     if (!storage) return;
     const e = workflows.get(workflowId);
     const outbox = e.messages.filter(m => m.role === "user" && (m.status === "pending" || m.status === "failed"))
-      .map(m => (m.versionOf ? { id: m.id, content: m.content, createdAt: m.createdAt, versionOf: m.versionOf } : { id: m.id, content: m.content, createdAt: m.createdAt }));
+      .map(m => ({ id: m.id, content: m.content, createdAt: m.createdAt, ...(m.versionOf ? { versionOf: m.versionOf } : {}), ...(m.sendUnder ? { sendUnder: m.sendUnder } : {}) }));
     try {
       if (!e.draft && outbox.length === 0) storage.removeItem(storageKey(workflowId));
       else storage.setItem(storageKey(workflowId), JSON.stringify({ draft: e.draft, outbox }));
@@ -292,7 +292,8 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     if (!connected || !connection) return;
     for (const m of entry(workflowId).messages) {
       if (m.role === "user" && m.status === "pending" && !m.sentOnThisConnection) {
-        const frame = m.versionOf ? { type: "edit", id: m.id, content: m.content, versionOf: m.versionOf } : { type: "send", id: m.id, content: m.content };
+        const frame = m.versionOf ? { type: "edit", id: m.id, content: m.content, versionOf: m.versionOf }
+          : m.sendUnder ? { type: "send", id: m.id, content: m.content, parentId: m.sendUnder } : { type: "send", id: m.id, content: m.content };
         if (connection.send(frame)) m.sentOnThisConnection = true;
       }
     }
@@ -339,6 +340,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         // except ones saved here after the server read it (sequence above `through`); unsaved local ones stay.
         const known = new Set(frame.messages.map(m => m.id));
         const keep = e.messages.filter(m => !known.has(m.id) && (!stored(m) || (frame.through !== null && m.sequence > frame.through)));
+        for (const m of keep) delete m.sendUnder; // what they followed may be gone with the clear
         e.messages = [];
         for (const m of withVersions(frame.messages, frame.siblings)) upsert(e, { ...m, status: m.reply });
         for (const m of keep) if (stored(m)) upsert(e, { ...m, status: m.reply ?? "complete" }); else e.messages.push(m);
@@ -385,6 +387,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         const m = frame.id ? e.messages.find(x => x.id === frame.id) : null;
         if (m) Object.assign(m, { status: "failed", error: frame.message });
         else e.error = frame.message;
+        if (m && frame.code === "not_found") delete m.sendUnder; // the message it followed is gone: Retry continues the chat
         break;
       }
       default:
@@ -422,6 +425,12 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       if (!current || content.length === 0) return null;
       const message = { id: newId(), role: "user", content, status: "pending", createdAt: new Date().toISOString() };
       const e = entry(current);
+      // On a store with versions the message follows the answer this tab shows last (the server appends under it): a tab
+      // that still shows another version writes on that one. Not when an earlier message is unsent or the last question's
+      // answer has not shown up yet (else it would fork from the answer), nor when offline (written offline, it joins the
+      // end of the conversation as it is when it reconnects): then it continues the active path, as it always did.
+      const last = e.messages[e.messages.length - 1];
+      if (connected && e.branches && last && last.role === "assistant" && stored(last) && e.messages.every(m => stored(m))) message.sendUnder = last.id;
       e.messages.push(message);
       e.draft = "";
       persist(current); // the draft becomes an unacknowledged message, kept until "saved"
