@@ -298,6 +298,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
                 return;
             case "send":
                 break;
+            case "stop" or "switch" when await limits.TryAcquireControlAsync(connection.UserId, cancellation) is { } controlRefused:
+                await RefuseAsync(connection, controlRefused.Code, controlRefused.Message, frameId, null, cancellation);
+                return;
             case "stop":
                 await StopAsync(connection, frame, cancellation);
                 return;
