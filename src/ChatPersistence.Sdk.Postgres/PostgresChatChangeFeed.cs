@@ -38,8 +38,8 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
     /// <summary>The notification channel the schema's triggers use.</summary>
     public const string Channel = "chat_changes";
 
-    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status";
-    private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite, c.reply_status";
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status, fork_seq";
+    private const string PrefixedChangeColumns = "c.position, c.kind, c.user_id, c.session_id, c.seq, c.message_id, c.is_favorite, c.reply_status, c.fork_seq";
 
     // The lengths of the streaming replies of the watched users: through the sessions' user key and their open_replies,
     // then each reply's last chunk by its primary key. Streaming replies are few; a user with none costs one index probe.
@@ -483,5 +483,6 @@ public sealed class PostgresChatChangeFeed : IChatChangeFeed, IAsyncDisposable
         MessageId = reader.IsDBNull(offset + 5) ? null : reader.GetGuid(offset + 5),
         IsFavorite = reader.IsDBNull(offset + 6) ? null : reader.GetBoolean(offset + 6),
         Status = reader.IsDBNull(offset + 7) ? null : (ChatReplyStatus)reader.GetInt16(offset + 7),
+        ForkSequence = reader.IsDBNull(offset + 8) ? null : reader.GetInt64(offset + 8),
     };
 }

@@ -129,14 +129,24 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
     {
         var json = MessagesJson(messages);
-        return QueryAsync(userId, $"select {MessageColumns} from public.chat_append_messages($1, $2, $3)",
-            p => { p.Add(Uuid(sessionId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json }); p.Add(UserParameter(userId)); },
-            ReadMessages, NotFound.Session, cancellationToken, sessionId);
+        return QueryAsync(userId, $"select {MessageColumns}, parent_id from public.chat_append_messages($1, $2, $3, $4)",
+            p =>
+            {
+                p.Add(Uuid(sessionId));
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json });
+                p.Add(UserParameter(userId));
+                p.Add(Int(Options.MaxVersions));
+            },
+            ReadMessagesWithParent, NotFound.Session, cancellationToken, sessionId);
     }
 
     /// <inheritdoc />
     protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(userId, $"select {MessageColumns}, beyond, {ReplyColumns} from public.chat_read_messages($1, $2, $3, $4, $5)",
+        ReadPathCoreAsync(userId, sessionId, null, false, boundary, older, limit, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadPathCoreAsync(string userId, Guid sessionId, Guid? leafId, bool allBranches, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(userId, $"select {MessageColumns}, beyond, {ReplyColumns}, parent_id, sibling_index, sibling_count from public.chat_read_messages($1, $2, $3, $4, $5, $6, $7)",
             p =>
             {
                 p.Add(Uuid(sessionId));
@@ -144,8 +154,62 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = older });
                 p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = boundary is { } b ? b : DBNull.Value });
                 p.Add(UserParameter(userId));
+                p.Add(Uuid(leafId));
+                p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = allBranches });
             },
             ReadHistory,
+            NotFound.Session, cancellationToken, sessionId);
+
+    /// <inheritdoc />
+    protected override Task<ChatSiblings> GetSiblingsCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select session_id, parent_id, id, seq, role, created_at, status, is_active from public.chat_get_siblings($1, $2)",
+            p => { p.Add(Uuid(messageId)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                var versions = new List<ChatSibling>();
+                Guid session = default;
+                Guid? parent = null;
+                var index = -1;
+                var active = -1;
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    session = reader.GetGuid(0);
+                    parent = reader.IsDBNull(1) ? null : reader.GetGuid(1);
+                    var id = reader.GetGuid(2);
+                    _ = ChatMessageRoleExtensions.TryParseStorageName(reader.GetString(4), out var role);
+                    if (id == messageId)
+                    {
+                        index = versions.Count;
+                    }
+
+                    if (reader.GetBoolean(7))
+                    {
+                        active = versions.Count;
+                    }
+
+                    versions.Add(new ChatSibling(id, reader.GetInt64(3), role, reader.GetFieldValue<DateTimeOffset>(5), (ChatReplyStatus)reader.GetInt16(6)));
+                }
+
+                return new ChatSiblings { SessionId = session, ParentId = parent, Versions = versions, Index = Math.Max(index, 0), ActiveIndex = active };
+            },
+            NotFound.Message, cancellationToken, messageId);
+
+    /// <inheritdoc />
+    protected override Task<ChatActivePath> SwitchBranchCoreAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken) =>
+        QueryAsync(userId, "select leaf_id, leaf_seq, fork_seq, changed from public.chat_switch_branch($1, $2, $3)",
+            p => { p.Add(Uuid(sessionId)); p.Add(Uuid(messageId)); p.Add(UserParameter(userId)); },
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return new ChatActivePath
+                {
+                    SessionId = sessionId,
+                    LeafId = reader.GetGuid(0),
+                    LeafSequence = reader.GetInt64(1),
+                    ForkSequence = reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    Changed = reader.GetBoolean(3),
+                };
+            },
             NotFound.Session, cancellationToken, sessionId);
 
     /// <inheritdoc />
@@ -164,7 +228,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override Task<IReadOnlyList<ChatSearchHit>> SearchCoreAsync(string userId, string query, Guid? sessionId, int offset, int limit, CancellationToken cancellationToken) =>
-        QueryAsync<IReadOnlyList<ChatSearchHit>>(userId, $"select {MessageColumns}, workflow_id, rank, headline, {ReplyColumns} from public.chat_search($1, $2, $3, $4, $5)",
+        QueryAsync<IReadOnlyList<ChatSearchHit>>(userId, $"select {MessageColumns}, workflow_id, rank, headline, {ReplyColumns}, parent_id, on_active_path from public.chat_search($1, $2, $3, $4, $5)",
             p => { p.Add(Text(query)); p.Add(Int(limit)); p.Add(Int(offset)); p.Add(Uuid(sessionId)); p.Add(UserParameter(userId)); },
             async (reader, ct) =>
             {
@@ -174,8 +238,9 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                     var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(10));
                     hits.Add(new ChatSearchHit
                     {
-                        Message = WithReplyColumns(ReadMessage(reader), reader, 11),
+                        Message = WithReplyColumns(ReadMessage(reader), reader, 11) with { ParentId = reader.IsDBNull(15) ? null : reader.GetGuid(15) },
                         WorkflowId = reader.GetString(8),
+                        IsOnActivePath = reader.IsDBNull(16) || reader.GetBoolean(16),
                         Rank = reader.GetFloat(9),
                         Snippet = snippet,
                         Highlights = highlights,
@@ -188,13 +253,13 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override async Task<StoredChatMessage> SetFavoriteCoreAsync(string userId, Guid messageId, bool isFavorite, CancellationToken cancellationToken) =>
-        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_set_favorite($1, $2, $3)",
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns}, parent_id from public.chat_set_favorite($1, $2, $3)",
             p => { p.Add(Uuid(messageId)); p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = isFavorite }); p.Add(UserParameter(userId)); },
             ReadReplyMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     protected override Task<IReadOnlyList<StoredChatMessage>> ListFavoritesCoreAsync(string userId, Guid? sessionId, long? beforeSequence, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_list_favorites($1, $2, $3, $4)",
+        QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns}, parent_id from public.chat_list_favorites($1, $2, $3, $4)",
             p =>
             {
                 p.Add(Int(limit));
@@ -212,12 +277,15 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
             NotFound.Session, cancellationToken);
 
     /// <inheritdoc />
-    /// <remarks>Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms (one call each).</remarks>
-    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
+    /// <remarks>
+    /// Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms (one call each).
+    /// Branches are kept (<see cref="ChatStoreCapabilities.Branches"/>): schema version 4's runs, see the design note.
+    /// </remarks>
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, Branches = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
 
     /// <inheritdoc />
     protected override async Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken) =>
-        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_begin_reply($1, $2, $3, $4, $5)",
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns}, parent_id from public.chat_begin_reply($1, $2, $3, $4, $5, $6, $7)",
             p =>
             {
                 p.Add(Uuid(sessionId));
@@ -225,6 +293,8 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 p.Add(Jsonb(reply.Metadata));
                 p.Add(Int((int)lease.TotalMilliseconds));
                 p.Add(UserParameter(userId));
+                p.Add(Uuid(reply.ParentId));
+                p.Add(Int(Options.MaxVersions));
             },
             ReadReplyMessages, NotFound.Session, cancellationToken, sessionId).ConfigureAwait(false))[0];
 
@@ -253,7 +323,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override async Task<StoredChatMessage> FinishReplyCoreAsync(string userId, Guid messageId, ChatTextChunk tail, ChatReplyFinish finish, CancellationToken cancellationToken) =>
-        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_finish_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns}, parent_id from public.chat_finish_reply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             p =>
             {
                 p.Add(Uuid(messageId));
@@ -268,7 +338,7 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
 
     /// <inheritdoc />
     protected override async Task<StoredChatMessage> StopReplyCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken) =>
-        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns} from public.chat_stop_reply($1, $2)",
+        (await QueryAsync(userId, $"select {MessageColumns}, {ReplyColumns}, parent_id from public.chat_stop_reply($1, $2)",
             p => { p.Add(Uuid(messageId)); p.Add(UserParameter(userId)); },
             ReadReplyMessages, NotFound.Message, cancellationToken, messageId).ConfigureAwait(false))[0];
 
@@ -401,6 +471,12 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
     internal static ChatPersistenceException Translate(PostgresException ex, NotFound notFound, Guid? resourceId)
     {
         var state = ex.SqlState;
+        if (state == "PT404" && ex.MessageText.StartsWith("chat: message ", StringComparison.Ordinal) && ConflictId(ex.MessageText) is { } named)
+        {
+            // A parent, a leaf or a switch target that is not a message of the session (the functions name it).
+            (notFound, resourceId) = (NotFound.Message, named);
+        }
+
         return state switch
         {
             "PT404" => new ChatNotFoundException(NotFoundMessage(notFound, resourceId, ex), ex)
@@ -511,18 +587,20 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 UpdatedAt = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("updated_at")),
                 MessageCount = reader.GetInt64(reader.GetOrdinal("message_count")),
                 LastMessageAt = reader.IsDBNull(reader.GetOrdinal("last_message_at")) ? null : reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("last_message_at")),
+                ActiveLeafId = reader.IsDBNull(reader.GetOrdinal("leaf_id")) ? null : reader.GetGuid(reader.GetOrdinal("leaf_id")),
             });
         }
 
         return sessions;
     }
 
-    private static async Task<IReadOnlyList<StoredChatMessage>> ReadMessages(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    // Rows of MessageColumns then parent_id (append).
+    private static async Task<IReadOnlyList<StoredChatMessage>> ReadMessagesWithParent(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var messages = new List<StoredChatMessage>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            messages.Add(ReadMessage(reader));
+            messages.Add(ReadMessage(reader) with { ParentId = reader.IsDBNull(8) ? null : reader.GetGuid(8) });
         }
 
         return messages;
@@ -558,7 +636,8 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
         var messages = new List<StoredChatMessage>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            messages.Add(WithReplyColumns(ReadMessage(reader), reader, 8));
+            var message = WithReplyColumns(ReadMessage(reader), reader, 8);
+            messages.Add(reader.FieldCount > 12 ? message with { ParentId = reader.IsDBNull(12) ? null : reader.GetGuid(12) } : message);
         }
 
         return messages;
@@ -576,20 +655,28 @@ public sealed class PostgresChatSessionStore : ChatSessionStore, IAsyncDisposabl
                 LeaseExpiresAt = reader.IsDBNull(first + 3) ? null : reader.GetFieldValue<DateTimeOffset>(first + 3),
             };
 
-    // The page's rows (MessageColumns, beyond, then ReplyColumns); an empty page is one row with null message columns.
+    // The page's rows (MessageColumns, beyond, ReplyColumns, then parent_id, sibling_index, sibling_count); an empty page is
+    // one row with null message columns.
     private static async Task<ChatHistorySlice> ReadHistory(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var messages = new List<StoredChatMessage>();
+        List<ChatSiblingPosition>? siblings = null;
         var beyond = false;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             beyond = reader.GetBoolean(8);
             if (!reader.IsDBNull(0))
             {
-                messages.Add(WithReplyColumns(ReadMessage(reader), reader, 9));
+                var message = WithReplyColumns(ReadMessage(reader), reader, 9) with { ParentId = reader.IsDBNull(13) ? null : reader.GetGuid(13) };
+                messages.Add(message);
+                var count = reader.GetInt32(15);
+                if (count > 1)
+                {
+                    (siblings ??= []).Add(new ChatSiblingPosition(message.Id, reader.GetInt32(14), count));
+                }
             }
         }
 
-        return new ChatHistorySlice(messages, beyond);
+        return new ChatHistorySlice(messages, beyond) { Siblings = siblings ?? [] };
     }
 }

@@ -34,7 +34,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         "chat_get_or_create_session", "chat_get_session", "chat_list_sessions", "chat_rename_session", "chat_append_messages",
         "chat_read_messages", "chat_clear_session", "chat_delete_session", "chat_search", "chat_set_favorite",
         "chat_list_favorites", "chat_delete_idle_sessions", "chat_begin_reply", "chat_grow_reply", "chat_finish_reply",
-        "chat_stop_reply", "chat_read_reply",
+        "chat_stop_reply", "chat_read_reply", "chat_switch_branch", "chat_get_siblings",
     ];
 
     private readonly Func<HttpClient> _client;
@@ -178,12 +178,17 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
 
         w.WriteEndArray();
         w.WriteString("p_user_id", user);
+        WriteMaxVersions(w);
         return CallAsync<IReadOnlyList<StoredChatMessage>>(userId, "chat_append_messages", RequestJson.End(w),
             static json => MessageRowReader.Read(json, allowNullRow: false, out _), NotFoundKind.Session, sessionId, cancellationToken);
     }
 
     /// <inheritdoc />
-    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken)
+    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
+        ReadPathCoreAsync(userId, sessionId, null, false, boundary, older, limit, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task<ChatHistorySlice> ReadPathCoreAsync(string userId, Guid sessionId, Guid? leafId, bool allBranches, long? boundary, bool older, int limit, CancellationToken cancellationToken)
     {
         var user = ParseUserId(userId);
         var w = RequestJson.Begin();
@@ -196,10 +201,72 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         }
 
         w.WriteString("p_user_id", user);
+        if (leafId is { } leaf)
+        {
+            w.WriteString("p_leaf_id", leaf);
+        }
+
+        if (allBranches)
+        {
+            w.WriteBoolean("p_all_branches", true);
+        }
 
         // An empty page is one row of nulls that still carries "beyond".
         return CallAsync(userId, "chat_read_messages", RequestJson.End(w),
-            static json => new ChatHistorySlice(MessageRowReader.Read(json, allowNullRow: true, out var beyond), beyond),
+            static json => new ChatHistorySlice(MessageRowReader.Read(json, allowNullRow: true, out var beyond, out var siblings), beyond) { Siblings = siblings },
+            NotFoundKind.Session, sessionId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatSiblings> GetSiblingsCoreAsync(string userId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_message_id", messageId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_get_siblings", RequestJson.End(w),
+            json =>
+            {
+                var rows = Deserialize(json, SupabaseJsonContext.Default.ListSiblingRow, "chat_get_siblings");
+                var versions = new List<ChatSibling>(rows.Count);
+                var index = 0;
+                var active = -1;
+                foreach (var row in rows)
+                {
+                    _ = ChatMessageRoleExtensions.TryParseStorageName(row.Role, out var role);
+                    if (row.Id == messageId)
+                    {
+                        index = versions.Count;
+                    }
+
+                    if (row.IsActive)
+                    {
+                        active = versions.Count;
+                    }
+
+                    versions.Add(new ChatSibling(row.Id, row.Seq, role, row.CreatedAt.ToUniversalTime(), (ChatReplyStatus)row.Status));
+                }
+
+                var first = Single(rows.Count == 0 ? rows : [rows[0]], "chat_get_siblings");
+                return new ChatSiblings { SessionId = first.SessionId, ParentId = first.ParentId, Versions = versions, Index = index, ActiveIndex = active };
+            },
+            NotFoundKind.Message, messageId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task<ChatActivePath> SwitchBranchCoreAsync(string userId, Guid sessionId, Guid messageId, CancellationToken cancellationToken)
+    {
+        var user = ParseUserId(userId);
+        var w = RequestJson.Begin();
+        w.WriteString("p_session_id", sessionId);
+        w.WriteString("p_message_id", messageId);
+        w.WriteString("p_user_id", user);
+        return CallAsync(userId, "chat_switch_branch", RequestJson.End(w),
+            json =>
+            {
+                var row = Single(Deserialize(json, SupabaseJsonContext.Default.ListActivePathRow, "chat_switch_branch"), "chat_switch_branch");
+                return new ChatActivePath { SessionId = sessionId, LeafId = row.LeafId, LeafSequence = row.LeafSeq, ForkSequence = row.ForkSeq, Changed = row.Changed };
+            },
             NotFoundKind.Session, sessionId, cancellationToken);
     }
 
@@ -243,7 +310,15 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             static json => Deserialize(json, SupabaseJsonContext.Default.ListSearchRow, "chat_search").ConvertAll(r =>
             {
                 var (snippet, highlights) = HighlightMarkers.Parse(r.Headline);
-                return new ChatSearchHit { Message = r.ToMessageWithStatus(), WorkflowId = r.WorkflowId, Rank = r.Rank, Snippet = snippet, Highlights = highlights };
+                return new ChatSearchHit
+                {
+                    Message = r.ToMessageWithStatus(),
+                    WorkflowId = r.WorkflowId,
+                    Rank = r.Rank,
+                    Snippet = snippet,
+                    Highlights = highlights,
+                    IsOnActivePath = r.OnActivePath ?? true,
+                };
             }),
             NotFoundKind.Session, sessionId, cancellationToken);
     }
@@ -298,8 +373,11 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms, one RPC request each.</remarks>
-    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
+    /// <remarks>
+    /// Replies are kept (<see cref="ChatStoreCapabilities.Replies"/>); a writer flushes at most every 200 ms, one RPC request each.
+    /// Branches are kept (<see cref="ChatStoreCapabilities.Branches"/>): schema version 4.
+    /// </remarks>
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, Branches = true, ReplyFlushInterval = TimeSpan.FromMilliseconds(200) };
 
     /// <inheritdoc />
     protected override Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken)
@@ -316,6 +394,12 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
 
         w.WriteNumber("p_lease_ms", (int)lease.TotalMilliseconds);
         w.WriteString("p_user_id", user);
+        if (reply.ParentId is { } parent)
+        {
+            w.WriteString("p_parent_id", parent);
+        }
+
+        WriteMaxVersions(w);
         return CallAsync(userId, "chat_begin_reply", RequestJson.End(w),
             static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_begin_reply"), NotFoundKind.Session, sessionId, cancellationToken);
     }
@@ -401,6 +485,16 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         writer.WriteNumber("p_length", chunk.Length);
         writer.WriteNumber("p_utf8_bytes", chunk.Utf8Bytes);
         writer.WriteNumber("p_max_bytes", Options.MaxContentBytes);
+    }
+
+    // The versions cap (ChatPersistenceOptions.MaxVersions), sent only when it is not the SQL functions' default (the same
+    // 1,000 as the option's): a request of a host that keeps the default is the request it always was.
+    private void WriteMaxVersions(Utf8JsonWriter writer)
+    {
+        if (Options.MaxVersions != ChatPersistenceLimits.DefaultMaxVersions)
+        {
+            writer.WriteNumber("p_max_versions", Options.MaxVersions);
+        }
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)

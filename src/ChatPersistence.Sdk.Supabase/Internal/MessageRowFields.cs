@@ -19,6 +19,11 @@ internal struct MessageRowFields
     public string? ReasonDetail;
     public DateTimeOffset? LeaseExpiresAt;
 
+    /// <summary>The tree columns (schema 4): the parent (null: a root), and the place among its versions (count 0: not sent).</summary>
+    public Guid? ParentId;
+    public int SiblingIndex;
+    public int SiblingCount;
+
     /// <summary>Where the metadata value starts in the response; -1 when the row has no metadata column.</summary>
     public int MetadataStart;
 

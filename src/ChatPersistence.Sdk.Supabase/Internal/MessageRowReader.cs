@@ -20,8 +20,16 @@ internal static class MessageRowReader
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
     /// <summary>Reads the rows; <paramref name="beyond"/> is the first row's <c>beyond</c> column (false without rows).</summary>
-    public static StoredChatMessage[] Read(ReadOnlySpan<byte> json, bool allowNullRow, out bool beyond)
+    public static StoredChatMessage[] Read(ReadOnlySpan<byte> json, bool allowNullRow, out bool beyond) =>
+        Read(json, allowNullRow, out beyond, out _);
+
+    /// <summary>
+    /// Reads the rows, and the positions among their versions of those that have other versions (a page's
+    /// <c>sibling_index</c>/<c>sibling_count</c>; empty when the answer has no such columns).
+    /// </summary>
+    public static StoredChatMessage[] Read(ReadOnlySpan<byte> json, bool allowNullRow, out bool beyond, out List<ChatSiblingPosition> siblings)
     {
+        siblings = [];
         var reader = new Utf8JsonReader(json, ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
@@ -102,7 +110,12 @@ internal static class MessageRowReader
                     Reason = (ChatReplyReason)row.Reason,
                     ReasonDetail = row.ReasonDetail,
                     LeaseExpiresAt = row.LeaseExpiresAt?.ToUniversalTime(),
+                    ParentId = row.ParentId,
                 };
+                if (row.SiblingCount > 1)
+                {
+                    siblings.Add(new ChatSiblingPosition(row.Id, row.SiblingIndex, row.SiblingCount));
+                }
             }
 
             return messages;
@@ -214,6 +227,21 @@ internal static class MessageRowReader
                     : reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var lease) ? lease
                     : throw new JsonException("lease_expires_at is not a timestamp.");
             }
+            else if (reader.ValueTextEquals("parent_id"u8))
+            {
+                _ = reader.Read();
+                row.ParentId = reader.TokenType == JsonTokenType.Null ? null : GetGuid(ref reader);
+            }
+            else if (reader.ValueTextEquals("sibling_index"u8))
+            {
+                _ = reader.Read();
+                row.SiblingIndex = GetInt(ref reader, "sibling_index");
+            }
+            else if (reader.ValueTextEquals("sibling_count"u8))
+            {
+                _ = reader.Read();
+                row.SiblingCount = GetInt(ref reader, "sibling_count");
+            }
             else
             {
                 _ = reader.Read();
@@ -275,6 +303,11 @@ internal static class MessageRowReader
     };
 
     /// <summary>A smallint column; null (an ordinary message's reply columns) is 0.</summary>
+    private static int GetInt(ref Utf8JsonReader reader, string column) =>
+        reader.TokenType == JsonTokenType.Null ? 0
+        : reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value
+        : throw new JsonException($"{column} is not a 32-bit integer.");
+
     private static short GetSmallInt(ref Utf8JsonReader reader, string column) =>
         reader.TokenType == JsonTokenType.Null ? (short)0
         : reader.TokenType == JsonTokenType.Number && reader.TryGetInt16(out var value) ? value

@@ -15,6 +15,10 @@ internal sealed class SearchRow : MessageRow
 
     public string Headline { get; set; } = "";
 
+    public Guid? ParentId { get; set; }
+
+    public bool? OnActivePath { get; set; }
+
     /// <summary>The message with its status (search finds settled messages only: no lease).</summary>
     /// <returns>The message.</returns>
     public StoredChatMessage ToMessageWithStatus() => ToMessage() with
@@ -22,5 +26,6 @@ internal sealed class SearchRow : MessageRow
         Status = Status is { } status ? (ChatReplyStatus)status : ChatReplyStatus.Complete,
         Reason = StatusReason is { } reason ? (ChatReplyReason)reason : ChatReplyReason.None,
         ReasonDetail = StatusDetail,
+        ParentId = ParentId,
     };
 }

@@ -19,6 +19,8 @@ internal sealed class SessionRow
 
     public DateTimeOffset? LastMessageAt { get; set; }
 
+    public Guid? LeafId { get; set; }
+
     public ChatSession ToSession() => new()
     {
         Id = Id,
@@ -29,5 +31,6 @@ internal sealed class SessionRow
         UpdatedAt = UpdatedAt.ToUniversalTime(),
         MessageCount = MessageCount,
         LastMessageAt = LastMessageAt?.ToUniversalTime(),
+        ActiveLeafId = LeafId,
     };
 }

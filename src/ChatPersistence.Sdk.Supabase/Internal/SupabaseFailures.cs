@@ -101,6 +101,12 @@ internal static class SupabaseFailures
     {
         var code = error?.Code;
         var text = error?.Message ?? $"HTTP {status}";
+        if (code == "PT404" && text.StartsWith("chat: message ", StringComparison.Ordinal) && FirstGuid(text) is { } named)
+        {
+            // A parent, a leaf or a switch target that is not a message of the session (the functions name it).
+            (notFound, resourceId) = (NotFoundKind.Message, named);
+        }
+
         switch (code)
         {
             case "PT404":

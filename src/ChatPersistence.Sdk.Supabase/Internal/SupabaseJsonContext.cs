@@ -8,6 +8,8 @@ namespace ChatPersistence.Sdk.Supabase.Internal;
 [JsonSerializable(typeof(List<SearchRow>))]
 [JsonSerializable(typeof(List<ReplyProgressRow>))]
 [JsonSerializable(typeof(List<ReplyTextRow>))]
+[JsonSerializable(typeof(List<SiblingRow>))]
+[JsonSerializable(typeof(List<ActivePathRow>))]
 [JsonSerializable(typeof(PostgrestError))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]

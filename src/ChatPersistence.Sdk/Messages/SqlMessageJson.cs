@@ -5,7 +5,7 @@ namespace ChatPersistence.Sdk.Internal;
 
 /// <summary>
 /// The JSON the SQL functions take for new messages (<c>chat_append_messages</c>' <c>p_messages</c> elements:
-/// <c>{id, role, content, metadata, created_at?}</c>) and their timestamp format — written once for the PostgreSQL store
+/// <c>{id, role, content, metadata, created_at?, parent_id?}</c>) and their timestamp format — written once for the PostgreSQL store
 /// (Npgsql) and the Supabase store (PostgREST) alike.
 /// </summary>
 internal static class SqlMessageJson
@@ -35,6 +35,12 @@ internal static class SqlMessageJson
         if (message.CreatedAt is { } createdAt)
         {
             writer.WriteString("created_at", Timestamp(createdAt));
+        }
+
+        // Only when named (schema version 4): a batch that names no parent keeps the linear append's path.
+        if (message.ParentId is { } parentId)
+        {
+            writer.WriteString("parent_id", parentId);
         }
 
         writer.WriteEndObject();
