@@ -259,6 +259,11 @@ public sealed class SqliteBranchStorageTests : IDisposable
         var again = await a.AppendMessagesAsync("ana", session.Id, [NewChatMessage.User("fresh"), NewChatMessage.Assistant("start")]);
         (await a.GetMessagesAsync("ana", session.Id)).Messages.Select(m => m.Id).Should().Equal(again.Select(m => m.Id));
         (await Scalar("SELECT count(*) FROM chat_runs")).Should().Be(0);
+
+        // Branched again through the other store: the version goes on from where it was, so no tree cached before the clear matches.
+        var edit = await b.AppendVersionAsync("ana", session.Id, again[1].Id, NewChatMessage.Assistant("start, again"));
+        (await a.GetMessagesAsync("ana", session.Id)).Messages.Select(m => m.Id).Should().Equal(again[0].Id, edit.Id);
+        (await a.GetSiblingsAsync("ana", edit.Id)).Versions.Select(v => v.Id).Should().Equal(again[1].Id, edit.Id);
     }
 
     private SqliteChatSessionStore NewStore(ChatPersistenceOptions? options = null)
