@@ -163,6 +163,10 @@ public sealed class SqliteBranchStorageTests : IDisposable
         (await store.GetMessagesAsync("ana", sessionId)).Messages.Select(m => m.Id).Should().Equal(ids);
         (await Scalar("SELECT count(*) FROM chat_messages WHERE parent_id IS NOT NULL")).Should().Be(1, "only the new run's head stores its parent");
         (await Scalar("SELECT count(*) FROM chat_runs")).Should().Be(2);
+
+        // Deleting the session (as retention does) takes its runs with it.
+        (await store.DeleteSessionAsync("ana", sessionId)).Should().BeTrue();
+        (await Scalar("SELECT count(*) FROM chat_runs")).Should().Be(0);
     }
 
     [Fact]
