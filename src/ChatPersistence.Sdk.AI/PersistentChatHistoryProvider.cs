@@ -131,15 +131,15 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        var (window, _) = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], cancellationToken).ConfigureAwait(false);
+        var (window, _, _) = await HistoryWindow.LoadAsync(
+            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], null, needLeaf: false, cancellationToken).ConfigureAwait(false);
         // A reply still being written (by a host or another device) is not part of what was said yet.
         _ = window.RemoveAll(m => m.Status == ChatReplyStatus.Streaming);
         if (GetLiveRun(context.Session) is { RequestStored: false } live)
         {
             // A PersistentReplyAgent stores this run's reply while it streams: its question must be stored before it.
             var request = StoreWriter.Convert([.. FilterRequest(context.RequestMessages)], _options.SerializerOptions, _limits, cutLongText: false);
-            await StoreWriter.AppendAsync(_store, key.UserId, session.Id, request, cancellationToken).ConfigureAwait(false);
+            _ = await StoreWriter.AppendAsync(_store, key.UserId, session.Id, request, null, cancellationToken).ConfigureAwait(false);
             live.RequestStored = true;
             SetLiveRun(context.Session!, live);
         }
@@ -177,7 +177,7 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, cancellationToken).ConfigureAwait(false);
+        _ = await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, null, cancellationToken).ConfigureAwait(false);
     }
 
     // The request messages the base class would store: the options' filter, or all but those that came from the history.
