@@ -209,7 +209,7 @@ public sealed class PersistentChatClient : DelegatingChatClient
             _responses,
             turn.UserId,
             turn.SessionId,
-            turn.ResponseParent,
+            () => turn.ResponseParent,
             _writerOptions,
             token => base.GetStreamingResponseAsync(turn.Messages, turn.Options, token),
             static update => update,

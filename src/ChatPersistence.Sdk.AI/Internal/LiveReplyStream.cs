@@ -21,8 +21,9 @@ internal static class LiveReplyStream
     /// <param name="responses">Where and how the response's messages are stored.</param>
     /// <param name="userId">The owner.</param>
     /// <param name="sessionId">The session the reply goes in (its request is stored already).</param>
-    /// <param name="parentId">The message the response goes under (the last message of its request, or the question it
-    /// regenerates); <see langword="null"/>: the active leaf (a store without branches).</param>
+    /// <param name="parentId">Tells, when the response's first message is stored, the message it goes under (the last message of
+    /// its request, or the question it regenerates); <see langword="null"/>: the active leaf (a store without branches). Asked
+    /// late because an agent's history provider stores the request only once the inner run has started.</param>
     /// <param name="writerOptions">The reply writer's options.</param>
     /// <param name="start">Starts the inner stream with the token that a requested stop cancels.</param>
     /// <param name="asChat">How an update reads as a <see cref="ChatResponseUpdate"/>.</param>
@@ -32,7 +33,7 @@ internal static class LiveReplyStream
         ResponseStore responses,
         string userId,
         Guid sessionId,
-        Guid? parentId,
+        Func<Guid?> parentId,
         ChatReplyWriterOptions? writerOptions,
         Func<CancellationToken, IAsyncEnumerable<T>> start,
         Func<T, ChatResponseUpdate> asChat,
@@ -44,7 +45,7 @@ internal static class LiveReplyStream
         var replyIndex = -1;
         ChatReplyWriter? writer = null;
         var ended = false;
-        var parent = parentId;
+        Guid? parent = null;
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationTokenRegistration onStop = default;
         var stream = start(call.Token).GetAsyncEnumerator(call.Token);
@@ -91,6 +92,7 @@ internal static class LiveReplyStream
                 if (replyIndex < 0 && boundaries.Role == ChatRole.Assistant && !string.IsNullOrEmpty(update.Text))
                 {
                     replyIndex = index;
+                    parent = parentId();
                     if (index > 0)
                     {
                         // The messages before the reply (tool calls and results) are complete: stored now, so the reply follows them.
@@ -117,7 +119,7 @@ internal static class LiveReplyStream
             var response = updates.ToChatResponse();
             if (writer is null)
             {
-                _ = await responses.SaveAsync(userId, sessionId, response, parent, cancellationToken).ConfigureAwait(false);
+                _ = await responses.SaveAsync(userId, sessionId, response, parentId(), cancellationToken).ConfigureAwait(false);
             }
             else
             {
