@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatPersistence.Sdk.AI.Tests;
 
@@ -238,6 +239,24 @@ public sealed class VersionTests
         page.Messages.Select(m => m.Id).Take(2).Should().Equal(seen.Select(m => m.Id), "the turn continued the version it saw, and became active");
         page.Messages[3].ParentId.Should().Be(page.Messages[2].Id);
         page.Messages[3].Status.Should().Be(ChatReplyStatus.Complete);
+    }
+
+    [Fact]
+    public async Task Regenerate_works_through_the_registered_store_of_a_host()
+    {
+        var model = new FakeChatClient();
+        await using var host = TestHost.Start(persistence => persistence.UseInMemory(), model);
+        var chat = host.GetRequiredService<IChatClient>();
+        var store = host.GetRequiredService<IChatSessionStore>();
+        await chat.GetResponseAsync("q1", Conversation());
+        var session = await store.GetOrCreateSessionAsync("alice", "wf-1");
+        var answer = (await store.GetMessagesAsync("alice", session.Id)).Messages[1];
+
+        await chat.GetStreamingResponseAsync([], Conversation().WithChatRegenerate(answer.Id)).ToListAsync();
+
+        var page = await store.GetMessagesAsync("alice", session.Id);
+        page.Messages.Select(m => m.Content).Should().Equal("q1", FakeChatClient.ReplyText(2, "q1"));
+        page.Siblings.Should().Equal(new ChatSiblingPosition(page.Messages[1].Id, 1, 2));
     }
 
     [Fact]
