@@ -122,6 +122,22 @@ public sealed class VersionToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task get_message_versions_arguments_of_the_wrong_type_are_refused_naming_the_argument()
+    {
+        foreach (var (args, name, expected) in new (Dictionary<string, object?>, string, string)[]
+        {
+            (new() { ["messageId"] = "not-a-uuid" }, "messageId", "must be a UUID string"),
+            (new() { ["messageId"] = _a1.Id, ["limit"] = "ten" }, "limit", "must be an integer from 1 to 20"),
+            (new() { ["messageId"] = _a1.Id, ["from"] = true }, "from", "must be an integer"),
+        })
+        {
+            var result = await CallRawAsync(_user, ChatHistoryToolNames.GetMessageVersions, args);
+            result.IsError.Should().BeTrue(name);
+            string.Concat(result.Content.OfType<TextContentBlock>().Select(t => t.Text)).Should().StartWith($"The argument '{name}' ").And.Contain(expected);
+        }
+    }
+
+    [Fact]
     public async Task A_long_message_with_versions_stays_within_the_message_budget()
     {
         var session = await Store.GetOrCreateSessionAsync(_user, "long");
