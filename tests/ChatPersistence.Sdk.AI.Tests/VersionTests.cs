@@ -113,6 +113,22 @@ public sealed class VersionTests
     }
 
     [Fact]
+    public async Task The_root_parent_starts_another_first_message_with_no_history()
+    {
+        await _chat.GetResponseAsync("q1", Conversation());
+        await _chat.GetResponseAsync("q2", Conversation());
+
+        await _chat.GetResponseAsync("start over", Conversation().WithChatParent(NewChatMessage.RootParent));
+
+        _model.Requests[2].Select(m => m.Text).Should().Equal("start over");
+        var page = await PageAsync();
+        page.Messages.Select(m => m.Content).Should().Equal("start over", FakeChatClient.ReplyText(3, "start over"));
+        page.Messages[0].ParentId.Should().BeNull();
+        page.Siblings.Should().Equal(new ChatSiblingPosition(page.Messages[0].Id, 1, 2));
+        (await AllAsync()).Should().HaveCount(6);
+    }
+
+    [Fact]
     public async Task The_versioning_keys_do_not_reach_the_inner_client()
     {
         await _chat.GetResponseAsync("q1", Conversation());
