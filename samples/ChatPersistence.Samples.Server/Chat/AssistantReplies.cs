@@ -24,7 +24,8 @@ internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assi
     /// <summary>
     /// Begins the reply <paramref name="replyId"/> in the session (after reading the context) and generates it in the
     /// background. A reply with that id already stored is not generated again: its current state is sent instead.
-    /// With <paramref name="questionId"/> (an edited question, or regenerate), the reply is begun under that question
+    /// With <paramref name="questionId"/> (the question just sent or edited, the question to regenerate, or the reply a
+    /// retry follows; on a store with versions), the reply is begun under that message
     /// (<see cref="NewChatReply.ParentId"/>: another version beside the answers it already has) and the model sees the
     /// conversation down to it; without it, the reply continues the active path.
     /// </summary>

@@ -364,8 +364,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
 
         // The reply's id follows from the question's, so a re-sent question (lost acknowledgement) never gets two replies.
         // It is begun now and generated in the background: the frame loop stays free for stop frames, and a refreshed tab
-        // does not end it.
-        await replies.StartAsync(userId, session.Id, replyId, cancellation);
+        // does not end it. On a store with versions it goes under the question and sees the path to it, even if another tab
+        // switches or sends meanwhile.
+        await replies.StartAsync(userId, session.Id, replyId, cancellation, questionId: store.Capabilities.Branches ? stored.Id : null);
     }
 
     // {"type":"stop","messageId"}: asks the reply to stop wherever it is generated; the reply's end (stopped, with its text)
@@ -396,7 +397,7 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
 
         var session = connection.Session ?? throw new ChatNotFoundException("This workflow has no chat.");
         connection.WillAcknowledge(id);
-        await replies.StartAsync(connection.UserId, session.Id, id, cancellation);
+        await replies.StartAsync(connection.UserId, session.Id, id, cancellation, questionId: store.Capabilities.Branches ? messageId : null);
     }
 
     // {"type":"edit","id":"<new version id>","content","versionOf":"<a user message>"}: a new version of the question under

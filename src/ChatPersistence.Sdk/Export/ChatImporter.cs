@@ -60,7 +60,10 @@ public static class ChatImporter
 
         var tree = version.GetInt32() == ChatExporter.JsonTreeFormatVersion;
         var branches = tree && store.Capabilities.Branches;
-        var onActivePath = tree && !branches ? ActivePath(root) : null;
+
+        // Checked before anything is written: every parent is an earlier message of the file.
+        var parents = tree ? Parents(root) : null;
+        var onActivePath = tree && !branches ? ActivePath(root, parents!) : null;
 
         var exported = root.GetProperty("session");
         var session = await store.GetOrCreateSessionAsync(
@@ -139,12 +142,11 @@ public static class ChatImporter
     private static Guid? ParentOf(JsonElement message) =>
         message.TryGetProperty("parentId", out var parent) && parent.ValueKind == JsonValueKind.String ? parent.GetGuid() : null;
 
-    // The ids on the exported active path (the ancestors of the active leaf, or of the last message when the session never
-    // branched), for a store that keeps one line only.
-    private static HashSet<Guid> ActivePath(JsonElement root)
+    // Each message's parent (null: a root), checked: a parent must be an earlier message of the file, so the tree is
+    // whole and the import never reaches into messages the target session already had.
+    private static Dictionary<Guid, Guid?> Parents(JsonElement root)
     {
         var parents = new Dictionary<Guid, Guid?>();
-        Guid? last = null;
         foreach (var m in root.GetProperty("messages").EnumerateArray())
         {
             var id = m.GetProperty("id").GetGuid();
@@ -155,7 +157,19 @@ public static class ChatImporter
             }
 
             parents[id] = parent;
-            last = id;
+        }
+
+        return parents;
+    }
+
+    // The ids on the exported active path (the ancestors of the active leaf, or of the last message when the session never
+    // branched), for a store that keeps one line only.
+    private static HashSet<Guid> ActivePath(JsonElement root, Dictionary<Guid, Guid?> parents)
+    {
+        Guid? last = null;
+        foreach (var m in root.GetProperty("messages").EnumerateArray())
+        {
+            last = m.GetProperty("id").GetGuid();
         }
 
         var leaf = root.GetProperty("session").TryGetProperty("activeLeafId", out var given) && given.ValueKind == JsonValueKind.String ? given.GetGuid() : last;

@@ -81,7 +81,27 @@ public sealed class TreeExportTests
         await FluentActions.Awaiting(() => new LinearStore(new InMemoryChatSessionStore()).ImportAsync("bia", stream)).Should().ThrowAsync<FormatException>();
         var store = new InMemoryChatSessionStore();
         stream.Position = 0;
-        await FluentActions.Awaiting(() => store.ImportAsync("bia", stream)).Should().ThrowAsync<ChatNotFoundException>("the store refuses a parent it does not hold");
+        await FluentActions.Awaiting(() => store.ImportAsync("bia", stream)).Should().ThrowAsync<FormatException>();
+        (await store.ListSessionsAsync("bia")).Items.Should().BeEmpty("nothing is written");
+    }
+
+    [Fact]
+    public async Task A_bad_parent_late_in_a_long_file_is_refused_before_the_first_append()
+    {
+        var session = await _store.GetOrCreateSessionAsync("ana", "long");
+        await _store.AppendMessagesAsync("ana", session.Id, Enumerable.Range(0, 100).Select(i => NewChatMessage.User("m" + i)).ToArray());
+        await _store.AppendMessageAsync("ana", session.Id, NewChatMessage.User("m100"));
+        using var buffer = new MemoryStream();
+        await _store.ExportAsync("ana", session.Id, ChatExportFormat.Json, buffer, new ChatExportOptions { Branches = ChatExportBranches.All });
+        var document = System.Text.Json.Nodes.JsonNode.Parse(buffer.ToArray())!;
+        var messages = document["messages"]!.AsArray();
+        messages[^1]!["parentId"] = Guid.CreateVersion7().ToString();
+        using var edited = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()));
+
+        var target = new InMemoryChatSessionStore();
+        var existing = await target.GetOrCreateSessionAsync("bia", "long");
+        await FluentActions.Awaiting(() => target.ImportAsync("bia", edited)).Should().ThrowAsync<FormatException>();
+        (await target.GetMessagesAsync("bia", existing.Id)).Messages.Should().BeEmpty("nothing is written");
     }
 
     // q1, a1, q2 first, a2 first, then q2 edited + its answer (active), a favourite on the old answer.
