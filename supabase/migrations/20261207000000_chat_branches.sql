@@ -19,6 +19,9 @@
 --                           starts of the path above it and where the path leaves each), so that the path ending anywhere
 --                           is a short list of (start, end) sequence ranges, ordered by seq. A page is one range scan of
 --                           (session_id, seq) per range it touches; a deep page finds its range by binary search.
+-- A switch finds "the leaf last active beneath the message" by walking runs from the most recently activated (an index on
+-- (session_id, activated)) and checking each route, not with an index over the routes: a GIN index on prefix_starts made
+-- every candidate's route be detoasted (33 ms on a nested chain of 1,000 branches; the walk: about 1 ms, design §4.1).
 -- Runs live in chat_private (as the reply chunks): no API role writes them; the functions write them through SECURITY
 -- DEFINER helpers that resolve the caller themselves; signed-in users may read their own (RLS) from the invoker functions.
 -- A user cannot write parent_id (no column grant): a message inserted through the table API continues the active path,
