@@ -656,6 +656,11 @@ declare
   v_beyond boolean;
   v_bp bigint[];
   v_sib boolean;
+  v_all boolean := false;   -- one range over every branch: several run heads per range
+  v_head_seq bigint;        -- the range's run head, when it is read on this page (path reads)
+  v_head_idx int;
+  v_head_cnt int;
+  v_hp bigint;
 begin
   perform chat_private.chat_check_limit(p_limit, 1000);
   if p_leaf_id is not null and coalesce(p_all_branches, false) then
@@ -737,6 +742,7 @@ begin
   end if;
   if v_end_run is null then
     -- One range: the whole session (all branches; or, for p_leaf_id in a session that never branched, up to that message).
+    v_all := v_branched;
     v_starts := array['-9223372036854775808'::bigint];
     v_ends := array[coalesce(v_end_seq, 9223372036854775807)];
     v_prefix := true;
@@ -782,11 +788,35 @@ begin
       v_from := case when not v_older and p_boundary is not null then greatest(v_starts[v_i], p_boundary + 1) else v_starts[v_i] end;
       v_to := case when v_older and p_boundary is not null then least(v_ends[v_i], p_boundary - 1) else v_ends[v_i] end;
       if v_from <= v_to then
+        v_head_seq := null;
         if v_sib then
           -- The parents (seq) in this range that have runs under them (with repeats: one per run): a message that continues
           -- its parent's run is its first version, and has 1 + that many.
           select pg_catalog.array_agg(r.parent_seq) into v_bp from chat_private.chat_runs r
            where r.session_id = p_session_id and r.parent_seq >= v_starts[v_i] and r.parent_seq <= v_to;
+          if not v_all and v_from = v_starts[v_i] then
+            -- The range's run head is on the page: its versions are its parent's implicit child (the parent's next message,
+            -- when that one stores no parent: the oldest) and the heads of the runs under the parent (or the root runs).
+            v_head_seq := v_starts[v_i];
+            select r.parent_seq into v_hp from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = v_head_seq;
+            if v_hp is null then
+              select (count(*) filter (where r.start_seq < v_head_seq))::int, count(*)::int into v_head_idx, v_head_cnt
+                from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq is null;
+            else
+              select (count(*) filter (where r.start_seq < v_head_seq))::int, count(*)::int into v_head_idx, v_head_cnt
+                from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq = v_hp;
+              if exists (select from public.chat_messages c
+                          where c.session_id = p_session_id and c.parent_id is null
+                            and c.seq = (select min(m.seq) from public.chat_messages m where m.session_id = p_session_id and m.seq > v_hp)) then
+                v_head_idx := v_head_idx + 1;
+                v_head_cnt := v_head_cnt + 1;
+              end if;
+            end if;
+            if v_head_cnt = 0 then
+              v_head_idx := 0;
+              v_head_cnt := 1;
+            end if;
+          end if;
         end if;
         if v_older then
           return query
@@ -797,8 +827,9 @@ begin
                    case when x.lease_ms is null then x.status_detail else r.status_detail end,
                    case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
                    case when x.parent_id is not null then nullif(x.parent_id, '00000000-0000-0000-0000-000000000000'::uuid) else x.prev_id end,
-                   coalesce(hp.idx, 0),
-                   case when hp.cnt is not null then hp.cnt
+                   case when x.seq = v_head_seq then v_head_idx else coalesce(hp.idx, 0) end,
+                   case when x.seq = v_head_seq then v_head_cnt
+                        when hp.cnt is not null then hp.cnt
                         when v_sib and x.prev_seq is not null
                           then 1 + coalesce(pg_catalog.array_length(pg_catalog.array_positions(v_bp, x.prev_seq), 1), 0)
                         else 1 end
@@ -816,7 +847,7 @@ begin
               left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true
               -- A run head (or the session's first message): its place among the versions, a few probes (once per range).
               left join lateral (select * from chat_private.chat_head_pos(p_session_id, x.seq, x.parent_id) h
-                                  where v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
+                                  where v_all and v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
         else
           return query
             select x.id, x.session_id, x.seq, x.role,
@@ -826,8 +857,9 @@ begin
                    case when x.lease_ms is null then x.status_detail else r.status_detail end,
                    case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
                    case when x.parent_id is not null then nullif(x.parent_id, '00000000-0000-0000-0000-000000000000'::uuid) else x.prev_id end,
-                   coalesce(hp.idx, 0),
-                   case when hp.cnt is not null then hp.cnt
+                   case when x.seq = v_head_seq then v_head_idx else coalesce(hp.idx, 0) end,
+                   case when x.seq = v_head_seq then v_head_cnt
+                        when hp.cnt is not null then hp.cnt
                         when v_sib and x.prev_seq is not null
                           then 1 + coalesce(pg_catalog.array_length(pg_catalog.array_positions(v_bp, x.prev_seq), 1), 0)
                         else 1 end
@@ -845,7 +877,7 @@ begin
               left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true
               -- A run head (or the session's first message): its place among the versions, a few probes (once per range).
               left join lateral (select * from chat_private.chat_head_pos(p_session_id, x.seq, x.parent_id) h
-                                  where v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
+                                  where v_all and v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
         end if;
         get diagnostics v_got = row_count;
         v_rem := v_rem - v_got;
