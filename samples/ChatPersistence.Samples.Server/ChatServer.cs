@@ -55,7 +55,8 @@ public static class ChatServer
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ChatExceptionHandler>();
         builder.Services.Configure<ChatSocketOptions>(configuration.GetSection("Chat"));
-        builder.Services.AddSingleton<IChatClient>(services =>
+        // The model (a host or a test may register its own IChatClient first: it is kept).
+        builder.Services.TryAddSingleton<IChatClient>(services =>
             configuration["Assistant:Provider"]?.ToLowerInvariant() == "openai"
                 ? new ChatPersistence.Samples.Console.OpenAICompatibleAssistant(
                     new HttpClient { Timeout = TimeSpan.FromMinutes(2) },

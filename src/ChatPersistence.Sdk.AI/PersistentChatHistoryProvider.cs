@@ -32,6 +32,12 @@ namespace ChatPersistence.Sdk.AI;
 /// when the run fails, as with <see cref="PersistentChatClient"/>. Without the wrapper, and for non-streaming runs, nothing changes.
 /// </para>
 /// <para>
+/// Branches (stores with <see cref="ChatStoreCapabilities.Branches"/>): the history is the session's active path, and the run's
+/// messages are stored under the newest message provided (the parent the run saw), never under a branch another device made
+/// active meanwhile. <see cref="SetNextParent"/> makes the next run continue from a chosen message instead: regenerate an answer
+/// (its question, and no new message) or edit and resend a question (its parent, and the new text).
+/// </para>
+/// <para>
 /// History: a reply still being written (by another device or instance) is not provided; stopped and interrupted replies are,
 /// with the text they kept.
 /// </para>
@@ -67,7 +73,10 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         _state = new ProviderSessionState<ConversationState>(InitializeState, _options.StateKey ?? DefaultStateKey, PersistenceJsonContext.Default.Options);
         _stateKeys = [_state.StateKey];
         LiveRepliesStateKey = _state.StateKey + ".LiveReplyIds";
+        _parentStateKey = _state.StateKey + ".Parent";
     }
+
+    private readonly string _parentStateKey;
 
     /// <summary>The store that keeps the conversations.</summary>
     public IChatSessionStore Store => _store;
@@ -92,6 +101,9 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
     /// <summary>Ends the mark of a live streaming run.</summary>
     internal void ClearLiveRun(AgentSession session) => _ = session.StateBag.TryRemoveValue(LiveRepliesStateKey);
 
+    /// <summary>The message a live run's response goes under (see <see cref="LiveRunState.ParentId"/>).</summary>
+    internal Guid? GetLiveRunParent(AgentSession session) => GetLiveRun(session)?.ParentId;
+
     private LiveRunState? GetLiveRun(AgentSession? session) =>
         session is not null && session.StateBag.TryGetValue<LiveRunState>(LiveRepliesStateKey, out var state, PersistenceJsonContext.Default.Options) ? state : null;
 
@@ -109,6 +121,33 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         ArgumentNullException.ThrowIfNull(conversation.WorkflowId);
         _state.SaveState(session, new ConversationState { UserId = conversation.UserId, WorkflowId = conversation.WorkflowId });
     }
+
+    /// <summary>
+    /// Makes the session's next run continue from <paramref name="parentId"/> instead of the active path's newest message: the
+    /// model is provided the path that ends at that message, and the run's request and response are stored under it, as a new
+    /// version beside what is there (which stays). Regenerate an answer: the answer's question (<see cref="StoredChatMessage.ParentId"/>
+    /// of the answer) and a run with no new message. Edit and resend a question: the question's parent
+    /// (<see cref="NewChatMessage.RootParent"/> for the first message) and a run with the new text. Used by the next run only
+    /// (also when it fails); a message that is not in the session's conversation fails that run with
+    /// <see cref="ChatNotFoundException"/> before the model is called.
+    /// </summary>
+    /// <param name="session">The agent session.</param>
+    /// <param name="parentId">The message to continue from, or <see cref="NewChatMessage.RootParent"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="session"/> is <see langword="null"/>.</exception>
+    /// <exception cref="NotSupportedException">The store does not keep branches (<see cref="ChatStoreCapabilities.Branches"/>).</exception>
+    public void SetNextParent(AgentSession session, Guid parentId)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!_store.Capabilities.Branches)
+        {
+            throw new NotSupportedException($"Continuing from a chosen message needs a store that keeps branches; {_store.GetType().Name} does not (Capabilities.Branches is false).");
+        }
+
+        session.StateBag.SetValue(_parentStateKey, new TurnParentState { NextParentId = parentId }, PersistenceJsonContext.Default.Options);
+    }
+
+    private TurnParentState? GetTurnParent(AgentSession? session) =>
+        session is not null && session.StateBag.TryGetValue<TurnParentState>(_parentStateKey, out var state, PersistenceJsonContext.Default.Options) ? state : null;
 
     /// <summary>Returns the conversation a session is bound to, binding it with the initializer first when needed.</summary>
     /// <param name="session">The agent session.</param>
@@ -130,16 +169,42 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
         StoreWriter.EnsureStorable(StoreWriter.Convert([.. context.RequestMessages], _options.SerializerOptions, _limits, cutLongText: false), _limits, nameof(context));
 
         var key = GetConversation(context.Session);
+        var branches = _store.Capabilities.Branches;
+        var next = GetTurnParent(context.Session)?.NextParentId;
+        if (next is not null)
+        {
+            // The named parent is used by this run only, whatever happens to it.
+            _ = context.Session!.StateBag.TryRemoveValue(_parentStateKey);
+            if (!branches)
+            {
+                throw new NotSupportedException($"Continuing from a chosen message needs a store that keeps branches; {_store.GetType().Name} does not.");
+            }
+        }
+
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        var (window, _) = await HistoryWindow.LoadAsync(
-            _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], cancellationToken).ConfigureAwait(false);
+        List<StoredChatMessage> window = [];
+        Guid? leaf = null;
+        if (next != NewChatMessage.RootParent)
+        {
+            // The path that ends at the named parent (ChatNotFoundException when it is not in this session), else the active path.
+            (window, _, leaf) = await HistoryWindow.LoadAsync(
+                _store, key.UserId, session.Id, _options.MaxHistoryMessages, _options.MaxHistoryCharacters, [], next, needLeaf: branches, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The run's messages go under the newest message provided: the parent it saw.
+        var parent = branches ? leaf ?? NewChatMessage.RootParent : (Guid?)null;
+        if (branches && context.Session is not null)
+        {
+            context.Session.StateBag.SetValue(_parentStateKey, new TurnParentState { ParentId = parent }, PersistenceJsonContext.Default.Options);
+        }
+
         // A reply still being written (by a host or another device) is not part of what was said yet.
         _ = window.RemoveAll(m => m.Status == ChatReplyStatus.Streaming);
         if (GetLiveRun(context.Session) is { RequestStored: false } live)
         {
             // A PersistentReplyAgent stores this run's reply while it streams: its question must be stored before it.
             var request = StoreWriter.Convert([.. FilterRequest(context.RequestMessages)], _options.SerializerOptions, _limits, cutLongText: false);
-            await StoreWriter.AppendAsync(_store, key.UserId, session.Id, request, cancellationToken).ConfigureAwait(false);
+            live.ParentId = await StoreWriter.AppendAsync(_store, key.UserId, session.Id, request, parent, cancellationToken).ConfigureAwait(false);
             live.RequestStored = true;
             SetLiveRun(context.Session!, live);
         }
@@ -157,6 +222,12 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
     protected override async ValueTask StoreChatHistoryAsync(InvokedContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var parent = GetTurnParent(context.Session)?.ParentId;
+        if (parent is not null)
+        {
+            _ = context.Session!.StateBag.TryRemoveValue(_parentStateKey);
+        }
+
         if (context.InvokeException is not null)
         {
             return;
@@ -177,7 +248,7 @@ public sealed class PersistentChatHistoryProvider : ChatHistoryProvider
 
         var key = GetConversation(context.Session);
         var session = await _store.GetOrCreateSessionAsync(key.UserId, key.WorkflowId, null, cancellationToken).ConfigureAwait(false);
-        await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, cancellationToken).ConfigureAwait(false);
+        _ = await StoreWriter.AppendAsync(_store, key.UserId, session.Id, messages, parent, cancellationToken).ConfigureAwait(false);
     }
 
     // The request messages the base class would store: the options' filter, or all but those that came from the history.

@@ -11,8 +11,9 @@ public static class ChatHistoryMcpServerBuilderExtensions
 {
     /// <summary>
     /// Registers the read-only chat history tools, backed by the <see cref="IChatSessionStore"/> registered with
-    /// <c>services.AddChatPersistence().Use…()</c>: <c>search_chat_history</c>, <c>get_chat_messages</c>, <c>list_workflows</c> and
-    /// <c>list_favorite_messages</c> (see <see cref="ChatHistoryToolNames"/>). Each call acts for the request's authenticated user
+    /// <c>services.AddChatPersistence().Use…()</c>: <c>search_chat_history</c>, <c>get_chat_messages</c>, <c>list_workflows</c>,
+    /// <c>list_favorite_messages</c> and <c>get_message_versions</c> (see <see cref="ChatHistoryToolNames"/>; the last one needs a
+    /// store that keeps branches, <see cref="ChatStoreCapabilities.Branches"/>, and answers an error result on others). Each call acts for the request's authenticated user
     /// or, without one (stdio), for <see cref="ChatHistoryToolsOptions.UserId"/>; reading never creates a session.
     /// </summary>
     /// <param name="builder">The MCP server builder (<c>services.AddMcpServer()</c>).</param>

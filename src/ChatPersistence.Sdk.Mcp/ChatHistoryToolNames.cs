@@ -15,6 +15,9 @@ public static class ChatHistoryToolNames
     /// <summary>The user's favourite (starred) messages, newest first.</summary>
     public const string ListFavoriteMessages = "list_favorite_messages";
 
+    /// <summary>The versions of one message (edited questions, regenerated answers), oldest first, with the start of each text and which one is shown.</summary>
+    public const string GetMessageVersions = "get_message_versions";
+
     /// <summary>Marks or unmarks a message as a favourite; registered only by <c>WithChatHistoryFavoriteTool()</c>.</summary>
     public const string SetFavorite = "set_favorite";
 }

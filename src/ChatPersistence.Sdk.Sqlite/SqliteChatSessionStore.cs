@@ -24,9 +24,9 @@ namespace ChatPersistence.Sdk.Sqlite;
 /// Dispose the store (the service provider that created it does) to close its write connection, end its watches and stop
 /// polling at once; calls after that throw <see cref="ObjectDisposedException"/>.
 /// </remarks>
-public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, IAsyncDisposable, IDisposable
+public sealed partial class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, IAsyncDisposable, IDisposable
 {
-    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status";
+    private const string ChangeColumns = "position, kind, user_id, session_id, seq, message_id, is_favorite, reply_status, fork_seq";
     /// <summary>
     /// How many matches a search ranks together: the newest <c>SearchBlock</c> matches, best first, then the next older
     /// block, and so on. A query with up to this many matches is ranked as a whole.
@@ -41,13 +41,27 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
 
     // A reply whose text is still in chunks reads as their concatenation (stored text, escaped chunk by chunk, which is the
     // escape of the whole), with the time of its last chunk for the lease: a few rows at most, each a range of the chunks' key.
-    private const string MessageColumns =
+    private const string BaseColumns =
         "m.seq, m.id, m.session_id, m.role, " +
         "CASE WHEN m.lease_ms IS NULL THEN m.content ELSE (SELECT coalesce(group_concat(c.text, '' ORDER BY c.key), '') FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END, " +
         "m.metadata, m.created_at, m.is_favorite, m.status, m.status_reason, m.reason_detail, m.lease_ms, m.touched_at, " +
         "CASE WHEN m.lease_ms IS NULL THEN NULL ELSE (SELECT max(c.written_at) FROM chat_reply_chunks c WHERE c.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215) END";
 
-    private const int MessageColumnCount = 14;
+    // A message read on its own (favourites, search hits, write results): a parent not stored (null) is the message before it
+    // in the session (one probe of the (session_id, seq) index); '' is a root.
+    private const string MessageColumns = BaseColumns +
+        ", CASE WHEN m.parent_id IS NULL THEN (SELECT p.id FROM chat_messages p WHERE p.session_id = m.session_id AND p.seq < m.seq ORDER BY p.seq DESC LIMIT 1) ELSE m.parent_id END";
+
+    // Rows of a page: the parent as stored; the page fills a parent not stored from the row before it (LinkPage).
+    private const string PageColumns = BaseColumns + ", m.parent_id";
+
+    private const int MessageColumnCount = 15;
+
+    // The parent column of MessageColumns and PageColumns.
+    private const int ParentColumn = 14;
+
+    // Trees cached per store instance (a few KB each, branched sessions only); the cache is emptied past this many.
+    private const int MaxCachedTrees = 10_000;
 
     // The keys of one reply's chunks (the SQL below spells it out: 16777216 and 16777215).
     private const long ChunkKeySpan = 1L << 24;
@@ -58,7 +72,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         "coalesce(c.key - m.seq * 16777216 + c.length, 0), coalesce(c.utf8_end, 0), c.written_at, m.id, m.session_id " +
         "FROM chat_messages m LEFT JOIN chat_reply_chunks c " +
         "ON c.key = (SELECT max(x.key) FROM chat_reply_chunks x WHERE x.key BETWEEN m.seq * 16777216 AND m.seq * 16777216 + 16777215)";
-    private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at";
+    private const string SessionColumns = "id, user_id, workflow_id, title, created_at, updated_at, message_count, last_message_at, leaf_id";
     private static readonly TimeSpan WriterIdleTimeout = TimeSpan.FromSeconds(10);
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
@@ -69,6 +83,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     private readonly TimeProvider _time;
     private readonly Lazy<bool> _schema;
     private readonly ChangeFeedHub _feed = new();
+    private readonly ConcurrentDictionary<Guid, SqliteRunTree> _trees = new();
     private readonly Lock _pollGate = new();
     private readonly System.Threading.Channels.Channel<bool> _pollSignal = System.Threading.Channels.Channel.CreateBounded<bool>(
         new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
@@ -111,6 +126,9 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         _feed.FirstWatcher = StartPolling;
     }
 
+    /// <summary>Called with every connection the store opens, once open (tests trace the statements the store runs).</summary>
+    internal Action<SqliteConnection>? ConnectionOpened { get; set; }
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
 
@@ -121,7 +139,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// writes 6.9× the WAL bytes of one insert of the finished message for a 25-second answer, and 2.2× at 2 s (measured:
     /// docs/performance.md). Other processes on the file see the text at most that late.
     /// </remarks>
-    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, ReplyFlushInterval = TimeSpan.FromSeconds(2) };
+    public override ChatStoreCapabilities Capabilities { get; } = new() { Replies = true, Branches = true, ReplyFlushInterval = TimeSpan.FromSeconds(2) };
 
     /// <summary>
     /// Ends every watch, stops polling the change log and closes the write connection (waiting for a write in progress to
@@ -239,12 +257,16 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction of prepared statements: per message one <c>INSERT … SELECT</c> that checks the session's owner and
-    /// skips a stored id, then one session update. Only when an insert returns no row is anything read: the session (not
-    /// found) or the stored message (a retry of the same message, or a conflict).
+    /// Without named parents, to a session whose active leaf is its newest message (every session that never branched):
+    /// one transaction of prepared statements, per message one <c>INSERT … SELECT</c> that checks the session's owner (and
+    /// the leaf) and skips a stored id, then one session update — as before branches existed. Anything else (a named parent, a branched session, a retry) goes on with
+    /// the session's tree state read once (<see cref="AppendWork"/>): a message under the session's newest message continues
+    /// its run (its parent is not stored); any other parent starts a run (a row of <c>chat_runs</c>).
     /// </remarks>
-    protected override Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<StoredChatMessage>>(
+    protected override async Task<IReadOnlyList<StoredChatMessage>> AppendMessagesCoreAsync(string userId, Guid sessionId, IReadOnlyList<NewChatMessage> messages, CancellationToken cancellationToken)
+    {
+        SqliteRunTree? built = null;
+        var stored = await WriteAsync<IReadOnlyList<StoredChatMessage>>(
             connection =>
             {
                 var session = Key(sessionId);
@@ -255,94 +277,103 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 values[SqliteWriter.InsertUser].Value = userId;
                 var result = new StoredChatMessage[messages.Count];
                 var inserted = 0;
-                var sessionFound = false;
                 long lastCreatedAt = 0;
+                AppendWork? work = null;
+                var previousNew = true;
                 for (var i = 0; i < messages.Count; i++)
                 {
                     var message = messages[i];
                     var createdAt = message.CreatedAt is { } at ? ChatTime.ToUnixMicroseconds(at) : now;
-                    values[SqliteWriter.InsertId].Value = Key(message.Id);
-                    values[SqliteWriter.InsertRole].Value = message.Role.ToStorageName();
-                    values[SqliteWriter.InsertContent].Value = message.Content;
-                    values[SqliteWriter.InsertMetadata].Value = message.Metadata is { } m ? m.GetRawText() : "{}";
-                    values[SqliteWriter.InsertCreated].Value = createdAt;
-                    if (insert.ExecuteScalar() is { } insertedSeq)
+                    if (work is null && message.ParentId is null && previousNew)
                     {
-                        sessionFound = true;
+                        values[SqliteWriter.InsertId].Value = Key(message.Id);
+                        values[SqliteWriter.InsertRole].Value = message.Role.ToStorageName();
+                        values[SqliteWriter.InsertContent].Value = message.Content;
+                        values[SqliteWriter.InsertMetadata].Value = message.Metadata is { } m ? m.GetRawText() : "{}";
+                        values[SqliteWriter.InsertCreated].Value = createdAt;
+                        values[SqliteWriter.InsertFirst].Value = i == 0 ? 1 : 0;
+                        using var reader = insert.ExecuteReader();
+                        if (reader.Read())
+                        {
+                            result[i] = new StoredChatMessage
+                            {
+                                Id = message.Id,
+                                SessionId = sessionId,
+                                Sequence = reader.GetInt64(0),
+                                Role = message.Role,
+                                Content = message.Content,
+                                Metadata = message.Metadata?.Clone() ?? EmptyObject,
+                                CreatedAt = ChatTime.FromUnixMicroseconds(createdAt),
+                                ParentId = i > 0 ? result[i - 1].Id : reader.IsDBNull(1) ? null : Guid.Parse(reader.GetString(1)),
+                            };
+                            inserted++;
+                            lastCreatedAt = createdAt;
+                            continue;
+                        }
+                    }
+
+                    // No row (the session is not the caller's, it branched, or the id is stored), or a parent is named.
+                    work ??= new AppendWork(this, connection, sessionId, userId, inserted > 0 ? result[0] : null, inserted > 0 ? result[inserted - 1] : null);
+                    var parent = work.Resolve(message.ParentId, i, messages, result);
+                    if (work.Existing(message) is { } existing)
+                    {
+                        result[i] = existing;
+                        previousNew = false;
+                        continue;
+                    }
+
+                    work.CheckVersions(parent, message.Id);
+                    using (var add = Command(connection, null,
+                        "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at, parent_id) VALUES ($id, $session, $user, $role, $content, $metadata, $created, $parent) RETURNING seq",
+                        ("$id", Key(message.Id)), ("$session", session), ("$user", userId), ("$role", message.Role.ToStorageName()), ("$content", message.Content),
+                        ("$metadata", message.Metadata is { } metadata ? metadata.GetRawText() : "{}"), ("$created", createdAt), ("$parent", work.ParentColumn(parent))))
+                    {
+                        var seq = Convert.ToInt64(add.ExecuteScalar(), CultureInfo.InvariantCulture);
+                        work.Added(seq, message.Id, parent);
                         result[i] = new StoredChatMessage
                         {
                             Id = message.Id,
                             SessionId = sessionId,
-                            Sequence = Convert.ToInt64(insertedSeq, CultureInfo.InvariantCulture),
+                            Sequence = seq,
                             Role = message.Role,
                             Content = message.Content,
                             Metadata = message.Metadata?.Clone() ?? EmptyObject,
                             CreatedAt = ChatTime.FromUnixMicroseconds(createdAt),
+                            ParentId = parent?.Id,
                         };
-                        inserted++;
-                        lastCreatedAt = createdAt;
-                        continue;
                     }
 
-                    // No row: the session is not the caller's (checked once per call), or the id is already stored.
-                    if (!sessionFound)
-                    {
-                        RequireSession(connection, null, sessionId, userId);
-                        sessionFound = true;
-                    }
-
-                    result[i] = StoredOrConflict(connection, null, sessionId, message);
+                    inserted++;
+                    lastCreatedAt = createdAt;
+                    previousNew = true;
                 }
 
                 if (inserted > 0)
                 {
-                    var touch = _writer.TouchSession();
-                    touch.Parameters[SqliteWriter.TouchCount].Value = inserted;
-                    touch.Parameters[SqliteWriter.TouchLast].Value = lastCreatedAt;
-                    touch.Parameters[SqliteWriter.TouchNow].Value = now;
-                    touch.Parameters[SqliteWriter.TouchId].Value = session;
-                    touch.ExecuteNonQuery();
+                    if (work is null)
+                    {
+                        var touch = _writer.TouchSession();
+                        touch.Parameters[SqliteWriter.TouchCount].Value = inserted;
+                        touch.Parameters[SqliteWriter.TouchLast].Value = lastCreatedAt;
+                        touch.Parameters[SqliteWriter.TouchNow].Value = now;
+                        touch.Parameters[SqliteWriter.TouchId].Value = session;
+                        touch.Parameters[SqliteWriter.TouchLeaf].Value = Key(result[^1].Id);
+                        touch.Parameters[SqliteWriter.TouchLeafSeq].Value = result[^1].Sequence;
+                        touch.ExecuteNonQuery();
+                    }
+                    else
+                    {
+                        work.Finish(inserted, lastCreatedAt, now);
+                        built = work.Built;
+                    }
                 }
 
                 return result;
             },
-            cancellationToken);
-
-    /// <inheritdoc />
-    protected override Task<ChatHistorySlice> ReadHistoryCoreAsync(string userId, Guid sessionId, long? boundary, bool older, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            connection =>
-            {
-                using var transaction = connection.BeginTransaction(deferred: true);
-                var session = Key(sessionId);
-                RequireSession(connection, transaction, sessionId, userId);
-                var filter = boundary is null ? string.Empty : older ? "AND m.seq < $boundary" : "AND m.seq > $boundary";
-                var order = older ? "DESC" : "ASC";
-                var rows = new List<StoredChatMessage>();
-                using (var command = Command(connection, transaction,
-                    $"SELECT {MessageColumns} FROM chat_messages m WHERE m.session_id = $session {filter} ORDER BY m.seq {order} LIMIT $limit",
-                    ("$session", session), ("$boundary", boundary), ("$limit", limit)))
-                using (var reader = command.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        rows.Add(ReadMessage(reader));
-                    }
-                }
-
-                var beyond = false;
-                if (boundary is not null)
-                {
-                    using var exists = Command(connection, transaction,
-                        $"SELECT EXISTS (SELECT 1 FROM chat_messages WHERE session_id = $session AND seq {(older ? ">=" : "<=")} $boundary)",
-                        ("$session", session), ("$boundary", boundary));
-                    beyond = Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
-                }
-
-                transaction.Commit();
-                return new ChatHistorySlice(rows, beyond);
-            },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        Remember(sessionId, built);
+        return stored;
+    }
 
     /// <inheritdoc />
     protected override Task<long> ClearSessionCoreAsync(string userId, Guid sessionId, CancellationToken cancellationToken) =>
@@ -352,8 +383,13 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 RequireSession(connection, null, sessionId, userId);
                 using var delete = Command(connection, null, "DELETE FROM chat_messages WHERE session_id = $id", ("$id", Key(sessionId)));
                 long deleted = delete.ExecuteNonQuery();
+
+                // Every branch goes, and the tree state with it: the session is linear again (path_version is kept, so a run tree
+                // cached for it never matches again).
+                using var runs = Command(connection, null, "DELETE FROM chat_runs WHERE session_id = $id", ("$id", Key(sessionId)));
+                runs.ExecuteNonQuery();
                 using var touch = Command(connection, null,
-                    "UPDATE chat_sessions SET message_count = 0, last_message_at = NULL, updated_at = max(updated_at + 1, $now) WHERE id = $id",
+                    "UPDATE chat_sessions SET message_count = 0, last_message_at = NULL, updated_at = max(updated_at + 1, $now), active_run = NULL, leaf_id = NULL, leaf_seq = NULL WHERE id = $id",
                     ("$now", Now()), ("$id", Key(sessionId)));
                 touch.ExecuteNonQuery();
                 return deleted;
@@ -366,6 +402,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             connection =>
             {
                 using var delete = Command(connection, null, "DELETE FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
+                _trees.TryRemove(sessionId, out _);
                 return delete.ExecuteNonQuery() > 0;
             },
             cancellationToken);
@@ -415,7 +452,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                         SELECT seq, score, block FROM blocked ORDER BY block, score, seq DESC LIMIT $limit OFFSET $pageOffset
                     )
                     SELECT {MessageColumns}, s.workflow_id, page.score,
-                           snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked
+                           snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked, s.active_run, s.leaf_seq, coalesce(s.path_version, 0)
                     FROM page
                     CROSS JOIN chat_messages_fts ON chat_messages_fts.rowid = page.seq
                     JOIN chat_messages m ON m.seq = page.seq
@@ -426,7 +463,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                     ("$match", match), ("$user", userId), ("$session", session),
                     ("$candidates", (lastBlock - firstBlock + 1) * SearchBlock), ("$skipped", (long)firstBlock * SearchBlock), ("$block", SearchBlock),
                     ("$limit", limit), ("$pageOffset", offset - (firstBlock * SearchBlock)));
-                return ReadHits(command, reader => reader.GetDouble(MessageColumnCount + 1));
+                return ReadHits(command, transaction, reader => reader.GetDouble(MessageColumnCount + 1));
             },
             cancellationToken);
 
@@ -526,7 +563,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             $"""
             WITH page AS (SELECT value AS seq, key AS position FROM json_each($page))
             SELECT {MessageColumns}, s.workflow_id, page.position,
-                   snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked
+                   snippet(chat_messages_fts, 0, char(57344), char(57345), '…', 32) AS marked, s.active_run, s.leaf_seq, coalesce(s.path_version, 0)
             FROM page
             CROSS JOIN chat_messages_fts ON chat_messages_fts.rowid = page.seq
             JOIN chat_messages m ON m.seq = page.seq
@@ -535,24 +572,41 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             ORDER BY page.position
             """,
             ("$page", JsonSerializer.Serialize(page.Select(p => p.Seq))), ("$match", match));
-        return ReadHits(command, reader => page[reader.GetInt32(MessageColumnCount + 1)].Score);
+        return ReadHits(command, transaction, reader => page[reader.GetInt32(MessageColumnCount + 1)].Score);
     }
 
-    private List<ChatSearchHit> ReadHits(SqliteCommand command, Func<SqliteDataReader, double> score)
+    // A hit on a session that branched says whether it is on the active path (the session's runs, from the cache, in the
+    // search's read transaction); every message of a session that never branched is.
+    private List<ChatSearchHit> ReadHits(SqliteCommand command, SqliteTransaction transaction, Func<SqliteDataReader, double> score)
     {
-        using var reader = command.ExecuteReader();
         var hits = new List<ChatSearchHit>();
-        while (reader.Read())
+        var branched = new List<(int Hit, long Leaf, long Version)>();
+        using (var reader = command.ExecuteReader())
         {
-            var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(MessageColumnCount + 2));
-            hits.Add(new ChatSearchHit
+            while (reader.Read())
             {
-                Message = ReadMessage(reader),
-                WorkflowId = reader.GetString(MessageColumnCount),
-                Rank = -score(reader),
-                Snippet = snippet,
-                Highlights = highlights,
-            });
+                var (snippet, highlights) = HighlightMarkers.Parse(reader.GetString(MessageColumnCount + 2));
+                if (!reader.IsDBNull(MessageColumnCount + 3))
+                {
+                    branched.Add((hits.Count, reader.GetInt64(MessageColumnCount + 4), reader.GetInt64(MessageColumnCount + 5)));
+                }
+
+                hits.Add(new ChatSearchHit
+                {
+                    Message = ReadMessage(reader),
+                    WorkflowId = reader.GetString(MessageColumnCount),
+                    Rank = -score(reader),
+                    Snippet = snippet,
+                    Highlights = highlights,
+                });
+            }
+        }
+
+        foreach (var (hit, leaf, version) in branched)
+        {
+            var message = hits[hit].Message;
+            var path = Tree(command.Connection!, transaction, message.SessionId, version).ActivePath(leaf);
+            hits[hit] = hits[hit] with { IsOnActivePath = SqliteRunTree.Contains(path, message.Sequence) };
         }
 
         return hits;
@@ -627,43 +681,50 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
     /// Begin inserts the reply (empty content, status streaming) and bumps the session as an append does; it also settles the
     /// session's replies whose lease expired (their text compacted into their content).
     /// </remarks>
-    protected override Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken) =>
-        WriteAsync(
+    protected override async Task<StoredChatMessage> BeginReplyCoreAsync(string userId, Guid sessionId, NewChatReply reply, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        SqliteRunTree? built = null;
+        var begun = await WriteAsync(
             connection =>
             {
-                RequireSession(connection, null, sessionId, userId);
+                var work = new AppendWork(this, connection, sessionId, userId);
                 using (var find = Command(connection, null, "SELECT session_id, role FROM chat_messages WHERE id = $id", ("$id", Key(reply.Id))))
                 using (var reader = find.ExecuteReader())
                 {
                     if (reader.Read())
                     {
                         // A retried begin returns the reply as it is now; the id used for anything else is a conflict.
-                        return reader.GetString(0) == Key(sessionId) && reader.GetString(1) == ChatMessageRole.Assistant.ToStorageName()
-                            ? QueryMessage(connection, null, reply.Id, userId)!
+                        var stored = reader.GetString(0) == Key(sessionId) && reader.GetString(1) == ChatMessageRole.Assistant.ToStorageName()
+                            ? QueryMessage(connection, null, reply.Id, userId)
+                            : null;
+                        return stored is not null && (reply.ParentId is null || reply.ParentId == stored.ParentId)
+                            ? stored
                             : throw ChatConflictException.ForMessage(reply.Id);
                     }
                 }
 
+                var parent = work.Resolve(reply.ParentId, 0, null, null);
+                work.CheckVersions(parent, reply.Id);
                 var now = Now();
                 SettleEnded(connection, now, "m.session_id = $session", ("$session", Key(sessionId)));
                 var leaseMs = (long)lease.TotalMilliseconds;
                 using (var insert = Command(connection, null,
-                    "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at, status, lease_ms, touched_at) " +
-                    "VALUES ($id, $session, $user, 'assistant', '', $metadata, $now, 1, $lease, $now)",
-                    ("$id", Key(reply.Id)), ("$session", Key(sessionId)), ("$user", userId), ("$metadata", reply.Metadata is { } m ? m.GetRawText() : "{}"), ("$now", now), ("$lease", leaseMs)))
+                    "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at, status, lease_ms, touched_at, parent_id) " +
+                    "VALUES ($id, $session, $user, 'assistant', '', $metadata, $now, 1, $lease, $now, $parent) RETURNING seq",
+                    ("$id", Key(reply.Id)), ("$session", Key(sessionId)), ("$user", userId), ("$metadata", reply.Metadata is { } m ? m.GetRawText() : "{}"), ("$now", now), ("$lease", leaseMs),
+                    ("$parent", work.ParentColumn(parent))))
                 {
-                    insert.ExecuteNonQuery();
+                    work.Added(Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture), reply.Id, parent);
                 }
 
-                var touch = _writer.TouchSession();
-                touch.Parameters[SqliteWriter.TouchCount].Value = 1;
-                touch.Parameters[SqliteWriter.TouchLast].Value = now;
-                touch.Parameters[SqliteWriter.TouchNow].Value = now;
-                touch.Parameters[SqliteWriter.TouchId].Value = Key(sessionId);
-                touch.ExecuteNonQuery();
+                work.Finish(1, now, now);
+                built = work.Built;
                 return QueryMessage(connection, null, reply.Id, userId)!;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        Remember(sessionId, built);
+        return begun;
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -1107,6 +1168,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
                 MessageId = reader.IsDBNull(5) ? null : Guid.Parse(reader.GetString(5)),
                 IsFavorite = reader.IsDBNull(6) ? null : reader.GetInt64(6) != 0,
                 Status = reader.IsDBNull(7) ? null : (ChatReplyStatus)reader.GetInt32(7),
+                ForkSequence = reader.IsDBNull(8) ? null : reader.GetInt64(8),
             });
         }
 
@@ -1141,23 +1203,6 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         return reader.Read() ? ReadSession(reader) : null;
     }
 
-    /// <summary>The stored message with <paramref name="message"/>'s id when it is the same message (a retry); otherwise a conflict.</summary>
-    private StoredChatMessage StoredOrConflict(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, NewChatMessage message)
-    {
-        using var find = Command(connection, transaction, $"SELECT {MessageColumns} FROM chat_messages m WHERE m.id = $id", ("$id", Key(message.Id)));
-        using var reader = find.ExecuteReader();
-        reader.Read();
-        var stored = ReadMessage(reader);
-        if (stored.SessionId != sessionId || stored.Role != message.Role || !string.Equals(stored.Content, message.Content, StringComparison.Ordinal)
-            || !JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject))
-        {
-            // Throwing rolls the transaction back: nothing of the batch is written.
-            throw ChatConflictException.ForMessage(message.Id);
-        }
-
-        return stored;
-    }
-
     private static void RequireSession(SqliteConnection connection, SqliteTransaction? transaction, Guid sessionId, string userId)
     {
         using var command = Command(connection, transaction, "SELECT 1 FROM chat_sessions WHERE id = $id AND user_id = $user", ("$id", Key(sessionId)), ("$user", userId));
@@ -1177,6 +1222,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         UpdatedAt = ChatTime.FromUnixMicroseconds(reader.GetInt64(5)),
         MessageCount = reader.GetInt64(6),
         LastMessageAt = reader.IsDBNull(7) ? null : ChatTime.FromUnixMicroseconds(reader.GetInt64(7)),
+        ActiveLeafId = reader.IsDBNull(8) ? null : Guid.Parse(reader.GetString(8)),
     };
 
     /// <summary>The user's message as it reads now (a reply's text from its chunks, its status from its lease), or null.</summary>
@@ -1214,6 +1260,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
             Metadata = metadata.RootElement.Clone(),
             CreatedAt = ChatTime.FromUnixMicroseconds(reader.GetInt64(6)),
             IsFavorite = reader.GetInt64(7) != 0,
+            ParentId = reader.IsDBNull(ParentColumn) || reader.GetString(ParentColumn) is not { Length: > 0 } parent ? null : Guid.Parse(parent),
         };
     }
 
@@ -1238,6 +1285,7 @@ public sealed class SqliteChatSessionStore : ChatSessionStore, IChatChangeFeed, 
         _ = _schema.Value;
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        ConnectionOpened?.Invoke(connection);
         return connection;
     }
 

@@ -5,7 +5,7 @@ using Xunit;
 namespace ChatPersistence.Samples.Server.Tests;
 
 /// <summary>
-/// Runs the web client's state-module tests (wwwroot-tests/*.test.mjs: pending → saved, reconnect with the same ids, cache on
+/// Runs the web client's module tests (wwwroot-tests/*.test.mjs: the Markdown renderer; chat state: pending → saved, reconnect with the same ids, cache on
 /// switch, clear only when asked, retry, streaming) with Node's built-in test runner. Node missing is a loud failure.
 /// </summary>
 public sealed class ClientModuleTests
@@ -37,7 +37,7 @@ public sealed class ClientModuleTests
             var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             process.ExitCode.Should().Be(0, output);
-            output.Should().Contain("# pass 17").And.Contain("# fail 0");
+            output.Should().Contain("# pass 55").And.Contain("# fail 0");
         }
     }
 }

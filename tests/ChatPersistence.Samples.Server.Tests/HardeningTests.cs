@@ -31,6 +31,18 @@ public sealed class HardeningTests : IClassFixture<ServerFactory>
         response.Headers.GetValues("X-Frame-Options").Should().Equal("DENY");
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/markdown.js")]
+    [InlineData("/api/sessions")]
+    public async Task The_content_security_policy_is_exactly_the_reviewed_one(string path)
+    {
+        // Pinned: the web client (Markdown rendering included) builds its DOM with textContent and needs nothing more.
+        using var http = _factory.CreateClient();
+        var response = await http.GetAsync(path);
+        response.Headers.GetValues("Content-Security-Policy").Should().Equal(MarkdownBrowserTests.ReviewedPolicy);
+    }
+
     [Fact]
     public async Task The_page_has_a_favicon()
     {

@@ -117,6 +117,34 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task Switch_and_stop_frames_have_a_budget_and_a_refused_one_changes_nothing()
+    {
+        await using var factory = Factory(("Limits:ApiRequestsPerMinute", "3"), ("ChatPersistence:Store", "InMemory"));
+        var (token, user) = await ServerClient.TokenAsync(factory, "control-limit");
+        var store = factory.Services.GetRequiredService<IChatSessionStore>();
+        var session = await store.GetOrCreateSessionAsync(user.ToString(), "wf-control", "wf-control");
+        var stored = await store.AppendMessagesAsync(user.ToString(), session.Id, [NewChatMessage.User("q"), NewChatMessage.Assistant("a")]);
+        var version = await store.AppendVersionAsync(user.ToString(), session.Id, stored[1].Id, NewChatMessage.Assistant("a again"));
+        using var socket = await ServerClient.ConnectAsync(factory, token, "wf-control");
+        await ServerClient.ReceiveAsync(socket, "history");
+
+        // Three control frames fit (ApiRequestsPerMinute); the fourth is refused and switches nothing.
+        foreach (var index in new[] { 0, 1, 0 })
+        {
+            await ServerClient.SendAsync(socket, new { type = "switch", messageId = version.Id, index });
+            await ServerClient.ReceiveAsync(socket, "path");
+        }
+
+        await ServerClient.SendAsync(socket, new { type = "switch", messageId = version.Id, index = 1 });
+        var error = await ServerClient.ReceiveAsync(socket, "error");
+        error["code"]!.GetValue<string>().Should().Be("rate_limited");
+        (await store.GetSessionAsync(user.ToString(), session.Id))!.ActiveLeafId.Should().Be(stored[1].Id, "the refused switch changed nothing");
+        await ServerClient.SendAsync(socket, new { type = "stop", messageId = version.Id });
+        (await ServerClient.ReceiveAsync(socket, "error"))["code"]!.GetValue<string>().Should().Be("rate_limited");
+        socket.State.Should().Be(WebSocketState.Open);
+    }
+
+    [Fact]
     public async Task A_user_cannot_hold_more_sockets_than_the_limit_not_even_with_1000_attempts()
     {
         await using var factory = Factory(("Limits:SocketsPerUser", "3"));

@@ -12,6 +12,8 @@ using ChatPersistence.Sdk.Benchmarks;
 // --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
+// --branches: only the SQLite branch figures (smoke runs run it too, on 1k messages) (SqliteBranchBenchmarks): pages along the active path, a deep page, a switch and
+// an append, linear vs branched at 1k/100k/1M messages (--branch-cache DIR keeps the seeded files).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 // --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
 // after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR; smoke
@@ -21,6 +23,12 @@ if (args.Contains("--search-percentiles"))
 {
     var cache = Array.IndexOf(args, "--search-cache");
     return await SqliteSearchPercentiles.RunAsync(BenchMode.Smoke, cache >= 0 && cache + 1 < args.Length ? args[cache + 1] : null);
+}
+
+if (args.Contains("--branches"))
+{
+    var branchCache = Array.IndexOf(args, "--branch-cache");
+    return await SqliteBranchBenchmarks.RunAsync(BenchMode.Smoke, branchCache >= 0 && branchCache + 1 < args.Length ? args[branchCache + 1] : null);
 }
 
 if (args.Contains("--reply-wal"))
@@ -62,6 +70,11 @@ if ((replies || BenchMode.Smoke) && await SqliteReplyWrites.RunAsync(BenchMode.S
 }
 
 if (BenchMode.Smoke && await SqliteSearchPercentiles.RunAsync(smoke: true, cacheFolder: null) != 0)
+{
+    return 1;
+}
+
+if (BenchMode.Smoke && await SqliteBranchBenchmarks.RunAsync(smoke: true, cacheFolder: null) != 0)
 {
     return 1;
 }

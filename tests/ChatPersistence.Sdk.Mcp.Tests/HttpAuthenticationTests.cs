@@ -61,6 +61,7 @@ public sealed class HttpAuthenticationTests : IAsyncLifetime
         var user = Guid.NewGuid().ToString();
         var tools = await (await _host.ClientAsync(user)).ListToolsAsync();
         tools.Select(t => t.Name).Should().BeEquivalentTo(
-            ChatHistoryToolNames.SearchChatHistory, ChatHistoryToolNames.GetChatMessages, ChatHistoryToolNames.ListWorkflows, ChatHistoryToolNames.ListFavoriteMessages);
+            ChatHistoryToolNames.SearchChatHistory, ChatHistoryToolNames.GetChatMessages, ChatHistoryToolNames.ListWorkflows, ChatHistoryToolNames.ListFavoriteMessages,
+            ChatHistoryToolNames.GetMessageVersions);
     }
 }

@@ -27,12 +27,12 @@ public abstract class ToolSuite<TFixture>(TFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task The_server_lists_the_five_tools_with_schemas_for_models()
+    public async Task The_server_lists_the_six_tools_with_schemas_for_models()
     {
         var tools = await (await F.Host.ClientAsync(F.A)).ListToolsAsync();
         tools.Select(t => t.Name).Should().BeEquivalentTo(
             ChatHistoryToolNames.SearchChatHistory, ChatHistoryToolNames.GetChatMessages, ChatHistoryToolNames.ListWorkflows,
-            ChatHistoryToolNames.ListFavoriteMessages, ChatHistoryToolNames.SetFavorite);
+            ChatHistoryToolNames.ListFavoriteMessages, ChatHistoryToolNames.SetFavorite, ChatHistoryToolNames.GetMessageVersions);
         foreach (var tool in tools)
         {
             tool.Description.Should().NotBeNullOrWhiteSpace();

@@ -30,12 +30,37 @@ internal static class ChatApi
                     throw new ArgumentException($"limit must be 1 to {ChatPersistenceLimits.MaxPageSize}.");
                 }
 
-                return Results.Ok(new { sessionId = (Guid?)null, workflowId, messages = Array.Empty<MessageDto>(), hasOlder = false, olderCursor = (string?)null });
+                return Results.Ok(new { sessionId = (Guid?)null, workflowId, messages = Array.Empty<MessageDto>(), siblings = Array.Empty<SiblingDto>(), hasOlder = false, olderCursor = (string?)null });
             }
 
             var page = await store.GetMessagesAsync(User(user), session.Id, request, ct);
-            return Results.Ok(new { sessionId = (Guid?)session.Id, workflowId, messages = page.Messages.Select(MessageDto.From), hasOlder = page.HasOlder, olderCursor = page.OlderCursor });
-        }).WithSummary("A page of a workflow's history, oldest first; pass olderCursor as before= for the previous page. An unknown workflow is empty.");
+            return Results.Ok(new { sessionId = (Guid?)session.Id, workflowId, messages = page.Messages.Select(MessageDto.From), siblings = MessageDto.Siblings(page), hasOlder = page.HasOlder, olderCursor = page.OlderCursor });
+        }).WithSummary("A page of a workflow's history (its active path), oldest first, with siblings: the position among its versions of each message that has others; pass olderCursor as before= for the previous page. An unknown workflow is empty.");
+
+        api.MapGet("/messages/{id:guid}/versions", async (Guid id, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
+        {
+            var versions = await store.GetSiblingsAsync(User(user), id, ct);
+            return Results.Ok(new
+            {
+                versions.SessionId,
+                versions.ParentId,
+                versions.Index,
+                versions.ActiveIndex,
+                versions = versions.Versions.Select(v => new { v.Id, v.Sequence, role = v.Role.ToString().ToLowerInvariant(), v.CreatedAt, status = MessageDto.StatusName(v.Status) }),
+            });
+        }).WithSummary("The versions of a message (the children of its parent, oldest first), its index among them and the index of the one on the active path (-1: none). Another user's or an unknown id is 404.");
+
+        api.MapPost("/workflows/{workflowId}/switch", async (string workflowId, SwitchRequest request, ClaimsPrincipal user, IChatSessionStore store, HttpContext http, CancellationToken ct) =>
+        {
+            workflowId = WorkflowSessions.WorkflowId(http, workflowId);
+            var messageId = request.MessageId is { } given && given != Guid.Empty ? given : throw new ArgumentException("messageId is required (a version of the message to show).");
+            var session = await WorkflowSessions.FindAsync(store, User(user), workflowId, ct)
+                ?? throw new ChatNotFoundException($"There is no chat for workflow '{workflowId}'.");
+            var path = request.Index is { } index
+                ? await store.SwitchVersionAsync(User(user), session.Id, messageId, index, ct)
+                : await store.SwitchBranchAsync(User(user), session.Id, messageId, ct);
+            return Results.Ok(new { path.SessionId, path.LeafId, path.LeafSequence, path.ForkSequence, path.Changed });
+        }).WithSummary("Shows another version: the active path goes through messageId (or the version at index among messageId's versions) down to the leaf last active beneath it; every tab follows (a path frame). A message of another workflow or user is 404, nothing written.");
 
         api.MapGet("/sessions", async (string? cursor, int? limit, ClaimsPrincipal user, IChatSessionStore store, CancellationToken ct) =>
         {

@@ -24,6 +24,7 @@ internal sealed class ChatExceptionHandler(IProblemDetailsService problems, ILog
             ChatNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
             ChatConflictException => (StatusCodes.Status409Conflict, "Conflict"),
             ChatAccessDeniedException => (StatusCodes.Status403Forbidden, "Forbidden"),
+            NotSupportedException => (StatusCodes.Status501NotImplemented, "Not supported by this store"),
             ChatPersistenceException { IsTransient: true } => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable"),
             _ => (0, string.Empty),
         };

@@ -24,11 +24,29 @@ internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assi
     /// <summary>
     /// Begins the reply <paramref name="replyId"/> in the session (after reading the context) and generates it in the
     /// background. A reply with that id already stored is not generated again: its current state is sent instead.
+    /// With <paramref name="questionId"/> (an edited question, or regenerate), the reply is begun under that question
+    /// (<see cref="NewChatReply.ParentId"/>: another version beside the answers it already has) and the model sees the
+    /// conversation down to it; without it, the reply continues the active path.
     /// </summary>
-    public async Task StartAsync(string userId, Guid sessionId, Guid replyId, CancellationToken cancellation)
+    public async Task StartAsync(string userId, Guid sessionId, Guid replyId, CancellationToken cancellation, Guid? questionId = null)
     {
-        var recent = await store.GetMessagesAsync(userId, sessionId, new ChatHistoryRequest { PageSize = options.Value.ContextMessages }, cancellation);
-        if (recent.Messages.FirstOrDefault(m => m.Id == replyId) is { } existing)
+        var recent = await store.GetMessagesAsync(userId, sessionId, new ChatHistoryRequest { PageSize = options.Value.ContextMessages, LeafId = questionId }, cancellation);
+        var existing = recent.Messages.FirstOrDefault(m => m.Id == replyId);
+        if (questionId is not null && existing is null)
+        {
+            // Not on the path to the question (it is under it): a re-sent edit or regenerate finds it by reading its own path.
+            try
+            {
+                var own = await store.GetMessagesAsync(userId, sessionId, new ChatHistoryRequest { PageSize = 1, LeafId = replyId }, cancellation);
+                existing = own.Messages.FirstOrDefault(m => m.Id == replyId);
+            }
+            catch (ChatNotFoundException)
+            {
+                // A new reply.
+            }
+        }
+
+        if (existing is not null)
         {
             // A re-sent question (its acknowledgement was lost) or a repeated retry: the reply exists, streaming here or elsewhere, or ended.
             var frame = existing.Status == ChatReplyStatus.Streaming ? "assistant.start" : "assistant.end";
@@ -41,7 +59,7 @@ internal sealed class AssistantReplies(IChatSessionStore store, IChatClient assi
             .Select(m => new ChatMessage(m.Role == ChatMessageRole.Assistant ? ChatRole.Assistant : ChatRole.User, m.Content))
             .ToList();
         // With the feed, the writer learns a stop requested on another instance at once (else at its next flush).
-        var writer = await ChatReplyWriter.StartAsync(store, userId, sessionId, new NewChatReply { Id = replyId }, new ChatReplyWriterOptions { ChangeFeed = feed }, cancellation);
+        var writer = await ChatReplyWriter.StartAsync(store, userId, sessionId, new NewChatReply { Id = replyId, ParentId = questionId }, new ChatReplyWriterOptions { ChangeFeed = feed }, cancellation);
         var stop = new CancellationTokenSource();
         live.Started(replyId, stop);
         await live.BroadcastAsync(userId, sessionId, new { type = "assistant.start", message = MessageDto.From(writer.Message) }, cancellation);

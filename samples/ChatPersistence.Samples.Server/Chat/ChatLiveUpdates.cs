@@ -84,6 +84,9 @@ internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection co
             case ChatChangeKind.ReplyEnded when change.MessageId is { } ended && !replies.IsGeneratingHere(ended):
                 await SendEndedAsync(change.SessionId, ended, cancellation);
                 break;
+            case ChatChangeKind.ActivePathChanged:
+                await PathChangedAsync(change, cancellation);
+                break;
             case ChatChangeKind.FavoriteSet when change.MessageId is { } id && change.IsFavorite is { } on:
                 await connection.SendAsync(new { type = "favorite", id, isFavorite = on, sequence = change.Sequence }, cancellation);
                 break;
@@ -186,6 +189,50 @@ internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection co
         }
     }
 
+    /// <summary>
+    /// The <c>path</c> frame: the session's active path changed (a switch, an edit, a regenerated answer — on any tab or
+    /// instance). <c>forkSequence</c> is the last sequence the old and new paths share (null: none): the client keeps its
+    /// messages up to it and takes the newest page of the new path, <c>messages</c> with <c>siblings</c>, for the rest.
+    /// </summary>
+    public static object PathFrame(string workflowId, Guid sessionId, Guid? leafId, long? forkSequence, bool changed, ChatMessagePage page) => new
+    {
+        type = "path",
+        workflowId,
+        sessionId,
+        leafId,
+        forkSequence,
+        changed,
+        messages = page.Messages.Select(MessageDto.From),
+        siblings = MessageDto.Siblings(page),
+        hasOlder = page.HasOlder,
+        olderCursor = page.OlderCursor,
+    };
+
+    // The active path changed: the socket's position moves to the new path's newest page, which it sends in a `path` frame;
+    // what is appended after it follows as `message` frames (a later MessagesAppended of the same append is already in the page).
+    private async Task PathChangedAsync(ChatChange change, CancellationToken cancellation)
+    {
+        ChatMessagePage page;
+        try
+        {
+            page = await store.GetMessagesAsync(connection.UserId, change.SessionId, new ChatHistoryRequest { PageSize = ChatHistoryRequest.DefaultPageSize }, cancellation);
+        }
+        catch (ChatNotFoundException)
+        {
+            return;
+        }
+
+        foreach (var message in page.Messages)
+        {
+            connection.TakeAcknowledged(message.Id);
+        }
+
+        _readSession = change.SessionId;
+        _cursor = page.NewerCursor;
+        _lastSequence = page.Messages.Count > 0 ? page.Messages[^1].Sequence : 0;
+        await connection.SendAsync(PathFrame(connection.WorkflowId, change.SessionId, change.MessageId, change.ForkSequence, changed: true, page), cancellation);
+    }
+
     // After a clear, the socket gets the session's newest page as it is now (what was sent after the clear included).
     // `through`: sequences are never reused, and every change logged before the clear was handled before it, so a message
     // the client has with a sequence up to this one and not in the page is gone; one above it was saved after the read.
@@ -216,6 +263,7 @@ internal sealed class ChatLiveUpdates(IChatSessionStore store, ChatConnection co
             workflowId = connection.WorkflowId,
             sessionId,
             messages = page.Messages.Select(MessageDto.From),
+            siblings = MessageDto.Siblings(page),
             hasOlder = page.HasOlder,
             olderCursor = page.OlderCursor,
             through = _lastSequence,

@@ -146,20 +146,23 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
         var newest = found is null ? null : await store.GetMessagesAsync(connection.UserId, found.Id, new ChatHistoryRequest { PageSize = HistoryPageSize }, cancellation);
         var oldest = newest;
         IReadOnlyList<StoredChatMessage> messages = newest?.Messages ?? [];
+        List<SiblingDto> siblings = newest is null ? [] : [.. MessageDto.Siblings(newest)];
         long? resumedAfter = null;
         if (found is not null && newest is not null && after is { } known)
         {
             var collected = new List<StoredChatMessage>(newest.Messages);
+            var collectedSiblings = new List<SiblingDto>(siblings);
             var page = newest;
             for (var pages = 1; collected.Count > 0 && collected[0].Sequence > known && page.HasOlder && pages < MaxCatchUpPages; pages++)
             {
                 page = await store.GetMessagesAsync(connection.UserId, found.Id, new ChatHistoryRequest { PageSize = HistoryPageSize, Cursor = page.OlderCursor }, cancellation);
                 collected.InsertRange(0, page.Messages);
+                collectedSiblings.AddRange(MessageDto.Siblings(page));
             }
 
             if (collected.Exists(m => m.Sequence == known))
             {
-                (messages, oldest, resumedAfter) = (collected, page, known);
+                (messages, oldest, resumedAfter, siblings) = (collected, page, known, collectedSiblings);
             }
         }
 
@@ -168,7 +171,9 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
             type = "history",
             workflowId = connection.WorkflowId,
             sessionId = found?.Id,
+            branches = store.Capabilities.Branches,
             messages = messages.Select(MessageDto.From),
+            siblings,
             hasOlder = oldest?.HasOlder ?? false,
             olderCursor = oldest?.OlderCursor,
             after = resumedAfter,
@@ -236,6 +241,15 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
         {
             await RefuseAsync(connection, "invalid", UserMessage(ex), id, ex, cancellation);
         }
+        catch (ChatNotFoundException ex)
+        {
+            // An id of another user, another workflow, or one that does not exist: one answer for all (nothing was written).
+            await RefuseAsync(connection, "not_found", "That message is not in this chat.", id, ex, cancellation);
+        }
+        catch (NotSupportedException ex)
+        {
+            await RefuseAsync(connection, "unsupported", "This server's store does not keep versions of messages.", id, ex, cancellation);
+        }
         catch (ChatConflictException ex)
         {
             // One answer for every conflict: the same id re-sent with other content, an id of this user's other workflow, or an id
@@ -284,19 +298,36 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
                 return;
             case "send":
                 break;
+            case "stop" or "switch" when await limits.TryAcquireControlAsync(connection.UserId, cancellation) is { } controlRefused:
+                await RefuseAsync(connection, controlRefused.Code, controlRefused.Message, frameId, null, cancellation);
+                return;
             case "stop":
                 await StopAsync(connection, frame, cancellation);
                 return;
             case "retry":
                 await RetryAsync(connection, frame, frameId, cancellation);
                 return;
+            case "edit":
+                await EditAsync(connection, frame, frameId, cancellation);
+                return;
+            case "regenerate":
+                await RegenerateAsync(connection, frame, frameId, cancellation);
+                return;
+            case "switch":
+                await SwitchAsync(connection, frame, cancellation);
+                return;
             default:
-                await RefuseAsync(connection, "unknown_type", "Frame types: send, stop, retry, ping.", frameId, null, cancellation);
+                await RefuseAsync(connection, "unknown_type", "Frame types: send, edit, regenerate, switch, stop, retry, ping.", frameId, null, cancellation);
                 return;
         }
 
         var id = frameId ?? throw new ArgumentException("send needs an id (a UUID the client generates, so a retry cannot duplicate).");
         var content = frame.Content ?? throw new ArgumentException("send needs content (a string).");
+        // parentId: the last message the tab shows. On a store with versions the message goes under it (a tab that still
+        // shows another version writes on that one, which becomes active); omitted, or on a store without versions, it
+        // continues the active path as before.
+        var parentId = frame.ParentId is null ? (Guid?)null : MessageId(frame.ParentId, "parentId must be a message id (a UUID).");
+        var message = NewChatMessage.User(content) with { Id = id, ParentId = store.Capabilities.Branches ? parentId : null };
         var userId = connection.UserId;
         if (await limits.TryAcquireAsync(userId, Encoding.UTF8.GetByteCount(content), cancellation) is { } refused)
         {
@@ -313,14 +344,20 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
         StoredChatMessage stored;
         try
         {
-            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+            stored = await store.AppendMessageAsync(userId, session.Id, message, cancellation);
         }
         catch (ChatNotFoundException)
         {
-            // The session was deleted (from another tab or instance) since this socket learnt it: the workflow starts a new one.
+            // The session was deleted (from another tab or instance) since this socket learnt it: the workflow starts a new one
+            // (the parent went with it). A parent that is not in the session (another user's, cleared) is not_found instead.
+            if (message.ParentId is not null && await store.GetSessionAsync(userId, session.Id, cancellation) is not null)
+            {
+                throw;
+            }
+
             connection.Session = null;
             session = connection.Adopt(await store.GetOrCreateSessionAsync(userId, connection.WorkflowId, connection.WorkflowId, cancellation));
-            stored = await store.AppendMessageAsync(userId, session.Id, NewChatMessage.User(content) with { Id = id }, cancellation);
+            stored = await store.AppendMessageAsync(userId, session.Id, message with { ParentId = null }, cancellation);
         }
 
         await connection.SendAsync(new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt }, cancellation);
@@ -361,6 +398,92 @@ internal sealed class ChatSocketHandler(IChatSessionStore store, AssistantReplie
         connection.WillAcknowledge(id);
         await replies.StartAsync(connection.UserId, session.Id, id, cancellation);
     }
+
+    // {"type":"edit","id":"<new version id>","content","versionOf":"<a user message>"}: a new version of the question under
+    // the same parent (AppendVersionAsync: the old one and everything under it stay), acknowledged as `saved`, then answered
+    // like a sent message (the reply's id follows from the new version's, so a re-sent edit is stored and answered once).
+    // Every tab of the user (this one too) follows the new active path from the feed's ActivePathChanged (a `path` frame).
+    private async Task EditAsync(ChatConnection connection, ChatFrame frame, Guid? frameId, CancellationToken cancellation)
+    {
+        var id = frameId ?? throw new ArgumentException("edit needs an id (a UUID for the new version, so a re-sent edit cannot duplicate).");
+        var content = frame.Content ?? throw new ArgumentException("edit needs content (a string).");
+        var versionOf = MessageId(frame.VersionOf, "edit needs versionOf (the id of the question to edit).");
+        var session = connection.Session ?? throw new ChatNotFoundException("This workflow has no chat.");
+        var userId = connection.UserId;
+        if (await limits.TryAcquireAsync(userId, Encoding.UTF8.GetByteCount(content), cancellation) is { } refused)
+        {
+            await RefuseAsync(connection, refused.Code, refused.Message, id, null, cancellation);
+            return;
+        }
+
+        var replyId = ReplyId(id);
+        connection.WillAcknowledge(id);
+        connection.WillAcknowledge(replyId);
+        // A version has the role of the message it is a version of: an answer cannot be edited into a question (ArgumentException).
+        var stored = await store.AppendVersionAsync(userId, session.Id, versionOf, NewChatMessage.User(content) with { Id = id }, cancellation);
+        await connection.SendAsync(new { type = "saved", id = stored.Id, sequence = stored.Sequence, createdAt = stored.CreatedAt, parentId = stored.ParentId }, cancellation);
+        await replies.StartAsync(userId, session.Id, replyId, cancellation, questionId: stored.Id);
+        await SendPathWithoutFeedAsync(connection, session.Id, cancellation);
+    }
+
+    // {"type":"regenerate","id":"<new reply id>","questionId":"<a user message>"}: another answer to that question, a new
+    // assistant version beside the old ones (which stay), streamed like any reply. Counts as a sent message for the limits.
+    private async Task RegenerateAsync(ChatConnection connection, ChatFrame frame, Guid? frameId, CancellationToken cancellation)
+    {
+        var id = frameId ?? throw new ArgumentException("regenerate needs an id (a UUID for the new reply, so a re-sent regenerate starts one reply).");
+        var questionId = MessageId(frame.QuestionId, "regenerate needs questionId (the question to answer again).");
+        var session = connection.Session ?? throw new ChatNotFoundException("This workflow has no chat.");
+        var userId = connection.UserId;
+        var versions = await store.GetSiblingsAsync(userId, questionId, cancellation);
+        if (versions.SessionId != session.Id)
+        {
+            throw ChatNotFoundException.ForMessage(questionId);
+        }
+
+        if (versions.Versions[versions.Index].Role != ChatMessageRole.User)
+        {
+            throw new ArgumentException("questionId must be a question (a user message): regenerate answers it again.");
+        }
+
+        if (await limits.TryAcquireAsync(userId, 0, cancellation) is { } refused)
+        {
+            await RefuseAsync(connection, refused.Code, refused.Message, id, null, cancellation);
+            return;
+        }
+
+        connection.WillAcknowledge(id);
+        await replies.StartAsync(userId, session.Id, id, cancellation, questionId: questionId);
+        await SendPathWithoutFeedAsync(connection, session.Id, cancellation);
+    }
+
+    // {"type":"switch","messageId","index"}: the active path goes through that version (index among the versions of
+    // messageId; omitted: messageId itself) down to the leaf last active beneath it. Answered with a `path` frame; the
+    // other tabs (any instance) get theirs from the feed.
+    private async Task SwitchAsync(ChatConnection connection, ChatFrame frame, CancellationToken cancellation)
+    {
+        var messageId = MessageId(frame.MessageId, "switch needs messageId (a version of the message to show).");
+        var session = connection.Session ?? throw new ChatNotFoundException("This workflow has no chat.");
+        var path = frame.Index is { } index
+            ? await store.SwitchVersionAsync(connection.UserId, session.Id, messageId, index, cancellation)
+            : await store.SwitchBranchAsync(connection.UserId, session.Id, messageId, cancellation);
+        if (feed is null || !path.Changed)
+        {
+            await SendPathAsync(connection, session.Id, path.LeafId, path.ForkSequence, path.Changed, cancellation);
+        }
+    }
+
+    // Without a change feed no `path` frame would come: this socket gets one itself (other tabs catch up when they reconnect).
+    private Task SendPathWithoutFeedAsync(ChatConnection connection, Guid sessionId, CancellationToken cancellation) =>
+        feed is null ? SendPathAsync(connection, sessionId, null, null, true, cancellation) : Task.CompletedTask;
+
+    private async Task SendPathAsync(ChatConnection connection, Guid sessionId, Guid? leafId, long? forkSequence, bool changed, CancellationToken cancellation)
+    {
+        var page = await store.GetMessagesAsync(connection.UserId, sessionId, new ChatHistoryRequest { PageSize = HistoryPageSize }, cancellation);
+        await connection.SendAsync(ChatLiveUpdates.PathFrame(connection.WorkflowId, sessionId, leafId ?? (page.Messages.Count > 0 ? page.Messages[^1].Id : null), forkSequence, changed, page), cancellation);
+    }
+
+    private static Guid MessageId(string? value, string missing) =>
+        Guid.TryParse(value, out var parsed) && parsed != Guid.Empty ? parsed : throw new ArgumentException(missing);
 
     // Until the token's exp (at least a moment, so the history frame goes out first); a token without exp is refused by
     // authentication, so the fallback never applies to a real socket.

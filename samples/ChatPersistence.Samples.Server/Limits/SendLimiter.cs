@@ -13,6 +13,7 @@ internal sealed class SendLimiter : IDisposable
     private readonly PartitionedRateLimiter<string> _rate;
     private readonly PartitionedRateLimiter<string> _daily;
     private readonly PartitionedRateLimiter<string> _dailyBytes;
+    private readonly PartitionedRateLimiter<string> _controls;
 
     public SendLimiter(IOptions<LimitsOptions> options, ClusterLimits cluster)
     {
@@ -20,6 +21,17 @@ internal sealed class SendLimiter : IDisposable
         _rate = PartitionedRateLimiter.Create<string, string>(user => cluster.TokenBucket("sends:" + user, limits.SendsPerMinute));
         _daily = PartitionedRateLimiter.Create<string, string>(user => cluster.FixedWindow("daily:" + user, limits.DailyMessages, TimeSpan.FromDays(1)));
         _dailyBytes = PartitionedRateLimiter.Create<string, string>(user => cluster.FixedWindow("daily-bytes:" + user, limits.DailyMessageBytes, TimeSpan.FromDays(1)));
+
+        // A budget of the HTTP API's size for the socket's control frames (switch, stop), which write like the API's POSTs.
+        _controls = PartitionedRateLimiter.Create<string, string>(user => cluster.TokenBucket("controls:" + user, limits.ApiRequestsPerMinute));
+    }
+
+    /// <summary>Takes one control frame (<c>switch</c>, <c>stop</c>) from the user's budget for them (<see cref="LimitsOptions.ApiRequestsPerMinute"/>), or says it is refused.</summary>
+    /// <returns><see langword="null"/> when allowed; otherwise the error code and message for the client.</returns>
+    public async ValueTask<(string Code, string Message)?> TryAcquireControlAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var lease = await _controls.AcquireAsync(userId, 1, cancellationToken).ConfigureAwait(false);
+        return lease.IsAcquired ? null : ("rate_limited", "Too many requests: slow down and retry." + RetryAfter(lease));
     }
 
     /// <summary>Takes one send of <paramref name="bytes"/> for <paramref name="userId"/>, or says which limit refuses it.</summary>
@@ -52,6 +64,7 @@ internal sealed class SendLimiter : IDisposable
         _rate.Dispose();
         _daily.Dispose();
         _dailyBytes.Dispose();
+        _controls.Dispose();
     }
 
     private static string RetryAfter(RateLimitLease lease) =>

@@ -332,3 +332,123 @@ test("a draft and the messages not yet acknowledged survive a reload (a new clie
   after.selectWorkflow("beta");
   assert.equal(after.getState().draft, "", "drafts are per workflow");
 });
+
+// ---- Versions (issue 27): edit, regenerate, switch, and following a change of path. ----
+
+const stored = (id, sequence, role, parentId, content = `${role} ${sequence}`) => ({ id, sequence, role, content, parentId, status: "complete" });
+
+test("the history's siblings become each message's versions; edit sends an edit frame and hides the old question and what follows", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  const socket = server.sockets[0];
+  socket.open = true;
+  socket.handlers.onOpen();
+  const q1 = stored("q1", 1, "user", null), a1 = stored("a1", 2, "assistant", "q1"), q2 = stored("q2", 3, "user", "a1"), a2 = stored("a2", 4, "assistant", "q2");
+  socket.handlers.onFrame({ type: "history", branches: true, messages: [q1, a1, q2, a2], siblings: [{ id: "a1", index: 1, count: 2 }], hasOlder: false, olderCursor: null, after: null });
+  assert.deepEqual(chat.getState().messages.map(m => [m.id, m.versions]), [["q1", null], ["a1", { index: 1, count: 2 }], ["q2", null], ["a2", null]]);
+  assert.equal(chat.getState().branches, true, "the server's store keeps versions: the page shows edit and regenerate");
+
+  const id = chat.edit("q2", "  the question, better  ");
+  assert.deepEqual(socket.sent.at(-1), { type: "edit", id, content: "the question, better", versionOf: "q2" });
+  assert.deepEqual(chat.getState().messages.map(m => m.id), ["q1", "a1", id]);
+  assert.equal(chat.getState().messages.at(-1).parentId, "a1");
+  assert.equal(chat.edit("a1", "an answer is not a question"), null);
+  socket.handlers.onFrame({ type: "saved", id, sequence: 5, createdAt: "2026-01-01T00:00:00Z", parentId: "a1" });
+  assert.equal(chat.getState().messages.at(-1).status, "saved");
+});
+
+test("an edit not acknowledged survives a reload and is re-sent as an edit", () => {
+  const storage = new Map();
+  const store = { getItem: k => storage.get(k) ?? null, setItem: (k, v) => storage.set(k, v), removeItem: k => storage.delete(k) };
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId, storage: store });
+  chat.selectWorkflow("alpha");
+  server.sockets[0].open = true;
+  server.sockets[0].handlers.onOpen();
+  server.sockets[0].handlers.onFrame({ type: "history", messages: [stored("q1", 1, "user", null)], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  server.sockets[0].open = false; // offline: the edit stays pending
+  const id = chat.edit("q1", "edited offline");
+  const again = createChatClient({ api: server.api, connect: server.connect, newId, storage: store });
+  again.selectWorkflow("alpha");
+  const socket = server.sockets[1];
+  socket.open = true;
+  socket.handlers.onOpen();
+  socket.handlers.onFrame({ type: "history", messages: [stored("q1", 1, "user", null)], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  assert.deepEqual(socket.sent, [{ type: "edit", id, content: "edited offline", versionOf: "q1" }]);
+});
+
+test("regenerate asks for another answer to the answer's question and hides the old answer; switchVersion sends the index", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  const socket = server.sockets[0];
+  socket.open = true;
+  socket.handlers.onOpen();
+  socket.handlers.onFrame({ type: "history", messages: [stored("q1", 1, "user", null), stored("a1", 2, "assistant", "q1")], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  assert.equal(chat.getState().branches, false, "a history frame without branches: no edit or regenerate controls");
+  const id = chat.regenerate("a1");
+  assert.deepEqual(socket.sent.at(-1), { type: "regenerate", id, questionId: "q1" });
+  assert.deepEqual(chat.getState().messages.map(m => m.id), ["q1"]);
+  assert.equal(chat.regenerate("q1"), null, "a question is edited, not regenerated");
+  assert.equal(chat.switchVersion("a1", 0), true);
+  assert.deepEqual(socket.sent.at(-1), { type: "switch", messageId: "a1", index: 0 });
+});
+
+test("a path frame keeps the messages up to the fork and takes the new path's page for the rest, with versions", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  const socket = server.sockets[0];
+  socket.open = true;
+  socket.handlers.onOpen();
+  const q1 = stored("q1", 1, "user", null), a1 = stored("a1", 2, "assistant", "q1"), q2 = stored("q2", 3, "user", "a1"), a2 = stored("a2", 4, "assistant", "q2");
+  socket.handlers.onFrame({ type: "history", messages: [q1, a1, q2, a2], siblings: [], hasOlder: true, olderCursor: "c0", after: null });
+  const pending = chat.send("not sent yet");
+  socket.open = false;
+  // Another tab edited q2 (a new version q2b, answered a2b): the new path's newest page reaches the fork (a1, sequence 2).
+  const q2b = stored("q2b", 5, "user", "a1"), a2b = stored("a2b", 6, "assistant", "q2b");
+  socket.handlers.onFrame({ type: "path", leafId: "a2b", forkSequence: 2, changed: true, messages: [a1, q2b, a2b], siblings: [{ id: "q2b", index: 1, count: 2 }], hasOlder: true, olderCursor: "c1" });
+  let state = chat.getState();
+  assert.deepEqual(state.messages.map(m => m.id), ["q1", "a1", "q2b", "a2b", pending]);
+  assert.deepEqual(state.messages.find(m => m.id === "q2b").versions, { index: 1, count: 2 });
+  assert.equal(state.hasOlder, true, "the older pages before the kept prefix are still there to load");
+  // Back to version 1: a page that does not reach the fork replaces everything (and its cursor is the one to load older with).
+  socket.handlers.onFrame({ type: "path", leafId: "a2", forkSequence: 2, changed: true, messages: [q2, a2], siblings: [{ id: "q2", index: 0, count: 2 }], hasOlder: true, olderCursor: "c2" });
+  state = chat.getState();
+  assert.deepEqual(state.messages.map(m => m.id), ["q2", "a2", pending]);
+  assert.deepEqual(state.messages[0].versions, { index: 0, count: 2 });
+});
+
+test("on a store with versions a message is sent under the answer the tab shows last; not before that answer shows up", () => {
+  const server = fakeServer();
+  const chat = createChatClient({ api: server.api, connect: server.connect, newId });
+  chat.selectWorkflow("alpha");
+  const socket = server.sockets[0];
+  socket.open = true;
+  socket.handlers.onOpen();
+  socket.handlers.onFrame({ type: "history", branches: true, messages: [stored("q1", 1, "user", null), stored("a1", 2, "assistant", "q1")], siblings: [], hasOlder: false, olderCursor: null, after: null });
+  const first = chat.send("under a1");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: first, content: "under a1", parentId: "a1" });
+  const second = chat.send("while the first is unsent");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: second, content: "while the first is unsent" });
+  socket.handlers.onFrame({ type: "saved", id: first, sequence: 3 });
+  socket.handlers.onFrame({ type: "saved", id: second, sequence: 4 });
+  const third = chat.send("before the answer shows up");
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: third, content: "before the answer shows up" }, "the last shown is a question: continue the active path");
+  // A parent that is gone (not_found): Retry continues the chat without it.
+  socket.handlers.onFrame({ type: "saved", id: third, sequence: 5 });
+  socket.handlers.onFrame({ type: "assistant.end", message: stored("a2", 6, "assistant", third) });
+  const fourth = chat.send("under a2");
+  assert.equal(socket.sent.at(-1).parentId, "a2");
+  socket.handlers.onFrame({ type: "error", code: "not_found", message: "That message is not in this chat.", id: fourth });
+  chat.retry(fourth);
+  assert.deepEqual(socket.sent.at(-1), { type: "send", id: fourth, content: "under a2" });
+  // Written offline: it joins the end of the conversation when it reconnects (no parent).
+  socket.handlers.onFrame({ type: "saved", id: fourth, sequence: 7 });
+  socket.handlers.onFrame({ type: "assistant.end", message: stored("a4", 8, "assistant", fourth) });
+  socket.handlers.onClose();
+  const offline = chat.send("offline");
+  assert.equal(chat.getState().messages.find(m => m.id === offline).sendUnder, undefined);
+  chat.dispose();
+});

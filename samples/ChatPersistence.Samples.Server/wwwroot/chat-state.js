@@ -38,6 +38,12 @@
 // api.replyText(id, <length shown>)); a gap (a refresh, a reconnect) is filled the same way. At its leaseExpiresAt the reply is
 // read again: a reply whose writer died reads as interrupted. stop(id) stops one (wherever it is generated); retryReply(id)
 // asks for a new answer after a stopped or interrupted one (a new reply appended after it).
+//
+// Versions (the conversation is a tree; the screen shows one path): a message's `parentId` is the one it follows, and
+// `versions: { index, count }` (from the frames' `siblings`) says it is version index + 1 of count. edit(id, text) writes a
+// new version of a question (answered like a sent one), regenerate(id) asks for another answer to an answer's question,
+// switchVersion(id, index) shows another version. Every tab follows a change of path from the `path` frame: it keeps its
+// messages up to `forkSequence` (shared by both paths) and takes the new path's newest page for the rest.
 export function createChatClient({ api, connect, newId = () => crypto.randomUUID(), reconnectDelayMs = 1000, refusedRetryDelayMs = 15000,
   storage = null, storageKey = workflowId => `chat-drafts:${workflowId}` }) {
   const workflows = new Map();
@@ -56,7 +62,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       // sequence order without gaps, so a reconnect asks for what follows it (the socket's own acknowledged messages may
       // come again then: merged by id).
       const kept = load(workflowId);
-      const outbox = kept.outbox.map(m => ({ id: m.id, role: "user", content: m.content, createdAt: m.createdAt, status: "pending" }));
+      const outbox = kept.outbox.map(m => ({ id: m.id, role: "user", content: m.content, createdAt: m.createdAt, status: "pending", ...(m.versionOf ? { versionOf: m.versionOf } : {}), ...(m.sendUnder ? { sendUnder: m.sendUnder } : {}) }));
       workflows.set(workflowId, { messages: outbox, hasOlder: false, olderCursor: null, loaded: false, loading: false, source: "none", error: null, synced: null, draft: kept.draft });
     }
     return workflows.get(workflowId);
@@ -76,7 +82,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     if (!storage) return;
     const e = workflows.get(workflowId);
     const outbox = e.messages.filter(m => m.role === "user" && (m.status === "pending" || m.status === "failed"))
-      .map(m => ({ id: m.id, content: m.content, createdAt: m.createdAt }));
+      .map(m => ({ id: m.id, content: m.content, createdAt: m.createdAt, ...(m.versionOf ? { versionOf: m.versionOf } : {}), ...(m.sendUnder ? { sendUnder: m.sendUnder } : {}) }));
     try {
       if (!e.draft && outbox.length === 0) storage.removeItem(storageKey(workflowId));
       else storage.setItem(storageKey(workflowId), JSON.stringify({ draft: e.draft, outbox }));
@@ -98,6 +104,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       source: e ? e.source : "none",
       error: e ? e.error : null,
       draft: e ? e.draft : "",
+      branches: e ? e.branches === true : false, // the server's store keeps versions: edit, regenerate and ‹ i / n › work
     };
   }
 
@@ -142,7 +149,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       if (known.reply && known.reply !== "streaming" && saved.reply === "streaming") return; // a late read of an ended reply
       // A streaming reply only grows (every read is a prefix of the final text): keep the longer text shown.
       if (saved.reply === "streaming" && known.status === "streaming" && (known.content ?? "").length > saved.content.length) saved.content = known.content;
-      e.messages[index] = { ...known, ...saved };
+      e.messages[index] = { ...known, ...saved, versions: saved.versions !== undefined ? saved.versions : known.versions };
       return;
     }
     let at = e.messages.length;
@@ -155,6 +162,39 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
   function fromServer(message) {
     const reply = message.status ?? "complete";
     return { ...message, reply, status: reply === "streaming" ? "streaming" : "saved", error: null };
+  }
+
+  // Messages of a page as the client keeps them, each with its position among its versions (siblings: [{ id, index, count }]).
+  function withVersions(messages, siblings) {
+    const positions = new Map((siblings ?? []).map(s => [s.id, { index: s.index, count: s.count }]));
+    return messages.map(m => ({ ...fromServer(m), versions: positions.get(m.id) ?? null }));
+  }
+
+  // The active path changed (here or on another tab or instance): messages up to forkSequence stay (both paths share them),
+  // the rest is the new path's newest page. A reply still streaming keeps the longer text already shown.
+  function applyPath(e, frame) {
+    const page = withVersions(frame.messages ?? [], frame.siblings);
+    const ids = new Set(page.map(m => m.id));
+    const fork = frame.forkSequence ?? null;
+    const first = page.length > 0 ? page[0].sequence : Infinity;
+    const reachesFork = fork !== null && page.some(m => m.sequence <= fork);
+    const prefix = frame.hasOlder && reachesFork ? e.messages.filter(m => stored(m) && !ids.has(m.id) && m.sequence <= fork && m.sequence < first) : [];
+    const before = new Map(e.messages.map(m => [m.id, m]));
+    const local = e.messages.filter(m => !stored(m) && !ids.has(m.id));
+    const shown = page.map(m => {
+      const old = before.get(m.id);
+      if (!old) return m;
+      const merged = { ...old, ...m };
+      if (m.status === "streaming" && old.status === "streaming" && (old.content ?? "").length > m.content.length) merged.content = old.content;
+      return merged;
+    });
+    e.messages = prefix.concat(shown, local);
+    if (prefix.length === 0) {
+      e.hasOlder = frame.hasOlder;
+      e.olderCursor = frame.olderCursor;
+    }
+    e.synced = null;
+    synced(e, e.messages.filter(stored));
   }
 
   function follow(id) {
@@ -252,7 +292,9 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
     if (!connected || !connection) return;
     for (const m of entry(workflowId).messages) {
       if (m.role === "user" && m.status === "pending" && !m.sentOnThisConnection) {
-        if (connection.send({ type: "send", id: m.id, content: m.content })) m.sentOnThisConnection = true;
+        const frame = m.versionOf ? { type: "edit", id: m.id, content: m.content, versionOf: m.versionOf }
+          : m.sendUnder ? { type: "send", id: m.id, content: m.content, parentId: m.sendUnder } : { type: "send", id: m.id, content: m.content };
+        if (connection.send(frame)) m.sentOnThisConnection = true;
       }
     }
   }
@@ -264,10 +306,10 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         if (frame.after !== null && frame.after !== undefined && e.loaded) {
           // A reconnect that resumed after our last sequence: merge; what we already had (older pages too) stays.
           const resent = new Set(frame.messages.map(m => m.id));
-          for (const m of frame.messages) upsert(e, m);
+          for (const m of withVersions(frame.messages, frame.siblings)) upsert(e, { ...m, status: m.reply });
           e.messages = e.messages.filter(m => m.status !== "streaming" || resent.has(m.id)); // a reply the frame does not carry is gone
         } else {
-          const server = frame.messages.map(fromServer);
+          const server = withVersions(frame.messages, frame.siblings);
           const known = new Set(server.map(m => m.id));
           const local = e.messages.filter(m => m.status !== "saved" && m.status !== "streaming" && !known.has(m.id));
           e.messages = server.concat(local);
@@ -276,6 +318,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
           e.synced = null;
         }
         synced(e, frame.messages);
+        e.branches = frame.branches === true;
         e.loaded = true;
         e.loading = false;
         e.source = "server";
@@ -284,7 +327,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       }
       case "saved": {
         const m = e.messages.find(x => x.id === frame.id);
-        if (m) Object.assign(m, { status: "saved", sequence: frame.sequence, createdAt: frame.createdAt, error: null });
+        if (m) Object.assign(m, { status: "saved", sequence: frame.sequence, createdAt: frame.createdAt, error: null, parentId: frame.parentId ?? m.parentId ?? null });
         persist(workflowId);
         break;
       }
@@ -297,8 +340,9 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         // except ones saved here after the server read it (sequence above `through`); unsaved local ones stay.
         const known = new Set(frame.messages.map(m => m.id));
         const keep = e.messages.filter(m => !known.has(m.id) && (!stored(m) || (frame.through !== null && m.sequence > frame.through)));
+        for (const m of keep) delete m.sendUnder; // what they followed may be gone with the clear
         e.messages = [];
-        for (const m of frame.messages) upsert(e, m);
+        for (const m of withVersions(frame.messages, frame.siblings)) upsert(e, { ...m, status: m.reply });
         for (const m of keep) if (stored(m)) upsert(e, { ...m, status: m.reply ?? "complete" }); else e.messages.push(m);
         e.hasOlder = frame.hasOlder;
         e.olderCursor = frame.olderCursor;
@@ -331,6 +375,9 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         upsert(e, frame.message);
         synced(e, [frame.message]);
         break;
+      case "path":
+        if (Array.isArray(frame.messages)) applyPath(e, frame);
+        break;
       case "stopping": {
         const m = e.messages.find(x => x.id === frame.id);
         if (m && m.status === "streaming") m.stopping = true;
@@ -340,6 +387,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
         const m = frame.id ? e.messages.find(x => x.id === frame.id) : null;
         if (m) Object.assign(m, { status: "failed", error: frame.message });
         else e.error = frame.message;
+        if (m && frame.code === "not_found") delete m.sendUnder; // the message it followed is gone: Retry continues the chat
         break;
       }
       default:
@@ -377,6 +425,12 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       if (!current || content.length === 0) return null;
       const message = { id: newId(), role: "user", content, status: "pending", createdAt: new Date().toISOString() };
       const e = entry(current);
+      // On a store with versions the message follows the answer this tab shows last (the server appends under it): a tab
+      // that still shows another version writes on that one. Not when an earlier message is unsent or the last question's
+      // answer has not shown up yet (else it would fork from the answer), nor when offline (written offline, it joins the
+      // end of the conversation as it is when it reconnects): then it continues the active path, as it always did.
+      const last = e.messages[e.messages.length - 1];
+      if (connected && e.branches && last && last.role === "assistant" && stored(last) && e.messages.every(m => stored(m))) message.sendUnder = last.id;
       e.messages.push(message);
       e.draft = "";
       persist(current); // the draft becomes an unacknowledged message, kept until "saved"
@@ -412,6 +466,41 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       return connection.send({ type: "retry", id, messageId }) ? id : null;
     },
 
+    // Edits a question: a new version under the same parent, answered like a sent message. The old question and everything
+    // after it leave the screen at once (they stay stored: ‹ 1 / 2 › brings them back). Returns the new version's id.
+    edit(messageId, text) {
+      const content = text.trim();
+      const e = current ? entry(current) : null;
+      const old = e?.messages.find(x => x.id === messageId);
+      if (!old || old.role !== "user" || old.status !== "saved" || content.length === 0) return null;
+      const message = { id: newId(), role: "user", content, status: "pending", createdAt: new Date().toISOString(), versionOf: messageId, parentId: old.parentId ?? null };
+      e.messages = e.messages.filter(m => !(stored(m) && m.sequence >= old.sequence) && m.id !== messageId);
+      e.messages.push(message);
+      persist(current);
+      flush(current);
+      emit();
+      return message.id;
+    },
+
+    // Asks for another answer to the question an answer replies to: a new assistant version beside it (the old one stays).
+    // Returns the new reply's id, or null when offline or the message is not an ended answer.
+    regenerate(messageId) {
+      const e = current ? entry(current) : null;
+      const old = e?.messages.find(x => x.id === messageId);
+      if (!old || old.role !== "assistant" || old.status !== "saved" || !old.parentId || !connected || !connection) return null;
+      const id = newId();
+      if (!connection.send({ type: "regenerate", id, questionId: old.parentId })) return null;
+      e.messages = e.messages.filter(m => !(stored(m) && m.sequence >= old.sequence));
+      emit();
+      return id;
+    },
+
+    // Shows version `index` (0-based) of a message; the path frame that follows updates every tab. False when offline.
+    switchVersion(messageId, index) {
+      if (!connected || !connection) return false;
+      return connection.send({ type: "switch", messageId, index });
+    },
+
     async loadOlder() {
       const workflowId = current;
       const e = entry(workflowId);
@@ -421,7 +510,7 @@ export function createChatClient({ api, connect, newId = () => crypto.randomUUID
       try {
         const page = await api.history(workflowId, e.olderCursor, 50);
         const known = new Set(e.messages.map(m => m.id));
-        e.messages = page.messages.filter(m => !known.has(m.id)).map(fromServer).concat(e.messages);
+        e.messages = withVersions(page.messages.filter(m => !known.has(m.id)), page.siblings).concat(e.messages);
         e.hasOlder = page.hasOlder;
         e.olderCursor = page.olderCursor;
       } finally {

@@ -31,11 +31,29 @@ async function start() {
   const me = await (await fetch("/api/me", { headers: { Authorization: `Bearer ${await getToken()}` } })).json();
   const chat = createChatClient({ api, connect: createSocketConnector(getToken), storage: localStorage, storageKey: workflowId => `chat-drafts:${me.userId}:${workflowId}` });
   const actions = { loadOlder: () => chat.loadOlder(), retry: id => chat.retry(id), toggleFavorite: id => chat.toggleFavorite(id).catch(showError),
-    stop: id => chat.stop(id), retryReply: id => chat.retryReply(id) };
+    stop: id => chat.stop(id), retryReply: id => chat.retryReply(id),
+    switchVersion: (id, index) => chat.switchVersion(id, index), regenerate: id => chat.regenerate(id),
+    edit: m => startEditing(m) };
+  // Editing a question happens in the composer: its text is put there, and Send writes a new version of it.
+  let editing = null;
+  const startEditing = m => {
+    editing = m.id;
+    $("text").value = m.content;
+    $("editing").hidden = false;
+    $("send").textContent = "Save and resend";
+    $("text").focus();
+  };
+  const stopEditing = () => {
+    editing = null;
+    $("editing").hidden = true;
+    $("send").textContent = "Send";
+  };
+  $("cancel-edit").addEventListener("click", () => { stopEditing(); $("text").value = chat.getState().draft; });
   let shownWorkflow = null;
   chat.subscribe(state => {
     if (state.workflowId !== shownWorkflow) {
       shownWorkflow = state.workflowId;
+      if (editing) stopEditing();
       $("text").value = state.draft; // the draft kept for this workflow (across reloads too)
     }
     renderMessages($("messages"), state, actions);
@@ -59,9 +77,16 @@ async function start() {
   if (initial && [...select.options].some(o => o.value === initial)) select.value = initial;
   choose();
 
-  $("text").addEventListener("input", () => chat.setDraft($("text").value));
+  $("text").addEventListener("input", () => { if (!editing) chat.setDraft($("text").value); });
   $("composer").addEventListener("submit", event => {
     event.preventDefault();
+    if (editing) {
+      if (chat.edit(editing, $("text").value)) {
+        stopEditing();
+        $("text").value = chat.getState().draft; // the draft written before the pencil was pressed comes back
+      }
+      return;
+    }
     if (chat.send($("text").value)) $("text").value = "";
   });
   $("clear").addEventListener("click", async () => {

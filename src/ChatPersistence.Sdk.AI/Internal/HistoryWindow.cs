@@ -7,28 +7,43 @@ namespace ChatPersistence.Sdk.AI.Internal;
 /// Reads the newest part of a session's history that fits a message count and a character budget. When the request's messages
 /// are given, it also finds how many of them are already stored as the newest messages of the session (a retry of a call whose
 /// model call failed, or a caller that resends the conversation): those are left out of the window and not stored again.
+/// It reads the session's active path, or the path that ends at a given message (<see cref="ChatHistoryRequest.LeafId"/>:
+/// regenerate, edit-and-resend), and tells the newest message it read: the parent the turn's messages are stored under, so
+/// that they never land under a branch the turn did not see. The cost of a linear chat is unchanged: the same pages are read.
 /// </summary>
 internal static class HistoryWindow
 {
-    public static async Task<(List<StoredChatMessage> Window, int AlreadyStored)> LoadAsync(
+    /// <param name="store">The store.</param>
+    /// <param name="userId">The owner.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="maxMessages">The most messages of the window.</param>
+    /// <param name="maxCharacters">The window's character budget, if any.</param>
+    /// <param name="request">The request's messages to align with the newest stored ones (empty: no alignment).</param>
+    /// <param name="leafId">The message whose path is read; <see langword="null"/>: the active path.</param>
+    /// <param name="needLeaf">Whether the newest message must be read even when no window is wanted (to name it as a parent).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The window (oldest first), how many request messages are stored already, and the newest message read (the leaf seen).</returns>
+    public static async Task<(List<StoredChatMessage> Window, int AlreadyStored, Guid? Leaf)> LoadAsync(
         IChatSessionStore store,
         string userId,
         Guid sessionId,
         int maxMessages,
         int? maxCharacters,
         IReadOnlyList<Encoded> request,
+        Guid? leafId,
+        bool needLeaf,
         CancellationToken cancellationToken)
     {
         maxMessages = Math.Max(maxMessages, 0);
-        var wanted = maxMessages + request.Count;
+        var wanted = Math.Max(maxMessages + request.Count, needLeaf ? 1 : 0);
         var newestFirst = new List<StoredChatMessage>();
         if (wanted == 0)
         {
-            return (newestFirst, 0);
+            return (newestFirst, 0, null);
         }
 
         long beyondRequest = 0;
-        var request0 = new ChatHistoryRequest { PageSize = Math.Min(wanted, ChatPersistenceLimits.MaxPageSize), Start = ChatHistoryStart.Newest };
+        var request0 = new ChatHistoryRequest { PageSize = Math.Min(wanted, ChatPersistenceLimits.MaxPageSize), Start = ChatHistoryStart.Newest, LeafId = leafId };
         var reading = true;
         while (reading)
         {
@@ -55,6 +70,7 @@ internal static class HistoryWindow
             request0 = request0 with { Cursor = page.OlderCursor };
         }
 
+        var leaf = newestFirst.Count > 0 ? newestFirst[0].Id : (Guid?)null;
         var aligned = Align(newestFirst, request);
         var window = new List<StoredChatMessage>(Math.Min(maxMessages, newestFirst.Count));
         long characters = 0;
@@ -82,7 +98,7 @@ internal static class HistoryWindow
         }
 
         window.RemoveRange(0, orphans);
-        return (window, aligned);
+        return (window, aligned, leaf);
     }
 
     /// <summary>The largest k such that the k newest stored messages are the first k messages of the request, in order.</summary>

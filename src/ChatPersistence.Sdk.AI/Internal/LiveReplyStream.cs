@@ -21,6 +21,9 @@ internal static class LiveReplyStream
     /// <param name="responses">Where and how the response's messages are stored.</param>
     /// <param name="userId">The owner.</param>
     /// <param name="sessionId">The session the reply goes in (its request is stored already).</param>
+    /// <param name="parentId">Tells, when the response's first message is stored, the message it goes under (the last message of
+    /// its request, or the question it regenerates); <see langword="null"/>: the active leaf (a store without branches). Asked
+    /// late because an agent's history provider stores the request only once the inner run has started.</param>
     /// <param name="writerOptions">The reply writer's options.</param>
     /// <param name="start">Starts the inner stream with the token that a requested stop cancels.</param>
     /// <param name="asChat">How an update reads as a <see cref="ChatResponseUpdate"/>.</param>
@@ -30,6 +33,7 @@ internal static class LiveReplyStream
         ResponseStore responses,
         string userId,
         Guid sessionId,
+        Func<Guid?> parentId,
         ChatReplyWriterOptions? writerOptions,
         Func<CancellationToken, IAsyncEnumerable<T>> start,
         Func<T, ChatResponseUpdate> asChat,
@@ -41,6 +45,7 @@ internal static class LiveReplyStream
         var replyIndex = -1;
         ChatReplyWriter? writer = null;
         var ended = false;
+        Guid? parent = null;
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationTokenRegistration onStop = default;
         var stream = start(call.Token).GetAsyncEnumerator(call.Token);
@@ -87,14 +92,16 @@ internal static class LiveReplyStream
                 if (replyIndex < 0 && boundaries.Role == ChatRole.Assistant && !string.IsNullOrEmpty(update.Text))
                 {
                     replyIndex = index;
+                    parent = parentId();
                     if (index > 0)
                     {
                         // The messages before the reply (tool calls and results) are complete: stored now, so the reply follows them.
                         var before = updates.GetRange(0, boundaries.FirstUpdate).ToChatResponse();
-                        await responses.AppendFromAsync(userId, sessionId, before, 0, lastHasTotals: false, cancellationToken).ConfigureAwait(false);
+                        parent = await responses.AppendFromAsync(userId, sessionId, before, 0, lastHasTotals: false, parent, cancellationToken).ConfigureAwait(false);
                     }
 
-                    var reply = new NewChatReply();
+                    // A reply cannot be a root: with nothing seen before it (an empty session), it simply starts the active path.
+                    var reply = new NewChatReply { ParentId = parent == NewChatMessage.RootParent ? null : parent };
                     onReplyBegun?.Invoke(reply.Id);
                     writer = await ChatReplyWriter.StartAsync(responses.Store, userId, sessionId, reply, writerOptions, cancellationToken).ConfigureAwait(false);
                     onStop = writer.StopRequested.Register(static state => ((CancellationTokenSource)state!).Cancel(), call);
@@ -112,7 +119,7 @@ internal static class LiveReplyStream
             var response = updates.ToChatResponse();
             if (writer is null)
             {
-                await responses.SaveAsync(userId, sessionId, response, cancellationToken).ConfigureAwait(false);
+                _ = await responses.SaveAsync(userId, sessionId, response, parentId(), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -127,7 +134,7 @@ internal static class LiveReplyStream
                 _ = await writer.CompleteAsync(responses.MessageMetadata(response, replyIndex, replyIndex == last), CancellationToken.None).ConfigureAwait(false);
                 if (last > replyIndex)
                 {
-                    await responses.AppendFromAsync(userId, sessionId, response, replyIndex + 1, lastHasTotals: true, cancellationToken).ConfigureAwait(false);
+                    _ = await responses.AppendFromAsync(userId, sessionId, response, replyIndex + 1, lastHasTotals: true, parent is null ? null : writer.Message.Id, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

@@ -15,4 +15,8 @@ internal sealed class LiveRunState
 
     [JsonPropertyName("requestStored")]
     public bool RequestStored { get; set; }
+
+    /// <summary>The message the run's response goes under (its stored request's last message, or the parent the provider read up to); null: the active leaf.</summary>
+    [JsonPropertyName("parentId")]
+    public Guid? ParentId { get; set; }
 }

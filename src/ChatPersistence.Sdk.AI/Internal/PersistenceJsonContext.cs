@@ -6,4 +6,5 @@ namespace ChatPersistence.Sdk.AI.Internal;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ConversationState))]
 [JsonSerializable(typeof(LiveRunState))]
+[JsonSerializable(typeof(TurnParentState))]
 internal sealed partial class PersistenceJsonContext : JsonSerializerContext;

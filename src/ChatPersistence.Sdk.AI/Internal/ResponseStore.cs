@@ -14,22 +14,27 @@ internal sealed class ResponseStore(IChatSessionStore store, JsonSerializerOptio
 {
     public IChatSessionStore Store => store;
 
-    /// <summary>Appends every message of the response (nothing for an empty one).</summary>
-    public Task SaveAsync(string userId, Guid sessionId, ChatResponse response, CancellationToken cancellationToken) =>
-        AppendFromAsync(userId, sessionId, response, 0, lastHasTotals: true, cancellationToken);
+    /// <summary>Appends every message of the response (nothing for an empty one), the first under <paramref name="parentId"/> (see <see cref="StoreWriter.AppendAsync"/>).</summary>
+    /// <returns>The id of the last message appended, or <paramref name="parentId"/> when there was none.</returns>
+    public Task<Guid?> SaveAsync(string userId, Guid sessionId, ChatResponse response, Guid? parentId, CancellationToken cancellationToken) =>
+        AppendFromAsync(userId, sessionId, response, 0, lastHasTotals: true, parentId, cancellationToken);
 
-    /// <summary>Appends the response's messages from <paramref name="from"/> on; the last one carries the totals when <paramref name="lastHasTotals"/>.</summary>
-    public async Task AppendFromAsync(string userId, Guid sessionId, ChatResponse response, int from, bool lastHasTotals, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends the response's messages from <paramref name="from"/> on, the first under <paramref name="parentId"/>; the last one
+    /// carries the totals when <paramref name="lastHasTotals"/>.
+    /// </summary>
+    /// <returns>The id of the last message appended, or <paramref name="parentId"/> when there was none.</returns>
+    public async Task<Guid?> AppendFromAsync(string userId, Guid sessionId, ChatResponse response, int from, bool lastHasTotals, Guid? parentId, CancellationToken cancellationToken)
     {
         var messages = response.Messages;
         if (from >= messages.Count)
         {
-            return;
+            return parentId;
         }
 
         var last = messages.Count - 1;
         var converted = StoreWriter.Convert([.. messages.Skip(from)], serializerOptions, limits, cutLongText: true, i => ResponseMetadata(response, lastHasTotals && from + i == last));
-        await StoreWriter.AppendAsync(store, userId, sessionId, converted, cancellationToken).ConfigureAwait(false);
+        return await StoreWriter.AppendAsync(store, userId, sessionId, converted, parentId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The metadata today's stored form gives message <paramref name="index"/> of the response (null when there is no such message).</summary>

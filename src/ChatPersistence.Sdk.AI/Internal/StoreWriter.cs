@@ -29,19 +29,29 @@ internal static class StoreWriter
         return result;
     }
 
-    public static async Task AppendAsync(IChatSessionStore store, string userId, Guid sessionId, IReadOnlyList<Encoded> messages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends <paramref name="messages"/> in order, in batches of <see cref="ChatPersistenceLimits.MaxBatchSize"/>: the first one
+    /// under <paramref name="parentId"/> (<see langword="null"/>: the active leaf, the only choice of a store without branches),
+    /// each later one under the one before it (the first of a later batch names it, so a concurrent append cannot come between).
+    /// </summary>
+    /// <returns>The id of the last message appended, or <paramref name="parentId"/> when there was none: the parent of what follows.</returns>
+    public static async Task<Guid?> AppendAsync(IChatSessionStore store, string userId, Guid sessionId, IReadOnlyList<Encoded> messages, Guid? parentId, CancellationToken cancellationToken)
     {
+        var parent = parentId;
         for (var start = 0; start < messages.Count; start += ChatPersistenceLimits.MaxBatchSize)
         {
             var count = Math.Min(ChatPersistenceLimits.MaxBatchSize, messages.Count - start);
             var batch = new List<NewChatMessage>(count);
             for (var i = start; i < start + count; i++)
             {
-                batch.Add(messages[i].Stored);
+                batch.Add(i == start && parent is not null ? messages[i].Stored with { ParentId = parent } : messages[i].Stored);
             }
 
             _ = await store.AppendMessagesAsync(userId, sessionId, batch, cancellationToken).ConfigureAwait(false);
+            parent = parentId is null ? null : batch[^1].Id;
         }
+
+        return messages.Count == 0 ? parentId : parentId is null ? null : messages[^1].Stored.Id;
     }
 
     /// <summary>Throws before anything is sent when a message cannot be stored as it is (text over the store's content limit).</summary>

@@ -84,6 +84,7 @@ public sealed class PersistentReplyAgent : DelegatingAIAgent
                 _responses,
                 key.UserId,
                 stored.Id,
+                () => _provider.GetLiveRunParent(run),
                 _writerOptions,
                 token => InnerAgent.RunStreamingAsync(messages, run, options, token),
                 static update => update.AsChatResponseUpdate(),

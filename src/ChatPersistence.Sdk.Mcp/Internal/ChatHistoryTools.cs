@@ -19,6 +19,12 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
     public const int MaxSearchPageSize = 20;
     public const int DefaultSearchPageSize = 10;
     public const int MaxSnippetCharacters = 400;
+    public const int MaxVersionsPageSize = 20;
+    public const int DefaultVersionsPageSize = 10;
+    public const int MaxVersionTextCharacters = 200;
+
+    // `,"onActivePath":false`: what a hit off the active path adds.
+    private static readonly int OffPathCost = "onActivePath".Length + 4 + "false".Length;
 
     private readonly ChatHistoryToolsOptions _options = options.Value;
 
@@ -44,17 +50,21 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
                 var hits = page.Items.Select(hit =>
                 {
                     var state = ReplyState.Of(hit.Message, Math.Min(MaxSnippetCharacters, _options.MaxMessageCharacters));
+
+                    // `,"onActivePath":false` is paid for from the snippet, so a hit is never larger than before.
+                    var room = hit.IsOnActivePath ? state.TextRoom : state.TextRoom - OffPathCost;
                     return new SearchHitItem
                     {
                         Workflow = hit.WorkflowId,
                         MessageId = hit.Message.Id,
                         Role = hit.Message.Role.ToStorageName(),
                         Time = TextBudget.Time(hit.Message.CreatedAt),
-                        Snippet = TextBudget.Cut(hit.Snippet, state.TextRoom, out _),
+                        Snippet = TextBudget.Cut(hit.Snippet, room, out _),
                         Favorite = hit.Message.IsFavorite ? true : null,
                         Status = state.Status,
                         Reason = state.Reason,
                         ReasonDetail = state.ReasonDetail,
+                        OnActivePath = hit.IsOnActivePath ? null : false,
                     };
                 }).ToList();
                 var result = new SearchResult { Hits = hits, NextCursor = page.NextCursor };
@@ -71,7 +81,8 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
     [McpServerTool(Name = ChatHistoryToolNames.GetChatMessages, Title = "Read a workflow's chat", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Reads one workflow's chat history: a page of messages, oldest first, that ends with the newest message (or, with before, " +
         "just before the page that returned it). Long messages are cut short and marked truncated. A reply that is not complete has a status " +
-        "(streaming: still being written; stopped; interrupted) and a reason. To go further back, call again with " +
+        "(streaming: still being written; stopped; interrupted) and a reason. The chat shows one version of the conversation: a message " +
+        "that has other versions (an edited question, a regenerated answer) says so in versions; get_message_versions lists them. To go further back, call again with " +
         "before set to the result's before value; when it is absent you have reached the start of the chat.")]
     public Task<MessagePageResult> GetChatMessagesAsync(
         [Description("The workflow id (from list_workflows, or the workflow of a search hit).")] string workflow,
@@ -86,7 +97,8 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
             while (true)
             {
                 var page = await store.GetMessagesAsync(userId, session.Id, new ChatHistoryRequest { PageSize = size, Cursor = Blank(before), Start = ChatHistoryStart.Newest }, cancellationToken).ConfigureAwait(false);
-                var messages = page.Messages.Select(Message).ToList();
+                var positions = page.Siblings.Count == 0 ? null : page.Siblings.ToDictionary(p => p.MessageId);
+                var messages = page.Messages.Select(m => Message(m, positions)).ToList();
                 var older = page.HasOlder ? page.OlderCursor : null;
                 var result = new MessagePageResult { Workflow = session.WorkflowId, MessageCount = session.MessageCount, Messages = messages, Before = older };
                 var fit = Fit(result, messages, new MessagePageResult { Workflow = session.WorkflowId, MessageCount = session.MessageCount, Messages = [], Before = older ?? page.OlderCursor }, fromEnd: true);
@@ -197,10 +209,70 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
             }
         });
 
-    private MessageItem Message(StoredChatMessage message)
+    [McpServerTool(Name = ChatHistoryToolNames.GetMessageVersions, Title = "List the versions of a message", ReadOnly = true, Idempotent = true, Destructive = false, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Lists the versions of one message, oldest first: the user may have edited a question or regenerated an answer, and every " +
+        "version is kept. Each version has its id, role, time, the start of its text and, for the one shown in the chat, active = true. " +
+        "Use it for a message whose get_chat_messages item has versions. Read-only: it does not change which version is shown.")]
+    public Task<MessageVersionsResult> GetMessageVersionsAsync(
+        [Description("The message id (a UUID) from a previous result.")] Guid messageId,
+        [Description("How many versions to return, 1 to 20.")][Range(1, MaxVersionsPageSize)] int limit = DefaultVersionsPageSize,
+        [Description("The 0-based position of the first version to return (the next value of a previous result). Omit to start with the oldest.")][Range(0, int.MaxValue)] int from = 0,
+        ClaimsPrincipal? user = null,
+        CancellationToken cancellationToken = default) => ToolErrors.RunAsync(async () =>
+        {
+            var userId = ToolUser.Resolve(user, _options);
+            var siblings = await store.GetSiblingsAsync(userId, messageId, cancellationToken).ConfigureAwait(false);
+            var workflow = (await store.GetSessionAsync(userId, siblings.SessionId, cancellationToken).ConfigureAwait(false))?.WorkflowId
+                ?? throw ChatNotFoundException.ForMessage(messageId);
+            var count = siblings.Versions.Count;
+            var first = Math.Clamp(from, 0, count);
+            var size = Math.Min(Math.Clamp(limit, 1, MaxVersionsPageSize), count - first);
+            var versions = new List<MessageVersionItem>(size);
+            for (var i = first; i < first + size; i++)
+            {
+                // Each version's text is the newest message of the path that ends at it (one small keyset read).
+                var version = siblings.Versions[i];
+                var path = await store.GetMessagesAsync(userId, siblings.SessionId, new ChatHistoryRequest { PageSize = 1, LeafId = version.Id }, cancellationToken).ConfigureAwait(false);
+                var message = path.Messages[0];
+                var state = ReplyState.Of(message, Math.Min(MaxVersionTextCharacters, _options.MaxMessageCharacters));
+                var text = TextBudget.Cut(message.Content, state.TextRoom, out var truncated);
+                versions.Add(new MessageVersionItem
+                {
+                    Id = version.Id,
+                    Role = version.Role.ToStorageName(),
+                    Time = TextBudget.Time(version.CreatedAt),
+                    Text = text,
+                    Truncated = truncated ? true : null,
+                    Active = i == siblings.ActiveIndex ? true : null,
+                    Status = state.Status,
+                    Reason = state.Reason,
+                });
+            }
+
+            var next = first + versions.Count < count ? first + versions.Count : (int?)null;
+            var result = new MessageVersionsResult { Workflow = workflow, MessageId = messageId, Index = siblings.Index, Count = count, Versions = versions, Next = next };
+            var fit = Fit(result, versions, new MessageVersionsResult { Workflow = workflow, MessageId = messageId, Index = siblings.Index, Count = count, Versions = [], Next = count }, fromEnd: false);
+            if (fit == versions.Count)
+            {
+                return result;
+            }
+
+            return new MessageVersionsResult { Workflow = workflow, MessageId = messageId, Index = siblings.Index, Count = count, Versions = versions.GetRange(0, fit), Next = first + fit };
+        });
+
+    private MessageItem Message(StoredChatMessage message, Dictionary<Guid, ChatSiblingPosition>? positions)
     {
         var state = ReplyState.Of(message, _options.MaxMessageCharacters);
-        var text = TextBudget.Cut(message.Content, state.TextRoom, out var truncated);
+        VersionPosition? versions = null;
+        var room = state.TextRoom;
+        if (positions is not null && positions.TryGetValue(message.Id, out var position) && position.Count > 1)
+        {
+            // `,"versions":{…}` is paid for from the message's text budget, as the status fields are: an item never grows.
+            versions = new VersionPosition { Index = position.Index, Count = position.Count };
+            room -= "versions".Length + 4 + ToolJson.Length(versions);
+        }
+
+        var text = TextBudget.Cut(message.Content, room, out var truncated);
         return new MessageItem
         {
             Id = message.Id,
@@ -212,6 +284,7 @@ internal sealed class ChatHistoryTools(IChatSessionStore store, IOptions<ChatHis
             Status = state.Status,
             Reason = state.Reason,
             ReasonDetail = state.ReasonDetail,
+            Versions = versions,
         };
     }
 

@@ -31,4 +31,7 @@ internal sealed class MessageItem
 
     [Description("With status, when known: a short detail of the reason (e.g. the model's error).")]
     public string? ReasonDetail { get; init; }
+
+    [Description("Present only when the message has other versions (an edited question, a regenerated answer): its position among them. get_message_versions lists them.")]
+    public VersionPosition? Versions { get; init; }
 }

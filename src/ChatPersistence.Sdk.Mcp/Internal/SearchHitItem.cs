@@ -31,4 +31,7 @@ internal sealed class SearchHitItem
 
     [Description("With status, when known: a short detail of the reason (e.g. the model's error).")]
     public string? ReasonDetail { get; init; }
+
+    [Description("Present and false when the message is on a version of the conversation that is not the one shown (an earlier edit or answer); get_chat_messages does not show it.")]
+    public bool? OnActivePath { get; init; }
 }

@@ -20,7 +20,7 @@ internal static partial class ToolCallGuard
     private static readonly HashSet<string> Tools = new(StringComparer.Ordinal)
     {
         ChatHistoryToolNames.SearchChatHistory, ChatHistoryToolNames.GetChatMessages, ChatHistoryToolNames.ListWorkflows,
-        ChatHistoryToolNames.ListFavoriteMessages, ChatHistoryToolNames.SetFavorite,
+        ChatHistoryToolNames.ListFavoriteMessages, ChatHistoryToolNames.SetFavorite, ChatHistoryToolNames.GetMessageVersions,
     };
 
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>

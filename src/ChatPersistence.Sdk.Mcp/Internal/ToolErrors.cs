@@ -27,6 +27,10 @@ internal static class ToolErrors
         {
             throw new McpException("Not found in this user's chat history.", ex);
         }
+        catch (NotSupportedException ex)
+        {
+            throw new McpException("This chat history store does not support that (for example, it keeps no message versions).", ex);
+        }
         catch (ChatAccessDeniedException ex)
         {
             throw new McpException("Access denied.", ex);

@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[] Version1 =
     [
@@ -124,8 +124,42 @@ internal static class SqliteSchema
         "CREATE TRIGGER chat_changes_reply_stop AFTER UPDATE OF status_reason ON chat_messages WHEN new.status = 1 AND new.status_reason = 1 AND old.status_reason IS NOT 1 BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id) VALUES (9, new.user_id, new.session_id, new.seq, new.id); END",
     ];
 
+    // Version 4: conversation branches (issue 27), stored as runs (design note §1, §4.2). ADD COLUMN only: every existing row
+    // reads null, which means "a linear history": each message's parent is the message before it in the session.
+    //   chat_messages.parent_id   null: the previous message of the session by seq (none for its first) | '': a root | else the
+    //                             parent's id — stored on run heads only
+    //   chat_sessions.active_run  null: never branched (one run; the leaf is the newest message) | the start seq of the run
+    //                             holding the active leaf (always that run's last message)
+    //   chat_sessions.leaf_id, leaf_seq   the active leaf (null while never branched)
+    //   chat_sessions.path_version        bumped by every change of the session's runs or active run, never reset: the key
+    //                                     of the store's in-memory run tree and the activation stamp of chat_runs
+    //   chat_sessions.fork_seq    written only by a change of active path (its trigger logs ActivePathChanged, kind 8)
+    // chat_runs: one row per run of a session that branched (none for linear sessions); immutable but for `activated`.
+    private static readonly string[] Version4 =
+    [
+        "ALTER TABLE chat_messages ADD COLUMN parent_id TEXT",
+        "ALTER TABLE chat_sessions ADD COLUMN active_run INTEGER",
+        "ALTER TABLE chat_sessions ADD COLUMN leaf_id TEXT",
+        "ALTER TABLE chat_sessions ADD COLUMN leaf_seq INTEGER",
+        "ALTER TABLE chat_sessions ADD COLUMN path_version INTEGER",
+        "ALTER TABLE chat_sessions ADD COLUMN fork_seq INTEGER",
+        """
+        CREATE TABLE chat_runs (
+            session_id  TEXT    NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+            start_seq   INTEGER NOT NULL,
+            head_id     TEXT    NOT NULL,
+            parent_seq  INTEGER,
+            prev_end    INTEGER,
+            activated   INTEGER NOT NULL,
+            PRIMARY KEY (session_id, start_seq)
+        ) WITHOUT ROWID
+        """,
+        "ALTER TABLE chat_changes ADD COLUMN fork_seq INTEGER",
+        "CREATE TRIGGER chat_changes_path AFTER UPDATE OF fork_seq ON chat_sessions BEGIN INSERT INTO chat_changes (kind, user_id, session_id, seq, message_id, fork_seq) VALUES (8, new.user_id, new.id, new.leaf_seq, new.leaf_id, new.fork_seq); END",
+    ];
+
     /// <summary>The upgrade steps: index i upgrades from version i to i + 1.</summary>
-    private static readonly string[][] Steps = [Version1, Version2, Version3];
+    private static readonly string[][] Steps = [Version1, Version2, Version3, Version4];
 
     public static void Ensure(SqliteConnection connection) => Ensure(connection, CurrentVersion);
 

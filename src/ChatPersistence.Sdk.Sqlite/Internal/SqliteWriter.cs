@@ -16,17 +16,27 @@ namespace ChatPersistence.Sdk.Sqlite.Internal;
 internal sealed class SqliteWriter
 {
     /// <summary>
-    /// Inserts one message if the session is the caller's and the id is new; returns its <c>seq</c>, or no row when either is
-    /// not so (the caller then finds out which). One statement for the ownership check and the insert.
+    /// Inserts one message if the session is the caller's, its active leaf is its newest message (always so for a session that
+    /// never branched: one probe of the index more only for one that did; a later element of the batch follows the one this
+    /// statement inserted before it, which is the leaf now), and the id is new; returns its <c>seq</c> (and, when
+    /// <c>$first</c> is 1, the id of the message before it: its parent), or no row when any of these is not so (the caller
+    /// then finds out which). One statement for the ownership check and the insert; the message continues the run of the
+    /// newest message, so its parent is not stored.
     /// </summary>
     public const string InsertMessageSql =
         "INSERT INTO chat_messages (id, session_id, user_id, role, content, metadata, created_at) " +
         "SELECT $id, id, user_id, $role, $content, $metadata, $created FROM chat_sessions WHERE id = $session AND user_id = $user " +
-        "ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "AND (active_run IS NULL OR $first = 0 OR leaf_seq = (SELECT max(x.seq) FROM chat_messages x WHERE x.session_id = $session)) " +
+        "ON CONFLICT (id) DO NOTHING RETURNING seq, " +
+        "CASE WHEN $first = 1 THEN (SELECT p.id FROM chat_messages p WHERE p.session_id = $session AND p.seq < chat_messages.seq ORDER BY p.seq DESC LIMIT 1) END";
 
-    /// <summary>Bumps the session's counters once per append call (the change-feed trigger logs one change per call).</summary>
+    /// <summary>
+    /// Bumps the session's counters once per append call (the change-feed trigger logs one change per call) and, on a session
+    /// that branched, moves its active leaf to the last message appended (null stays null on one that never did).
+    /// </summary>
     public const string TouchSessionSql =
-        "UPDATE chat_sessions SET message_count = message_count + $n, last_message_at = $last, updated_at = max(updated_at + 1, $now) WHERE id = $session";
+        "UPDATE chat_sessions SET message_count = message_count + $n, last_message_at = $last, updated_at = max(updated_at + 1, $now), " +
+        "leaf_id = CASE WHEN active_run IS NULL THEN NULL ELSE $leaf END, leaf_seq = CASE WHEN active_run IS NULL THEN NULL ELSE $leafSeq END WHERE id = $session";
 
     // Parameter positions, in the order the commands create them.
     public const int InsertId = 0;
@@ -36,13 +46,16 @@ internal sealed class SqliteWriter
     public const int InsertContent = 4;
     public const int InsertMetadata = 5;
     public const int InsertCreated = 6;
+    public const int InsertFirst = 7;
     public const int TouchCount = 0;
     public const int TouchLast = 1;
     public const int TouchNow = 2;
     public const int TouchId = 3;
+    public const int TouchLeaf = 4;
+    public const int TouchLeafSeq = 5;
 
-    private static readonly string[] InsertParameters = ["$id", "$session", "$user", "$role", "$content", "$metadata", "$created"];
-    private static readonly string[] TouchParameters = ["$n", "$last", "$now", "$session"];
+    private static readonly string[] InsertParameters = ["$id", "$session", "$user", "$role", "$content", "$metadata", "$created", "$first"];
+    private static readonly string[] TouchParameters = ["$n", "$last", "$now", "$session", "$leaf", "$leafSeq"];
 
     private readonly Func<SqliteConnection> _open;
     private readonly SemaphoreSlim _gate;

@@ -14,4 +14,10 @@ public sealed class ChatExportOptions
 
     /// <summary>The page size used to stream the history (memory stays bounded by one page). Defaults to 200.</summary>
     public int PageSize { get; set; } = 200;
+
+    /// <summary>
+    /// Which versions to write: the active path (the default, every format) or the whole tree
+    /// (<see cref="ChatExportBranches.All"/>: JSON only, on a store with <see cref="ChatStoreCapabilities.Branches"/>).
+    /// </summary>
+    public ChatExportBranches Branches { get; set; }
 }

@@ -24,8 +24,15 @@ public static class ChatExporter
     /// <summary>The <c>format</c> value of the JSON export.</summary>
     public const string JsonFormatName = "chatpersistence.export";
 
-    /// <summary>The version of the JSON export format this library writes.</summary>
+    /// <summary>The version of the JSON export format this library writes for the active path (readable by every version of <see cref="ChatImporter"/>).</summary>
     public const int JsonFormatVersion = 1;
+
+    /// <summary>
+    /// The version of the JSON export format written for the whole tree (<see cref="ChatExportBranches.All"/>): version 1 plus
+    /// each message's <c>parentId</c> (<see langword="null"/> for a root) and the session's <c>activeLeafId</c>. A new
+    /// number, so that an importer that does not know parents refuses the file instead of flattening the versions into one line.
+    /// </summary>
+    public const int JsonTreeFormatVersion = 2;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -39,7 +46,9 @@ public static class ChatExporter
     /// <param name="cancellationToken">Cancels the export.</param>
     /// <returns>How many messages were written.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not defined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> or <see cref="ChatExportOptions.Branches"/> is not defined.</exception>
+    /// <exception cref="ArgumentException"><see cref="ChatExportBranches.All"/> was asked for a format other than JSON.</exception>
+    /// <exception cref="NotSupportedException"><see cref="ChatExportBranches.All"/> was asked of a store without branches.</exception>
     /// <exception cref="ChatNotFoundException">The session does not exist or is not the user's.</exception>
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
     public static async Task<long> ExportAsync(
@@ -54,13 +63,23 @@ public static class ChatExporter
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(destination);
         options ??= new ChatExportOptions();
+        var tree = options.Branches switch
+        {
+            ChatExportBranches.ActivePath => false,
+            ChatExportBranches.All when format != ChatExportFormat.Json => throw new ArgumentException("The whole tree of versions is exported as JSON only; TXT and Markdown show the active path.", nameof(options)),
+            ChatExportBranches.All when !store.Capabilities.Branches => throw new NotSupportedException("The store does not keep branches: its history is the active path (ChatExportBranches.ActivePath)."),
+            ChatExportBranches.All => true,
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Branches, "Unknown ChatExportBranches value."),
+        };
         var session = await store.GetSessionAsync(userId, sessionId, cancellationToken).ConfigureAwait(false)
             ?? throw ChatNotFoundException.ForSession(sessionId);
         var exportedAt = (options.TimeProvider ?? TimeProvider.System).GetUtcNow();
-        var messages = store.StreamMessagesAsync(userId, sessionId, ChatHistoryStart.Oldest, options.PageSize, cancellationToken);
+        var messages = tree
+            ? AllBranchesAsync(store, userId, sessionId, options.PageSize, cancellationToken)
+            : store.StreamMessagesAsync(userId, sessionId, ChatHistoryStart.Oldest, options.PageSize, cancellationToken);
         return format switch
         {
-            ChatExportFormat.Json => await WriteJsonAsync(session, messages, exportedAt, destination, options.PageSize, cancellationToken).ConfigureAwait(false),
+            ChatExportFormat.Json => await WriteJsonAsync(session, messages, exportedAt, destination, options.PageSize, tree, cancellationToken).ConfigureAwait(false),
             ChatExportFormat.Text or ChatExportFormat.Markdown => await WriteTextAsync(session, messages, exportedAt, format == ChatExportFormat.Markdown, destination, options, cancellationToken).ConfigureAwait(false),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format."),
         };
@@ -68,7 +87,27 @@ public static class ChatExporter
 
     private const int FlushBytes = 64 * 1024;
 
-    private static async Task<long> WriteJsonAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, Stream destination, int flushEvery, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<StoredChatMessage> AllBranchesAsync(IChatSessionStore store, string userId, Guid sessionId, int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ChatHistoryRequest { AllBranches = true, Start = ChatHistoryStart.Oldest, PageSize = pageSize };
+        while (true)
+        {
+            var page = await store.GetMessagesAsync(userId, sessionId, request, cancellationToken).ConfigureAwait(false);
+            foreach (var message in page.Messages)
+            {
+                yield return message;
+            }
+
+            if (!page.HasNewer)
+            {
+                yield break;
+            }
+
+            request = request with { Cursor = page.NewerCursor };
+        }
+    }
+
+    private static async Task<long> WriteJsonAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, Stream destination, int flushEvery, bool tree, CancellationToken cancellationToken)
     {
         // Non-ASCII text stays readable in the file ("ação", not "a\u00E7\u00E3o"); the file is data, never embedded in HTML.
         var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -76,7 +115,7 @@ public static class ChatExporter
         {
             writer.WriteStartObject();
             writer.WriteString("format", JsonFormatName);
-            writer.WriteNumber("version", JsonFormatVersion);
+            writer.WriteNumber("version", tree ? JsonTreeFormatVersion : JsonFormatVersion);
             writer.WriteString("exportedAt", exportedAt.ToUniversalTime());
             writer.WriteStartObject("session");
             writer.WriteString("id", session.Id);
@@ -85,6 +124,12 @@ public static class ChatExporter
             writer.WriteString("title", session.Title);
             writer.WriteString("createdAt", session.CreatedAt);
             writer.WriteString("updatedAt", session.UpdatedAt);
+            if (tree)
+            {
+                // Null when the session never branched: the newest message is the leaf.
+                writer.WriteString("activeLeafId", session.ActiveLeafId?.ToString());
+            }
+
             writer.WriteEndObject();
             writer.WriteStartArray("messages");
             long count = 0;
@@ -93,6 +138,11 @@ public static class ChatExporter
                 writer.WriteStartObject();
                 writer.WriteString("id", m.Id);
                 writer.WriteNumber("sequence", m.Sequence);
+                if (tree)
+                {
+                    writer.WriteString("parentId", m.ParentId?.ToString());
+                }
+
                 writer.WriteString("role", m.Role.ToStorageName());
                 writer.WriteString("content", m.Content);
                 writer.WritePropertyName("metadata");

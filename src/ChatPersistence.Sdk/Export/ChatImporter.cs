@@ -23,6 +23,11 @@ namespace ChatPersistence.Sdk.Export;
 /// On a store without replies in progress those messages are imported as ordinary complete messages (their text and
 /// metadata kept, the status lost). Files without <c>status</c> (written before it existed) import every message as complete.
 /// </para>
+/// <para>
+/// A whole tree (version 2, <see cref="ChatExportBranches.All"/>) is imported with every message under its parent and the
+/// exported active leaf made active again (<see cref="IChatSessionStore.SwitchBranchAsync"/>), on a store with
+/// <see cref="ChatStoreCapabilities.Branches"/>; a store without branches gets the exported active path only.
+/// </para>
 /// </remarks>
 public static class ChatImporter
 {
@@ -34,7 +39,8 @@ public static class ChatImporter
     /// <param name="cancellationToken">Cancels the import (batches already appended stay; re-running completes it).</param>
     /// <returns>The session the messages were imported into.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="FormatException">The stream is not a <c>chatpersistence.export</c> v1 document, or a message has an unknown role, status or reason.</exception>
+    /// <exception cref="FormatException">The stream is not a <c>chatpersistence.export</c> version 1 or 2 document, a message has an
+    /// unknown role, status or reason, or a parent that is not an earlier message of the file.</exception>
     /// <exception cref="ArgumentException">A message in the export breaks the store's input rules.</exception>
     /// <exception cref="ChatConflictException">A message id exists with different content (e.g. imported for another user).</exception>
     /// <exception cref="ChatPersistenceException">The store failed.</exception>
@@ -46,10 +52,15 @@ public static class ChatImporter
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("format", out var format) || format.GetString() != ChatExporter.JsonFormatName
-            || !root.TryGetProperty("version", out var version) || version.GetInt32() != ChatExporter.JsonFormatVersion)
+            || !root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
+            || version.GetInt32() is not (ChatExporter.JsonFormatVersion or ChatExporter.JsonTreeFormatVersion))
         {
-            throw new FormatException($"The stream is not a {ChatExporter.JsonFormatName} version {ChatExporter.JsonFormatVersion} document.");
+            throw new FormatException($"The stream is not a {ChatExporter.JsonFormatName} version {ChatExporter.JsonFormatVersion} or {ChatExporter.JsonTreeFormatVersion} document.");
         }
+
+        var tree = version.GetInt32() == ChatExporter.JsonTreeFormatVersion;
+        var branches = tree && store.Capabilities.Branches;
+        var onActivePath = tree && !branches ? ActivePath(root) : null;
 
         var exported = root.GetProperty("session");
         var session = await store.GetOrCreateSessionAsync(
@@ -63,6 +74,11 @@ public static class ChatImporter
         var favorites = new List<Guid>();
         foreach (var m in root.GetProperty("messages").EnumerateArray())
         {
+            if (onActivePath is not null && !onActivePath.Contains(m.GetProperty("id").GetGuid()))
+            {
+                continue;
+            }
+
             if (!ChatMessageRoleExtensions.TryParseStorageName(m.GetProperty("role").GetString(), out var role))
             {
                 throw new FormatException($"Message {m.GetProperty("id")} has an unknown role.");
@@ -72,6 +88,7 @@ public static class ChatImporter
             {
                 Id = m.GetProperty("id").GetGuid(),
                 CreatedAt = m.GetProperty("createdAt").GetDateTimeOffset(),
+                ParentId = branches ? ParentOf(m) ?? NewChatMessage.RootParent : null,
             };
             if (m.TryGetProperty("isFavorite", out var favorite) && favorite.GetBoolean())
             {
@@ -88,7 +105,7 @@ public static class ChatImporter
                     batch.Clear();
                 }
 
-                await store.BeginReplyAsync(userId, session.Id, new NewChatReply { Id = message.Id }, cancellationToken).ConfigureAwait(false);
+                await store.BeginReplyAsync(userId, session.Id, new NewChatReply { Id = message.Id, ParentId = ParentOf(m) is { } parent && branches ? parent : null }, cancellationToken).ConfigureAwait(false);
                 await store.FinishReplyAsync(userId, message.Id, end with { Text = message.Content, Metadata = message.Metadata }, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -111,7 +128,44 @@ public static class ChatImporter
             await store.SetFavoriteAsync(userId, id, true, cancellationToken).ConfigureAwait(false);
         }
 
+        if (branches && root.GetProperty("session").TryGetProperty("activeLeafId", out var leaf) && leaf.ValueKind == JsonValueKind.String)
+        {
+            await store.SwitchBranchAsync(userId, session.Id, leaf.GetGuid(), cancellationToken).ConfigureAwait(false);
+        }
+
         return await store.GetSessionAsync(userId, session.Id, cancellationToken).ConfigureAwait(false) ?? session;
+    }
+
+    private static Guid? ParentOf(JsonElement message) =>
+        message.TryGetProperty("parentId", out var parent) && parent.ValueKind == JsonValueKind.String ? parent.GetGuid() : null;
+
+    // The ids on the exported active path (the ancestors of the active leaf, or of the last message when the session never
+    // branched), for a store that keeps one line only.
+    private static HashSet<Guid> ActivePath(JsonElement root)
+    {
+        var parents = new Dictionary<Guid, Guid?>();
+        Guid? last = null;
+        foreach (var m in root.GetProperty("messages").EnumerateArray())
+        {
+            var id = m.GetProperty("id").GetGuid();
+            var parent = ParentOf(m);
+            if (parent is { } p && !parents.ContainsKey(p))
+            {
+                throw new FormatException($"Message {id} names a parent that is not an earlier message of the file.");
+            }
+
+            parents[id] = parent;
+            last = id;
+        }
+
+        var leaf = root.GetProperty("session").TryGetProperty("activeLeafId", out var given) && given.ValueKind == JsonValueKind.String ? given.GetGuid() : last;
+        var path = new HashSet<Guid>();
+        for (var node = leaf; node is { } current && parents.TryGetValue(current, out var parent); node = parent)
+        {
+            path.Add(current);
+        }
+
+        return path;
     }
 
     // The end to import for a message that is not complete, or null for a complete one (or a file without statuses).
