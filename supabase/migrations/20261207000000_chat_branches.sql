@@ -267,8 +267,10 @@ declare
   v_session record;
   v_old_run bigint;
   v_old_seq bigint;
-  v_expect uuid;          -- the parent an element has when it names none
+  v_expect uuid;          -- the active leaf as the batch goes: an element under another parent changes the path
   v_expect_seq bigint;
+  v_implicit uuid;        -- the parent an element has when it names none (the previous element, even a retried one)
+  v_implicit_seq bigint;
   v_newest bigint;        -- the session's newest seq
   v_changed boolean := false;
   v_inserted boolean := false;
@@ -282,6 +284,11 @@ declare
   v_row public.chat_messages;
   v_children int;
 begin
+  -- Checked here too, not only by the public functions that call it (it is reachable from SQL by signed-in roles).
+  if p_max_versions is null or p_max_versions not between 2 and 100000
+     or pg_catalog.jsonb_typeof(p_messages) is distinct from 'array' or pg_catalog.jsonb_array_length(p_messages) not between 1 and 100 then
+    raise exception 'chat: 1 to 100 messages and a version limit between 2 and 100000' using errcode = '22023';
+  end if;
   select s.active_run, s.leaf_id, s.leaf_seq into v_session from public.chat_sessions s
    where s.id = p_session_id and s.user_id = v_user for update;
   if not found then
@@ -299,6 +306,8 @@ begin
     v_old_run := chat_private.chat_run_of(p_session_id, v_newest);
   end if;
   v_old_seq := v_expect_seq;
+  v_implicit := v_expect;
+  v_implicit_seq := v_expect_seq;
   if (select count(distinct e.id) from pg_catalog.jsonb_to_recordset(p_messages) as e(id uuid)) <> pg_catalog.jsonb_array_length(p_messages) then
     raise exception 'chat: message ids in one batch must be distinct' using errcode = '22023';
   end if;
@@ -330,14 +339,15 @@ begin
       end if;
       return query select v_stored.id, v_stored.session_id, v_stored.seq, v_stored.role, v_stored.content, v_stored.metadata,
                           v_stored.created_at, v_stored.is_favorite, v_pid;
-      v_expect := v_stored.id;
-      v_expect_seq := v_stored.seq;
+      -- The next element without a parent goes under it; the leaf does not move for a retry.
+      v_implicit := v_stored.id;
+      v_implicit_seq := v_stored.seq;
       continue;
     end if;
     -- The parent.
     if v_named is null then
-      v_pid := v_expect;
-      v_pseq := v_expect_seq;
+      v_pid := v_implicit;
+      v_pseq := v_implicit_seq;
     elsif v_named = v_nil then
       v_pid := null;
       v_pseq := null;
@@ -395,6 +405,8 @@ begin
     v_newest := v_row.seq;
     v_expect := v_row.id;
     v_expect_seq := v_row.seq;
+    v_implicit := v_row.id;
+    v_implicit_seq := v_row.seq;
     v_last_id := v_row.id;
     v_last_seq := v_row.seq;
   end loop;
@@ -415,6 +427,10 @@ declare
   v_newest bigint;
   v_uid uuid := auth.uid();
 begin
+  -- Only for the before-insert trigger of chat_messages (it runs with the owner's rights): never called directly.
+  if pg_catalog.pg_trigger_depth() < 1 then
+    raise exception 'chat: chat_place_direct is called by the insert trigger only' using errcode = '42501';
+  end if;
   select s.user_id, s.active_run, s.leaf_id, s.leaf_seq into v_session from public.chat_sessions s where s.id = p_session_id;
   if not found or v_session.leaf_id is null or v_session.user_id <> coalesce(v_uid, p_user) then
     return null;
@@ -518,6 +534,16 @@ returns trigger
 language plpgsql volatile security definer set search_path = ''
 as $$
 begin
+  -- The tree of a session that has versions names its messages (run heads, the leaf): one of them deleted alone (a
+  -- table-API or SQL delete of some messages) would leave it pointing at nothing. Such a session is cleared or deleted
+  -- whole (chat_clear_session, chat_delete_session, retention); a session that never branched may lose messages as before.
+  if exists (select from (select distinct o.session_id from deleted o) d
+               join public.chat_sessions s on s.id = d.session_id
+              where s.leaf_id is not null
+                and exists (select from public.chat_messages c where c.session_id = d.session_id)) then
+    raise exception 'chat: messages of a session with versions cannot be deleted one by one; clear or delete the session'
+      using errcode = '42501';
+  end if;
   update public.chat_sessions s
      set updated_at = greatest(pg_catalog.now(), s.updated_at + interval '1 microsecond'),
          message_count = greatest(s.message_count - d.removed, 0),

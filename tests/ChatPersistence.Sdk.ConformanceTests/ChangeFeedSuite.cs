@@ -214,11 +214,7 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
         var session = await store.GetOrCreateSessionAsync(user, "wf-" + Guid.NewGuid().ToString("N"));
         await using var watch = FeedWatch.Start(Fixture.Feed, user, session.Id);
         var stored = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("q1"), NewChatMessage.Assistant("a1"), NewChatMessage.User("q2"), NewChatMessage.Assistant("a2")]);
-        if (!store.Capabilities.Branches)
-        {
-            await FluentActions.Awaiting(() => store.SwitchBranchAsync(user, session.Id, stored[0].Id)).Should().ThrowAsync<NotSupportedException>();
-            return;
-        }
+        store.Capabilities.Branches.Should().BeTrue("every built-in store keeps versions");
 
         var q3 = await store.AppendMessageAsync(user, session.Id, NewChatMessage.User("q3"));
         var edited = await store.AppendVersionAsync(user, session.Id, stored[2].Id, NewChatMessage.User("q2b"));
@@ -226,18 +222,23 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
         (await store.SwitchBranchAsync(user, session.Id, stored[0].Id)).Changed.Should().BeFalse();
         var last = await store.AppendMessageAsync(user, session.Id, NewChatMessage.Assistant("a3"));
 
-        await watch.WaitForAsync(6);
+        // A batch that retries a stored message that is not the leaf, then adds one under it: a change of path too.
+        var retried = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.Assistant("a1") with { Id = stored[1].Id }, NewChatMessage.User("x")]);
+        retried[1].ParentId.Should().Be(stored[1].Id);
+
+        await watch.WaitForAsync(8);
         await Task.Delay(300);
         var received = watch.Received;
-        received.Should().HaveCount(6);
+        received.Should().HaveCount(8);
         received.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
         var paths = received.Where(c => c.Kind == ChatChangeKind.ActivePathChanged).ToList();
         paths.Select(c => (c.MessageId, c.Sequence, c.ForkSequence)).Should().Equal(
             (edited.Id, edited.Sequence, stored[1].Sequence),
-            (q3.Id, q3.Sequence, stored[1].Sequence));
+            (q3.Id, q3.Sequence, stored[1].Sequence),
+            (retried[1].Id, retried[1].Sequence, stored[1].Sequence));
         paths.Should().OnlyContain(c => c.SessionId == session.Id && !c.IsVolatile);
-        received.Where(c => c.Kind == ChatChangeKind.MessagesAppended).Select(c => c.Sequence).Should().Equal(stored[3].Sequence, q3.Sequence, edited.Sequence, last.Sequence);
-        received[^1].Kind.Should().Be(ChatChangeKind.MessagesAppended, "the plain append after the switch only extends the path");
+        received.Where(c => c.Kind == ChatChangeKind.MessagesAppended).Select(c => c.Sequence).Should().Equal(stored[3].Sequence, q3.Sequence, edited.Sequence, last.Sequence, retried[1].Sequence);
+        received[5].Kind.Should().Be(ChatChangeKind.MessagesAppended, "the plain append after the switch only extends the path");
         received.ToList().IndexOf(paths[1]).Should().Be(4, "the switch comes after both events of the edit");
     }
 }

@@ -81,6 +81,33 @@ public sealed class BranchStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Messages_of_a_branched_session_are_not_deleted_one_by_one_and_the_trees_helpers_are_not_callable()
+    {
+        await using var store = new PostgresChatSessionStore(_admin);
+        var user = await NewUserAsync();
+        var session = await store.GetOrCreateSessionAsync(user, "wf");
+        var stored = await store.AppendMessagesAsync(user, session.Id, [NewChatMessage.User("q1"), NewChatMessage.Assistant("a1"), NewChatMessage.User("q2"), NewChatMessage.Assistant("a2")]);
+        var linear = await store.GetOrCreateSessionAsync(user, "wf-linear");
+        var line = await store.AppendMessagesAsync(user, linear.Id, [NewChatMessage.User("x"), NewChatMessage.Assistant("y")]);
+        var edited = await store.AppendVersionAsync(user, session.Id, stored[2].Id, NewChatMessage.User("q2b"));
+
+        // Deleting the leaf alone would leave the tree naming a message that is gone: refused, nothing deleted.
+        (await AttemptAsync(user, $"delete from public.chat_messages where id = '{edited.Id}'")).Should().Be("42501");
+        (await AttemptAsync(user, $"delete from public.chat_messages where id = '{stored[3].Id}'")).Should().Be("42501");
+        (await store.GetMessagesAsync(user, session.Id, new ChatHistoryRequest { AllBranches = true })).Messages.Should().HaveCount(5);
+
+        // A session that never branched may still lose a message through the table, as before; a whole session is cleared.
+        (await AttemptAsync(user, $"delete from public.chat_messages where id = '{line[1].Id}'")).Should().BeNull();
+        (await AttemptAsync(user, $"delete from public.chat_messages where session_id = '{session.Id}'")).Should().BeNull();
+        (await store.GetSessionAsync(user, session.Id))!.ActiveLeafId.Should().BeNull();
+        (await store.AppendMessageAsync(user, session.Id, NewChatMessage.User("again"))).ParentId.Should().BeNull();
+
+        // The placement helper runs for the insert trigger only; the tree's append checks its own limits.
+        (await AttemptAsync(user, $"select chat_private.chat_place_direct('{session.Id}', '{user}', gen_random_uuid(), 999)")).Should().Be("42501");
+        (await AttemptAsync(user, $$"""select * from chat_private.chat_append_tree('{{session.Id}}', '[{"id":"{{Guid.NewGuid()}}","role":"user","content":"z"}]', null, null)""")).Should().Be("22023");
+    }
+
+    [Fact]
     public async Task Data_of_version_3_reads_identically_after_the_migration_and_its_cursors_keep_paging()
     {
         var cluster = await PostgresCluster.GetAsync();
