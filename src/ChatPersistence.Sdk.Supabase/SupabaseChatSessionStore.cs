@@ -178,7 +178,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
 
         w.WriteEndArray();
         w.WriteString("p_user_id", user);
-        w.WriteNumber("p_max_versions", Options.MaxVersions);
+        WriteMaxVersions(w);
         return CallAsync<IReadOnlyList<StoredChatMessage>>(userId, "chat_append_messages", RequestJson.End(w),
             static json => MessageRowReader.Read(json, allowNullRow: false, out _), NotFoundKind.Session, sessionId, cancellationToken);
     }
@@ -399,7 +399,7 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
             w.WriteString("p_parent_id", parent);
         }
 
-        w.WriteNumber("p_max_versions", Options.MaxVersions);
+        WriteMaxVersions(w);
         return CallAsync(userId, "chat_begin_reply", RequestJson.End(w),
             static json => Single(MessageRowReader.Read(json, allowNullRow: false, out _), "chat_begin_reply"), NotFoundKind.Session, sessionId, cancellationToken);
     }
@@ -485,6 +485,16 @@ public sealed class SupabaseChatSessionStore : ChatSessionStore
         writer.WriteNumber("p_length", chunk.Length);
         writer.WriteNumber("p_utf8_bytes", chunk.Utf8Bytes);
         writer.WriteNumber("p_max_bytes", Options.MaxContentBytes);
+    }
+
+    // The versions cap (ChatPersistenceOptions.MaxVersions), sent only when it is not the SQL functions' default (the same
+    // 1,000 as the option's): a request of a host that keeps the default is the request it always was.
+    private void WriteMaxVersions(Utf8JsonWriter writer)
+    {
+        if (Options.MaxVersions != ChatPersistenceLimits.DefaultMaxVersions)
+        {
+            writer.WriteNumber("p_max_versions", Options.MaxVersions);
+        }
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)

@@ -19,6 +19,9 @@
 --                           starts of the path above it and where the path leaves each), so that the path ending anywhere
 --                           is a short list of (start, end) sequence ranges, ordered by seq. A page is one range scan of
 --                           (session_id, seq) per range it touches; a deep page finds its range by binary search.
+-- A switch finds "the leaf last active beneath the message" by walking runs from the most recently activated (an index on
+-- (session_id, activated)) and checking each route, not with an index over the routes: a GIN index on prefix_starts made
+-- every candidate's route be detoasted (33 ms on a nested chain of 1,000 branches; the walk: about 1 ms, design §4.1).
 -- Runs live in chat_private (as the reply chunks): no API role writes them; the functions write them through SECURITY
 -- DEFINER helpers that resolve the caller themselves; signed-in users may read their own (RLS) from the invoker functions.
 -- A user cannot write parent_id (no column grant): a message inserted through the table API continues the active path,
@@ -45,6 +48,7 @@ create table if not exists chat_private.chat_runs (
   start_seq     bigint   not null,   -- the run head's seq; the run is [start_seq, the next run's start_seq) of the session
   head_id       uuid     not null,
   parent_seq    bigint,              -- the head's parent's seq; null for a root run
+  parent_run    bigint,              -- the start of the run holding the head's parent (the route's last range); null for a root run
   prefix_starts bigint[] not null,   -- the route above the head: run starts, ascending …
   prefix_ends   bigint[] not null,   -- … and where the route leaves each of them (same length)
   activated     bigint   not null,   -- chat_activation_seq when it last took the active leaf
@@ -53,9 +57,13 @@ create table if not exists chat_private.chat_runs (
     references public.chat_sessions (id, user_id) on delete cascade,
   constraint chat_runs_prefix_check check (pg_catalog.cardinality(prefix_starts) = pg_catalog.cardinality(prefix_ends))
 ) with (fillfactor = 90);
--- Siblings (the runs under one parent) and "the runs beneath a message" (a switch).
+-- Development builds had no parent_run (the table is new in this version: no existing row lacks it).
+alter table chat_private.chat_runs add column if not exists parent_run bigint;
+-- Siblings (the runs under one parent) and the order in which runs were active (a switch).
 create index if not exists chat_runs_parent_idx on chat_private.chat_runs (session_id, parent_seq);
-create index if not exists chat_runs_prefix_idx on chat_private.chat_runs using gin (session_id, prefix_starts);
+create index if not exists chat_runs_activated_idx on chat_private.chat_runs (session_id, activated);
+-- Development builds indexed the routes (GIN): a switch detoasted every candidate's route; it walks the activation order now.
+drop index if exists chat_private.chat_runs_prefix_idx;
 
 alter table chat_private.chat_runs enable row level security;
 drop policy if exists chat_runs_select on chat_private.chat_runs;
@@ -113,6 +121,46 @@ as $$
   select coalesce(p_ends[pg_catalog.array_position(p_starts, p_run)] >= p_seq, false);
 $$;
 
+-- A message's parent: the one it stores (the nil uuid: none, a root), else the message before it (none: the first).
+create or replace function chat_private.chat_parent_of(p_session_id uuid, p_seq bigint, p_parent_id uuid)
+returns uuid
+language sql stable security invoker set search_path = ''
+as $$
+  select case when p_parent_id is not null then nullif(p_parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
+              else (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < p_seq
+                     order by c.seq desc limit 1) end;
+$$;
+
+-- The place among its versions of a run head (or of a session's first message): its parent's children are the parent's
+-- implicit child (its next message by seq, when that one stores no parent: always the oldest) and the heads of the runs
+-- under it (roots: the root runs). 0-based index and count.
+create or replace function chat_private.chat_head_pos(p_session_id uuid, p_seq bigint, p_parent_id uuid, out idx int, out cnt int)
+language plpgsql stable security invoker set search_path = ''
+as $$
+declare
+  v_parent bigint;
+  v_next record;
+begin
+  if p_parent_id is null or p_parent_id = '00000000-0000-0000-0000-000000000000'::uuid then
+    select (count(*) filter (where r.start_seq < p_seq))::int, count(*)::int into idx, cnt
+      from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq is null;
+  else
+    select r.parent_seq into v_parent from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = p_seq;
+    select (count(*) filter (where r.start_seq < p_seq))::int, count(*)::int into idx, cnt
+      from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq = v_parent;
+    select c.seq, c.parent_id into v_next from public.chat_messages c
+     where c.session_id = p_session_id and c.seq > v_parent order by c.seq limit 1;
+    if v_next.seq is not null and v_next.parent_id is null then
+      idx := idx + 1;
+      cnt := cnt + 1;
+    end if;
+  end if;
+  if cnt = 0 then
+    idx := 0;
+    cnt := 1;
+  end if;
+end $$;
+
 -- A message's place among its parent's children, 0-based index and count (oldest first): the parent's implicit child
 -- (its next message by seq, when that one stores no parent) and the heads of the runs under it (or the root runs).
 create or replace function chat_private.chat_sibling_pos(p_session_id uuid, p_parent_seq bigint, p_seq bigint,
@@ -165,8 +213,8 @@ begin
     v_run := chat_private.chat_run_of(p_session_id, p_parent_seq);
     select rt.starts, rt.ends into v_starts, v_ends from chat_private.chat_route(p_session_id, v_run, p_parent_seq) rt;
   end if;
-  insert into chat_private.chat_runs (session_id, user_id, start_seq, head_id, parent_seq, prefix_starts, prefix_ends, activated)
-  values (p_session_id, p_user, p_seq, p_id, p_parent_seq, v_starts, v_ends, pg_catalog.nextval('chat_private.chat_activation_seq'));
+  insert into chat_private.chat_runs (session_id, user_id, start_seq, head_id, parent_seq, parent_run, prefix_starts, prefix_ends, activated)
+  values (p_session_id, p_user, p_seq, p_id, p_parent_seq, v_run, v_starts, v_ends, pg_catalog.nextval('chat_private.chat_activation_seq'));
 end $$;
 
 -- Moves the active leaf to (p_leaf_id, p_leaf_seq) after an append; p_changed: the path changed (not merely extended),
@@ -276,14 +324,9 @@ begin
          or (p_lease_ms is not null and v_stored.role <> 'assistant') then
         raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
       end if;
-      if v_named is not null then
-        v_pid := case when v_stored.parent_id is null
-                      then (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < v_stored.seq
-                             order by c.seq desc limit 1)
-                      else nullif(v_stored.parent_id, v_nil) end;
-        if v_pid is distinct from nullif(v_named, v_nil) then
-          raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
-        end if;
+      v_pid := chat_private.chat_parent_of(p_session_id, v_stored.seq, v_stored.parent_id);
+      if v_named is not null and v_pid is distinct from nullif(v_named, v_nil) then
+        raise exception 'chat: message % is already stored with different data', v_el.id using errcode = 'PT409';
       end if;
       return query select v_stored.id, v_stored.session_id, v_stored.seq, v_stored.role, v_stored.content, v_stored.metadata,
                           v_stored.created_at, v_stored.is_favorite, v_pid;
@@ -422,6 +465,7 @@ declare
   v_leaf_seq bigint;
   v_new record;
   v_fork bigint;
+  v_act bigint;
 begin
   select s.active_run, s.leaf_id, s.leaf_seq into v_session from public.chat_sessions s
    where s.id = p_session_id and s.user_id = v_user for update;
@@ -445,13 +489,14 @@ begin
     return;
   end if;
   -- The runs beneath the message: its own run and those whose route leaves its run at or below it; the last active wins.
-  select w.start_seq into v_win from (
-    select r.start_seq, r.activated from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = v_run
-    union all
-    select r.start_seq, r.activated from chat_private.chat_runs r
-     where r.session_id = p_session_id and r.prefix_starts @> array[v_run]
-       and r.prefix_ends[pg_catalog.array_position(r.prefix_starts, v_run)] >= v_seq) w
-   order by w.activated desc limit 1;
+  -- Walked from the most recently activated down to the message's own run's activation (which wins if none beneath does),
+  -- so only the runs activated since then are looked at, each with one look-up in its route (usually the first wins).
+  select r.activated into v_act from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = v_run;
+  select r.start_seq into v_win from chat_private.chat_runs r
+   where r.session_id = p_session_id and r.activated > v_act and r.start_seq > v_seq
+     and r.prefix_ends[pg_catalog.array_position(r.prefix_starts, v_run)] >= v_seq
+   order by r.activated desc limit 1;
+  v_win := coalesce(v_win, v_run);
   select min(r.start_seq) into v_end from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq > v_win;
   select c.id, c.seq into v_leaf, v_leaf_seq from public.chat_messages c
    where c.session_id = p_session_id and c.seq >= v_win and c.seq < coalesce(v_end, 9223372036854775807)
@@ -614,11 +659,63 @@ declare
   v_beyond boolean;
   v_bp bigint[];
   v_sib boolean;
+  v_all boolean := false;   -- one range over every branch: several run heads per range
+  v_head_seq bigint;        -- the range's run head, when it is read on this page (path reads)
+  v_head_idx int;
+  v_head_cnt int;
+  v_hp bigint;
+  v_hops int := 0;
 begin
   perform chat_private.chat_check_limit(p_limit, 1000);
   if p_leaf_id is not null and coalesce(p_all_branches, false) then
     raise exception 'chat: p_leaf_id and p_all_branches exclude each other' using errcode = '22023';
   end if;
+  if p_leaf_id is null then
+    -- A session that never branched (every session before version 4, every host that never branches): version 3's page,
+    -- each row's parent being the message before it — the next row of the page (lead/lag over the scan's own order: no
+    -- sort) and one probe for the last row only. One version each.
+    if v_older then
+      return query
+        select x.id, x.session_id, x.seq, x.role,
+               case when x.lease_ms is null then x.content else r.content end, x.metadata, x.created_at, x.is_favorite,
+               p_boundary is not null and coalesce((select max(m.seq) from public.chat_messages m where m.session_id = p_session_id) >= p_boundary, false),
+               case when x.lease_ms is null then x.status else r.status end,
+               case when x.lease_ms is null then x.status_reason else r.status_reason end,
+               case when x.lease_ms is null then x.status_detail else r.status_detail end,
+               case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
+               coalesce(x.prev, (select p.id from public.chat_messages p where p.session_id = p_session_id and p.seq < x.seq
+                                  order by p.seq desc limit 1)),
+               0, 1
+          from (select c.*, pg_catalog.lead(c.id) over (order by c.seq desc) as prev
+                  from (select c.* from public.chat_messages c
+                         where c.session_id = p_session_id and c.seq < coalesce(p_boundary, 9223372036854775807)
+                           and exists (select from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user and s.leaf_id is null)
+                         order by c.seq desc limit p_limit) c) x
+          left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true;
+    else
+      return query
+        select x.id, x.session_id, x.seq, x.role,
+               case when x.lease_ms is null then x.content else r.content end, x.metadata, x.created_at, x.is_favorite,
+               p_boundary is not null and coalesce((select min(m.seq) from public.chat_messages m where m.session_id = p_session_id) <= p_boundary, false),
+               case when x.lease_ms is null then x.status else r.status end,
+               case when x.lease_ms is null then x.status_reason else r.status_reason end,
+               case when x.lease_ms is null then x.status_detail else r.status_detail end,
+               case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
+               coalesce(x.prev, (select p.id from public.chat_messages p where p.session_id = p_session_id and p.seq < x.seq
+                                  order by p.seq desc limit 1)),
+               0, 1
+          from (select c.*, pg_catalog.lag(c.id) over (order by c.seq) as prev
+                  from (select c.* from public.chat_messages c
+                         where c.session_id = p_session_id and c.seq > coalesce(p_boundary, '-9223372036854775808'::bigint)
+                           and exists (select from public.chat_sessions s where s.id = p_session_id and s.user_id = v_user and s.leaf_id is null)
+                         order by c.seq limit p_limit) c) x
+          left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true;
+    end if;
+    if found then
+      return;
+    end if;
+  end if;
+  -- The session (its tree columns): a session that never branched and had nothing on this side; or a path to read.
   select s.active_run, s.leaf_id, s.leaf_seq into v_session from public.chat_sessions s
    where s.id = p_session_id and s.user_id = v_user;
   if not found then
@@ -626,6 +723,15 @@ begin
   end if;
   v_branched := v_session.leaf_id is not null;
   v_sib := v_branched and coalesce(p_siblings, true);
+  if not v_branched and p_leaf_id is null then
+    return query
+      select null::uuid, null::uuid, null::bigint, null::text, null::text, null::jsonb, null::timestamptz, null::boolean,
+             p_boundary is not null and coalesce(case when v_older
+                                                    then (select max(m.seq) from public.chat_messages m where m.session_id = p_session_id) >= p_boundary
+                                                    else (select min(m.seq) from public.chat_messages m where m.session_id = p_session_id) <= p_boundary end, false),
+             null::smallint, null::smallint, null::text, null::timestamptz, null::uuid, null::int, null::int;
+    return;
+  end if;
   if p_leaf_id is not null then
     select c.seq into v_end_seq from public.chat_messages c where c.id = p_leaf_id and c.session_id = p_session_id and c.user_id = v_user;
     if not found then
@@ -639,7 +745,8 @@ begin
     v_end_seq := v_session.leaf_seq;
   end if;
   if v_end_run is null then
-    -- One range: the whole session (or, for p_leaf_id in a session that never branched, up to that message).
+    -- One range: the whole session (all branches; or, for p_leaf_id in a session that never branched, up to that message).
+    v_all := v_branched;
     v_starts := array['-9223372036854775808'::bigint];
     v_ends := array[coalesce(v_end_seq, 9223372036854775807)];
     v_prefix := true;
@@ -685,10 +792,35 @@ begin
       v_from := case when not v_older and p_boundary is not null then greatest(v_starts[v_i], p_boundary + 1) else v_starts[v_i] end;
       v_to := case when v_older and p_boundary is not null then least(v_ends[v_i], p_boundary - 1) else v_ends[v_i] end;
       if v_from <= v_to then
+        v_head_seq := null;
         if v_sib then
-          -- Parents (seq) in this range that have runs under them: their children have other versions.
+          -- The parents (seq) in this range that have runs under them (with repeats: one per run): a message that continues
+          -- its parent's run is its first version, and has 1 + that many.
           select pg_catalog.array_agg(r.parent_seq) into v_bp from chat_private.chat_runs r
-           where r.session_id = p_session_id and r.parent_seq >= v_from and r.parent_seq < v_to;
+           where r.session_id = p_session_id and r.parent_seq >= v_starts[v_i] and r.parent_seq <= v_to;
+          if not v_all and v_from = v_starts[v_i] then
+            -- The range's run head is on the page: its versions are its parent's implicit child (the parent's next message,
+            -- when that one stores no parent: the oldest) and the heads of the runs under the parent (or the root runs).
+            v_head_seq := v_starts[v_i];
+            select r.parent_seq into v_hp from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = v_head_seq;
+            if v_hp is null then
+              select (count(*) filter (where r.start_seq < v_head_seq))::int, count(*)::int into v_head_idx, v_head_cnt
+                from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq is null;
+            else
+              select (count(*) filter (where r.start_seq < v_head_seq))::int, count(*)::int into v_head_idx, v_head_cnt
+                from chat_private.chat_runs r where r.session_id = p_session_id and r.parent_seq = v_hp;
+              if exists (select from public.chat_messages c
+                          where c.session_id = p_session_id and c.parent_id is null
+                            and c.seq = (select min(m.seq) from public.chat_messages m where m.session_id = p_session_id and m.seq > v_hp)) then
+                v_head_idx := v_head_idx + 1;
+                v_head_cnt := v_head_cnt + 1;
+              end if;
+            end if;
+            if v_head_cnt = 0 then
+              v_head_idx := 0;
+              v_head_cnt := 1;
+            end if;
+          end if;
         end if;
         if v_older then
           return query
@@ -698,29 +830,28 @@ begin
                    case when x.lease_ms is null then x.status_reason else r.status_reason end,
                    case when x.lease_ms is null then x.status_detail else r.status_detail end,
                    case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
-                   x.parent, coalesce(sp.idx, 0), coalesce(sp.cnt, 1)
+                   case when x.parent_id is not null then nullif(x.parent_id, '00000000-0000-0000-0000-000000000000'::uuid) else x.prev_id end,
+                   case when x.seq = v_head_seq then v_head_idx else coalesce(hp.idx, 0) end,
+                   case when x.seq = v_head_seq then v_head_cnt
+                        when hp.cnt is not null then hp.cnt
+                        when v_sib and x.prev_seq is not null
+                          then 1 + coalesce(pg_catalog.array_length(pg_catalog.array_positions(v_bp, x.prev_seq), 1), 0)
+                        else 1 end
               from (select w.*,
-                           case when w.parent_id is not null then nullif(w.parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
-                                else coalesce(pg_catalog.lag(w.id) over (order by w.seq),
-                                              (select p.id from public.chat_messages p where p.session_id = p_session_id and p.seq < w.seq
-                                                order by p.seq desc limit 1)) end as parent,
-                           case when w.parent_id is null then pg_catalog.lag(w.seq) over (order by w.seq) end as lag_seq
+                           coalesce(pg_catalog.lead(w.id) over (order by w.seq desc),
+                                    case when w.parent_id is null then (select p.id from public.chat_messages p where p.session_id = p_session_id
+                                                                          and p.seq < w.seq order by p.seq desc limit 1) end) as prev_id,
+                           coalesce(pg_catalog.lead(w.seq) over (order by w.seq desc),
+                                    case when w.parent_id is null then (select p.seq from public.chat_messages p where p.session_id = p_session_id
+                                                                          and p.seq < w.seq order by p.seq desc limit 1) end) as prev_seq
                       from (select c.* from public.chat_messages c
                              where c.session_id = p_session_id and c.seq between v_from and v_to
                              order by c.seq desc
                              limit v_rem) w) x
               left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true
-              left join lateral (select * from chat_private.chat_sibling_pos(p_session_id,
-                                   case when x.parent_id is null then coalesce(x.lag_seq,
-                                          (select p.seq from public.chat_messages p where p.session_id = p_session_id and p.seq < x.seq
-                                            order by p.seq desc limit 1))
-                                        when x.parent_id = '00000000-0000-0000-0000-000000000000'::uuid then null
-                                        else (select r2.parent_seq from chat_private.chat_runs r2
-                                               where r2.session_id = p_session_id and r2.start_seq = x.seq) end,
-                                   x.seq) s
-                         where v_sib and (x.parent_id is not null or x.lag_seq is null or x.lag_seq = any (v_bp))
-                         offset 0) sp on true
-             order by x.seq desc;
+              -- A run head (or the session's first message): its place among the versions, a few probes (once per range).
+              left join lateral (select * from chat_private.chat_head_pos(p_session_id, x.seq, x.parent_id) h
+                                  where v_all and v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
         else
           return query
             select x.id, x.session_id, x.seq, x.role,
@@ -729,29 +860,28 @@ begin
                    case when x.lease_ms is null then x.status_reason else r.status_reason end,
                    case when x.lease_ms is null then x.status_detail else r.status_detail end,
                    case when x.lease_ms is null then null::timestamptz else r.lease_expires_at end,
-                   x.parent, coalesce(sp.idx, 0), coalesce(sp.cnt, 1)
+                   case when x.parent_id is not null then nullif(x.parent_id, '00000000-0000-0000-0000-000000000000'::uuid) else x.prev_id end,
+                   case when x.seq = v_head_seq then v_head_idx else coalesce(hp.idx, 0) end,
+                   case when x.seq = v_head_seq then v_head_cnt
+                        when hp.cnt is not null then hp.cnt
+                        when v_sib and x.prev_seq is not null
+                          then 1 + coalesce(pg_catalog.array_length(pg_catalog.array_positions(v_bp, x.prev_seq), 1), 0)
+                        else 1 end
               from (select w.*,
-                           case when w.parent_id is not null then nullif(w.parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
-                                else coalesce(pg_catalog.lag(w.id) over (order by w.seq),
-                                              (select p.id from public.chat_messages p where p.session_id = p_session_id and p.seq < w.seq
-                                                order by p.seq desc limit 1)) end as parent,
-                           case when w.parent_id is null then pg_catalog.lag(w.seq) over (order by w.seq) end as lag_seq
+                           coalesce(pg_catalog.lag(w.id) over (order by w.seq),
+                                    case when w.parent_id is null then (select p.id from public.chat_messages p where p.session_id = p_session_id
+                                                                          and p.seq < w.seq order by p.seq desc limit 1) end) as prev_id,
+                           coalesce(pg_catalog.lag(w.seq) over (order by w.seq),
+                                    case when w.parent_id is null then (select p.seq from public.chat_messages p where p.session_id = p_session_id
+                                                                          and p.seq < w.seq order by p.seq desc limit 1) end) as prev_seq
                       from (select c.* from public.chat_messages c
                              where c.session_id = p_session_id and c.seq between v_from and v_to
                              order by c.seq
                              limit v_rem) w) x
               left join lateral (select * from chat_private.chat_message_now(x.id, x.user_id) n where x.lease_ms is not null offset 0) r on true
-              left join lateral (select * from chat_private.chat_sibling_pos(p_session_id,
-                                   case when x.parent_id is null then coalesce(x.lag_seq,
-                                          (select p.seq from public.chat_messages p where p.session_id = p_session_id and p.seq < x.seq
-                                            order by p.seq desc limit 1))
-                                        when x.parent_id = '00000000-0000-0000-0000-000000000000'::uuid then null
-                                        else (select r2.parent_seq from chat_private.chat_runs r2
-                                               where r2.session_id = p_session_id and r2.start_seq = x.seq) end,
-                                   x.seq) s
-                         where v_sib and (x.parent_id is not null or x.lag_seq is null or x.lag_seq = any (v_bp))
-                         offset 0) sp on true
-             order by x.seq;
+              -- A run head (or the session's first message): its place among the versions, a few probes (once per range).
+              left join lateral (select * from chat_private.chat_head_pos(p_session_id, x.seq, x.parent_id) h
+                                  where v_all and v_sib and (x.parent_id is not null or x.prev_seq is null) offset 0) hp on true;
         end if;
         get diagnostics v_got = row_count;
         v_rem := v_rem - v_got;
@@ -759,6 +889,18 @@ begin
       v_i := case when v_older then v_i - 1 else v_i + 1 end;
     end loop;
     exit pieces when v_rem = 0 or v_prefix or not v_older;
+    if v_hops < 3 and (p_boundary is null or p_boundary > v_starts[1]) then
+      -- The page goes on in the range above: the run's parent link names it (its run and where the path leaves it), one
+      -- probe instead of reading the route (up to 2 x 8 KB on a path of 1,000 ranges). The newest page of a session that
+      -- was just edited reads its second range this way.
+      v_hops := v_hops + 1;
+      select r.parent_run, r.parent_seq into v_end_run, v_end_seq from chat_private.chat_runs r
+       where r.session_id = p_session_id and r.start_seq = v_starts[1];
+      exit pieces when v_end_run is null;
+      v_starts := array[v_end_run];
+      v_ends := array[v_end_seq];
+      continue pieces;
+    end if;
     -- Older messages lie in the ranges above the last one: read the route once and go on from the right range.
     select r.prefix_starts || v_end_run, r.prefix_ends || v_end_seq into v_starts, v_ends
       from chat_private.chat_runs r where r.session_id = p_session_id and r.start_seq = v_end_run;
@@ -779,15 +921,6 @@ begin
            null::smallint, null::smallint, null::text, null::timestamptz, null::uuid, null::int, null::int;
 end $$;
 
--- A message's parent: the one it stores (the nil uuid: none, a root), else the message before it (none: the first).
-create or replace function chat_private.chat_parent_of(p_session_id uuid, p_seq bigint, p_parent_id uuid)
-returns uuid
-language sql stable security invoker set search_path = ''
-as $$
-  select case when p_parent_id is not null then nullif(p_parent_id, '00000000-0000-0000-0000-000000000000'::uuid)
-              else (select c.id from public.chat_messages c where c.session_id = p_session_id and c.seq < p_seq
-                     order by c.seq desc limit 1) end;
-$$;
 
 -- Begins a reply (version 3's contract) under p_parent_id (default: the active leaf; a message of this session, never the
 -- nil uuid); it becomes the active leaf. p_max_versions caps the parent's children (PT409).
@@ -1166,6 +1299,7 @@ revoke all on function
   chat_private.chat_run_of(uuid, bigint), chat_private.chat_route(uuid, bigint, bigint),
   chat_private.chat_fork(bigint[], bigint[], bigint[], bigint[]), chat_private.chat_on_route(bigint, bigint, bigint[], bigint[]),
   chat_private.chat_sibling_pos(uuid, bigint, bigint), chat_private.chat_parent_of(uuid, bigint, uuid),
+  chat_private.chat_head_pos(uuid, bigint, uuid),
   chat_private.chat_append_tree(uuid, jsonb, uuid, int, int), chat_private.chat_switch(uuid, uuid, uuid),
   chat_private.chat_search_hits(text, int, int, uuid, uuid, boolean),
   public.chat_append_messages(uuid, jsonb, uuid, int),
@@ -1181,6 +1315,7 @@ grant execute on function
   chat_private.chat_run_of(uuid, bigint), chat_private.chat_route(uuid, bigint, bigint),
   chat_private.chat_fork(bigint[], bigint[], bigint[], bigint[]), chat_private.chat_on_route(bigint, bigint, bigint[], bigint[]),
   chat_private.chat_sibling_pos(uuid, bigint, bigint), chat_private.chat_parent_of(uuid, bigint, uuid),
+  chat_private.chat_head_pos(uuid, bigint, uuid),
   chat_private.chat_append_tree(uuid, jsonb, uuid, int, int), chat_private.chat_switch(uuid, uuid, uuid),
   chat_private.chat_search_hits(text, int, int, uuid, uuid, boolean),
   public.chat_append_messages(uuid, jsonb, uuid, int),

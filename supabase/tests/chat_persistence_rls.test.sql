@@ -40,7 +40,7 @@ select throws_ok($$ select public.chat_set_favorite('cccccccc-3333-4333-8333-333
 select throws_ok($$ select public.chat_get_session(gen_random_uuid(), 'aaaaaaaa-1111-4111-8111-111111111111') $$, '42501', null, 'B cannot act for A''s user id');
 select throws_ok($$ insert into public.chat_sessions (user_id, workflow_id) values ('aaaaaaaa-1111-4111-8111-111111111111', 'x') $$, '42501', null, 'B cannot create a session owned by A');
 select throws_ok($$ select public.chat_delete_idle_sessions(now(), 10) $$, '42501', null, 'B cannot run retention');
-select throws_ok($$ select id from chat_private.chat_search('segredo', 10, 0, null, 'aaaaaaaa-1111-4111-8111-111111111111') $$, '42501', null, 'B cannot search A''s messages by naming A, not even through the private search');
+select throws_ok($$ select id from chat_private.chat_search_hits('segredo', 10, 0, null, 'aaaaaaaa-1111-4111-8111-111111111111') $$, '42501', null, 'B cannot search A''s messages by naming A, not even through the private search');
 select throws_ok($$ truncate public.chat_messages $$, '42501', null, 'B cannot truncate the messages (TRUNCATE ignores RLS)');
 select throws_ok($$ create trigger chat_intruder before insert on public.chat_messages for each row execute function suppress_redundant_updates_trigger() $$, '42501', null, 'B cannot add a trigger to the messages table');
 select throws_ok($$ select setval(pg_get_serial_sequence('public.chat_messages', 'seq'), 1) $$, '42501', null, 'B cannot reset the message sequence');

@@ -17,6 +17,7 @@ export type Database = {
           is_favorite: boolean
           lease_ms: number | null
           metadata: NonNullable<Json>
+          parent_id: string | null
           role: string
           search: unknown
           seq: number
@@ -34,6 +35,7 @@ export type Database = {
           is_favorite?: boolean
           lease_ms?: number | null
           metadata?: NonNullable<Json>
+          parent_id?: string | null
           role: string
           search?: never
           seq?: never
@@ -51,6 +53,7 @@ export type Database = {
           is_favorite?: boolean
           lease_ms?: number | null
           metadata?: NonNullable<Json>
+          parent_id?: string | null
           role?: string
           search?: never
           seq?: never
@@ -74,11 +77,15 @@ export type Database = {
       chat_sessions: {
         Row: {
           active_on: string | null
+          active_run: number | null
           created_at: string
           id: string
           last_message_at: string | null
+          leaf_id: string | null
+          leaf_seq: number | null
           message_count: number
           open_replies: string[] | null
+          path_version: number | null
           title: string | null
           updated_at: string
           user_id: string
@@ -86,11 +93,15 @@ export type Database = {
         }
         Insert: {
           active_on?: never
+          active_run?: number | null
           created_at?: string
           id?: string
           last_message_at?: string | null
+          leaf_id?: string | null
+          leaf_seq?: number | null
           message_count?: number
           open_replies?: string[] | null
+          path_version?: number | null
           title?: string | null
           updated_at?: string
           user_id?: string
@@ -98,11 +109,15 @@ export type Database = {
         }
         Update: {
           active_on?: never
+          active_run?: number | null
           created_at?: string
           id?: string
           last_message_at?: string | null
+          leaf_id?: string | null
+          leaf_seq?: number | null
           message_count?: number
           open_replies?: string[] | null
+          path_version?: number | null
           title?: string | null
           updated_at?: string
           user_id?: string
@@ -116,13 +131,19 @@ export type Database = {
     }
     Functions: {
       chat_append_messages: {
-        Args: { p_messages: Json; p_session_id: string; p_user_id?: string }
+        Args: {
+          p_max_versions?: number
+          p_messages: Json
+          p_session_id: string
+          p_user_id?: string
+        }
         Returns: {
           content: string
           created_at: string
           id: string
           is_favorite: boolean
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
@@ -132,7 +153,9 @@ export type Database = {
         Args: {
           p_id: string
           p_lease_ms?: number
+          p_max_versions?: number
           p_metadata?: Json
+          p_parent_id?: string
           p_session_id: string
           p_user_id?: string
         }
@@ -143,6 +166,7 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
@@ -176,6 +200,7 @@ export type Database = {
           p_text: string
           p_user_id?: string
           p_utf8_bytes: number
+          p_with_path?: boolean
         }
         Returns: {
           content: string
@@ -184,6 +209,7 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
@@ -196,11 +222,15 @@ export type Database = {
         Args: { p_title?: string; p_user_id?: string; p_workflow_id: string }
         Returns: {
           active_on: string | null
+          active_run: number | null
           created_at: string
           id: string
           last_message_at: string | null
+          leaf_id: string | null
+          leaf_seq: number | null
           message_count: number
           open_replies: string[] | null
+          path_version: number | null
           title: string | null
           updated_at: string
           user_id: string
@@ -217,11 +247,15 @@ export type Database = {
         Args: { p_session_id: string; p_user_id?: string }
         Returns: {
           active_on: string | null
+          active_run: number | null
           created_at: string
           id: string
           last_message_at: string | null
+          leaf_id: string | null
+          leaf_seq: number | null
           message_count: number
           open_replies: string[] | null
+          path_version: number | null
           title: string | null
           updated_at: string
           user_id: string
@@ -233,6 +267,19 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      chat_get_siblings: {
+        Args: { p_message_id: string; p_user_id?: string }
+        Returns: {
+          created_at: string
+          id: string
+          is_active: boolean
+          parent_id: string
+          role: string
+          seq: number
+          session_id: string
+          status: number
+        }[]
       }
       chat_grow_reply: {
         Args: {
@@ -258,6 +305,7 @@ export type Database = {
           p_limit: number
           p_session_id?: string
           p_user_id?: string
+          p_with_path?: boolean
         }
         Returns: {
           content: string
@@ -266,6 +314,7 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
@@ -283,11 +332,15 @@ export type Database = {
         }
         Returns: {
           active_on: string | null
+          active_run: number | null
           created_at: string
           id: string
           last_message_at: string | null
+          leaf_id: string | null
+          leaf_seq: number | null
           message_count: number
           open_replies: string[] | null
+          path_version: number | null
           title: string | null
           updated_at: string
           user_id: string
@@ -308,6 +361,7 @@ export type Database = {
           p_limit: number
           p_older?: boolean
           p_session_id: string
+          p_siblings?: boolean
           p_user_id?: string
         }
         Returns: {
@@ -318,9 +372,12 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
+          sibling_count: number
+          sibling_index: number
           status: number
           status_detail: string
           status_reason: number
@@ -341,11 +398,15 @@ export type Database = {
         Args: { p_session_id: string; p_title: string; p_user_id?: string }
         Returns: {
           active_on: string | null
+          active_run: number | null
           created_at: string
           id: string
           last_message_at: string | null
+          leaf_id: string | null
+          leaf_seq: number | null
           message_count: number
           open_replies: string[] | null
+          path_version: number | null
           title: string | null
           updated_at: string
           user_id: string
@@ -365,6 +426,7 @@ export type Database = {
           p_query: string
           p_session_id?: string
           p_user_id?: string
+          p_with_path?: boolean
         }
         Returns: {
           content: string
@@ -374,6 +436,8 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          on_active_path: boolean
+          parent_id: string
           rank: number
           role: string
           seq: number
@@ -389,6 +453,7 @@ export type Database = {
           p_is_favorite: boolean
           p_message_id: string
           p_user_id?: string
+          p_with_path?: boolean
         }
         Returns: {
           content: string
@@ -397,6 +462,7 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
@@ -406,7 +472,11 @@ export type Database = {
         }[]
       }
       chat_stop_reply: {
-        Args: { p_message_id: string; p_user_id?: string }
+        Args: {
+          p_message_id: string
+          p_user_id?: string
+          p_with_path?: boolean
+        }
         Returns: {
           content: string
           created_at: string
@@ -414,12 +484,22 @@ export type Database = {
           is_favorite: boolean
           lease_expires_at: string
           metadata: Json
+          parent_id: string
           role: string
           seq: number
           session_id: string
           status: number
           status_detail: string
           status_reason: number
+        }[]
+      }
+      chat_switch_branch: {
+        Args: { p_message_id: string; p_session_id: string; p_user_id?: string }
+        Returns: {
+          changed: boolean
+          fork_seq: number
+          leaf_id: string
+          leaf_seq: number
         }[]
       }
     }

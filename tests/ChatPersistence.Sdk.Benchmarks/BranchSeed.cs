@@ -56,12 +56,12 @@ public static class BranchSeed
             throw new InvalidOperationException($"The seed's sequence numbers are not contiguous ({first}..{last} for {messages} messages).");
         }
 
-        // Runs: k = 0..B; run k starts at seq first + kL; its head's parent is at first + kL - Tail - 1; its route above the
-        // head is every earlier run, left at the next run's parent.
+        // Runs: k = 0..B; run k starts at seq first + kL; its head's parent is at first + kL - Tail - 1, in run k - 1 (parent_run);
+        // its route above the head is every earlier run, left at the next run's parent.
         await ExecuteAsync(connection, """
-            insert into chat_private.chat_runs (session_id, user_id, start_seq, head_id, parent_seq, prefix_starts, prefix_ends, activated)
+            insert into chat_private.chat_runs (session_id, user_id, start_seq, head_id, parent_seq, parent_run, prefix_starts, prefix_ends, activated)
             select $1, $2, $3 + k * $5, (left($1::text, 24) || lpad(to_hex(k * $5 + 1), 12, '0'))::uuid,
-                   case when k > 0 then $3 + k * $5 - $6 - 1 end,
+                   case when k > 0 then $3 + k * $5 - $6 - 1 end, case when k > 0 then $3 + (k - 1) * $5 end,
                    array(select $3 + j * $5 from generate_series(0, k - 1) j order by j),
                    array(select $3 + (j + 1) * $5 - $6 - 1 from generate_series(0, k - 1) j order by j),
                    nextval('chat_private.chat_activation_seq')

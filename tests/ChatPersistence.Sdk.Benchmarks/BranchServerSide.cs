@@ -128,7 +128,9 @@ public static class BranchServerSide
                 ["SCENARIOS"] = scenarioFile,
                 ["RATIOS"] = ratioFile,
             };
-            var status = await RunScriptAsync("branches.sh", environment, smoke ? "1" : "5");
+            // Rounds: 5 (CHATPERSISTENCE_BENCH_ROUNDS overrides it); one in smoke mode.
+            var rounds = smoke ? "1" : Environment.GetEnvironmentVariable("CHATPERSISTENCE_BENCH_ROUNDS") ?? "5";
+            var status = await RunScriptAsync("branches.sh", environment, rounds);
             if (status != 0)
             {
                 return status;

@@ -23,7 +23,7 @@ public sealed class LoginRoleCallerTests(RlsFixture fixture) : IClassFixture<Rls
         "select public.chat_clear_session('{S}', '{A}')",
         "select public.chat_delete_session('{S}', '{A}')",
         "select id from public.chat_search('segredo', 10, 0, null, '{A}')",
-        "select id from chat_private.chat_search('segredo', 10, 0, null, '{A}')",
+        "select id from chat_private.chat_search_hits('segredo', 10, 0, null, '{A}')",
         "select id from public.chat_set_favorite('{M}', false, '{A}')",
         "select id from public.chat_list_favorites(10, null, null, '{A}')",
         "select public.chat_delete_idle_sessions(now() + interval '1 day', 10)",

@@ -77,7 +77,7 @@ public sealed class RowLevelSecurityTests(RlsFixture fixture) : IClassFixture<Rl
         ("truncate sessions", "truncate public.chat_sessions cascade", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
         ("create trigger on messages", "create trigger chat_intruder before insert on public.chat_messages for each row execute function suppress_redundant_updates_trigger()", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
         ("setval on the message sequence", "select setval(pg_get_serial_sequence('public.chat_messages', 'seq'), 1)", Outcome.Denied, Outcome.Denied, Outcome.Denied, Outcome.Denied),
-        ("private search for A's id", "select id from chat_private.chat_search('segredo', 10, 0, null, '{A}')", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
+        ("private search for A's id", "select id from chat_private.chat_search_hits('segredo', 10, 0, null, '{A}')", Outcome.Rows, Outcome.Denied, Outcome.Denied, Outcome.Rows),
     ];
 
     public static TheoryData<string, Actor> Matrix()

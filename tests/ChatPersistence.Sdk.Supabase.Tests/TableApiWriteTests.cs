@@ -83,6 +83,46 @@ public sealed class TableApiWriteTests(ServerFixture fixture) : IClassFixture<Se
         (await store.GetSessionAsync(user.ToString(), session.Id))!.MessageCount.Should().Be(2);
     }
 
+    [Fact]
+    public async Task The_table_api_cannot_forge_a_tree_and_a_direct_insert_continues_the_active_path()
+    {
+        var (user, session) = await SessionWithOneMessageAsync();
+        var token = Env.Server.CreateUserToken(user);
+        var store = new SupabaseChatSessionStore(Env.Http, Env.UserOptions(user));
+        var u = user.ToString();
+        var first = (await store.GetMessagesAsync(u, session.Id)).Messages.Single();
+        var answer = await store.AppendMessageAsync(u, session.Id, NewChatMessage.Assistant("a1"));
+        var question = await store.AppendMessageAsync(u, session.Id, NewChatMessage.User("q2"));
+
+        // No parent through the table: the column is not the user's to write (PostgREST answers 401/403 with 42501).
+        var forged = await RawApi.SendAsync(Env, HttpMethod.Post, "/rest/v1/chat_messages", Env.Server.AnonKey, token,
+            new JsonObject { ["session_id"] = session.Id.ToString(), ["role"] = "user", ["content"] = "forged", ["parent_id"] = first.Id.ToString() }.ToJsonString());
+        forged.Status.Should().BeOneOf([401, 403], forged.Body);
+        RawApi.Error(forged.Body)["code"]!.GetValue<string>().Should().Be("42501");
+        // No runs, no tree columns of the session: the runs are not in an exposed schema, the columns are the database's.
+        var runs = await RawApi.SendAsync(Env, HttpMethod.Post, "/rest/v1/chat_runs", Env.Server.AnonKey, token,
+            new JsonObject { ["session_id"] = session.Id.ToString(), ["start_seq"] = 1 }.ToJsonString());
+        runs.Status.Should().Be(404, runs.Body);
+        var leaf = await RawApi.SendAsync(Env, HttpMethod.Patch, $"/rest/v1/chat_sessions?id=eq.{session.Id}", Env.Server.AnonKey, token,
+            new JsonObject { ["leaf_id"] = first.Id.ToString() }.ToJsonString());
+        leaf.Status.Should().BeOneOf([401, 403], leaf.Body);
+        (await Env.ScalarAsync("select count(*) from public.chat_messages where session_id = $1", session.Id)).Should().Be(3);
+
+        // After an edit and a switch back, a direct insert continues the active path (under the old answer's branch), as an
+        // append without a parent does — not under the newest message, which is on the other branch.
+        var edited = await store.AppendVersionAsync(u, session.Id, question.Id, NewChatMessage.User("q2 edited"));
+        await store.SwitchBranchAsync(u, session.Id, question.Id);
+        var insert = await RawApi.SendAsync(Env, HttpMethod.Post, "/rest/v1/chat_messages", Env.Server.AnonKey, token,
+            new JsonObject { ["session_id"] = session.Id.ToString(), ["role"] = "assistant", ["content"] = "saved directly" }.ToJsonString());
+        insert.Status.Should().Be(201, insert.Body);
+        var page = await store.GetMessagesAsync(u, session.Id);
+        page.Messages.Select(m => m.Content).Should().Equal("first", "a1", "q2", "saved directly");
+        page.Messages[^1].ParentId.Should().Be(question.Id);
+        (await store.GetSessionAsync(u, session.Id))!.ActiveLeafId.Should().Be(page.Messages[^1].Id);
+        (await store.GetSiblingsAsync(u, edited.Id)).Versions.Select(v => v.Id).Should().Equal(question.Id, edited.Id);
+        answer.ParentId.Should().Be(first.Id);
+    }
+
     private async Task<(Guid User, ChatSession Session)> SessionWithOneMessageAsync()
     {
         var user = await Env.CreateUserAsync();

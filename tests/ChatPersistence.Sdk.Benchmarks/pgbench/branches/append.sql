@@ -1,0 +1,1 @@
+select id, session_id, seq, role, content, metadata, created_at, is_favorite from public.chat_append_messages(:a, ('[{"id":"' || gen_random_uuid() || '","role":"user","content":"Hello, this is a typical user message of moderate length."}]')::jsonb, :u);
