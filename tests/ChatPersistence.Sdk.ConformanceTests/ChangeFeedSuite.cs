@@ -228,7 +228,9 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
 
         await watch.WaitForAsync(5);
         await Task.Delay(300);
-        var received = watch.Received;
+        // Delivery is at least once: a feed that connects after the watch began may also report the append made just before
+        // it (PostgreSQL's first connection catches up a margin of the log). That hint is not part of what is checked here.
+        var received = watch.Received.Where(c => !(c.Kind == ChatChangeKind.MessagesAppended && c.Sequence == stored[^1].Sequence)).ToList();
         received.Should().HaveCount(5);
         received.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
         var paths = received.Where(c => c.Kind == ChatChangeKind.ActivePathChanged).ToList();
@@ -238,6 +240,6 @@ public abstract class ChangeFeedSuite<TFixture> : IClassFixture<TFixture>
         paths.Should().OnlyContain(c => c.SessionId == session.Id && !c.IsVolatile);
         received.Where(c => c.Kind == ChatChangeKind.MessagesAppended).Select(c => c.Sequence).Should().Equal(q3.Sequence, edited.Sequence, last.Sequence);
         received[^1].Kind.Should().Be(ChatChangeKind.MessagesAppended, "the plain append after the switch only extends the path");
-        received.ToList().IndexOf(paths[1]).Should().Be(3, "the switch comes after both events of the edit");
+        received.IndexOf(paths[1]).Should().Be(3, "the switch comes after both events of the edit");
     }
 }
