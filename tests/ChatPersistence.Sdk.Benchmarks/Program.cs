@@ -12,8 +12,11 @@ using ChatPersistence.Sdk.Benchmarks;
 // --smoke: each benchmark once on small data, pgbench for a second (CI runs this); without --sql: BenchmarkDotNet only.
 // --replies: the SQLite write amplification of a reply stored while it streams (SqliteReplyWrites), alone or after the
 // benchmarks given by --filter; smoke runs measure it too (the 25 s stream only, about a second).
-// --branches: only the SQLite branch figures (smoke runs run it too, on 1k messages) (SqliteBranchBenchmarks): pages along the active path, a deep page, a switch and
-// an append, linear vs branched at 1k/100k/1M messages (--branch-cache DIR keeps the seeded files).
+// --sqlite-branches: only the SQLite branch figures (smoke runs run it too, on 1k messages) (SqliteBranchBenchmarks): pages
+// along the active path, a deep page, a switch and an append, linear vs branched at 1k/100k/1M messages (--branch-cache DIR
+// keeps the seeded files).
+// --branches: only issue 27's PostgreSQL server-side figures (BranchServerSide: pgbench CPU per call of pages, switches and
+// appends on schema 4 next to schema 3, and the migration 3 → 4 on 1M messages under load; also part of --sql).
 // --reply-wal: only the WAL budget of a streaming reply (ReplyWalBenchmark; also part of --sql).
 // --search-percentiles [--search-cache DIR]: only p50/p99 of single SQLite searches at 100k and 1M messages, before and
 // after the common-word change (SqliteSearchPercentiles); with --search-cache the seeded files are kept in DIR; smoke
@@ -25,10 +28,15 @@ if (args.Contains("--search-percentiles"))
     return await SqliteSearchPercentiles.RunAsync(BenchMode.Smoke, cache >= 0 && cache + 1 < args.Length ? args[cache + 1] : null);
 }
 
-if (args.Contains("--branches"))
+if (args.Contains("--sqlite-branches"))
 {
     var branchCache = Array.IndexOf(args, "--branch-cache");
     return await SqliteBranchBenchmarks.RunAsync(BenchMode.Smoke, branchCache >= 0 && branchCache + 1 < args.Length ? args[branchCache + 1] : null);
+}
+
+if (args.Contains("--branches"))
+{
+    return await BranchServerSide.RunAsync(BenchMode.Smoke);
 }
 
 if (args.Contains("--reply-wal"))

@@ -8,7 +8,7 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// The server-side half of the figures: pgbench/run.sh (the SQL functions next to raw SQL, prepared, one client) on a
 /// fresh database of the benchmark cluster, run by the migration's owner as on Supabase. Once without and once with the
 /// change feed's append trigger, so the feed's share of an append is visible. Then the WAL budget of a streaming reply
-/// (<see cref="ReplyWalBenchmark"/>).
+/// (<see cref="ReplyWalBenchmark"/>), and issue 27's server-side figures (<see cref="BranchServerSide"/>).
 /// </summary>
 public static class SqlBenchmarks
 {
@@ -22,7 +22,8 @@ public static class SqlBenchmarks
         var (reps, seconds) = smoke ? ("1", "1") : ("5", "3");
         var status = await RunScriptAsync(script, connection, ["--seed", "--without-feed", reps, seconds]);
         status = status != 0 ? status : await RunScriptAsync(script, connection, [reps, seconds]);
-        return status != 0 ? status : await ReplyWalBenchmark.RunAsync(smoke);
+        status = status != 0 ? status : await ReplyWalBenchmark.RunAsync(smoke);
+        return status != 0 ? status : await BranchServerSide.RunAsync(smoke);
     }
 
     private static async Task<int> RunScriptAsync(string script, NpgsqlConnectionStringBuilder connection, IEnumerable<string> arguments)

@@ -12,7 +12,7 @@ namespace ChatPersistence.Sdk.Benchmarks;
 /// the session, and one append. Times are medians (and p95) of repeated calls through the store, after a warm-up.
 /// </summary>
 /// <remarks>
-/// Run: <c>dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --branches</c> (with <c>--smoke</c>:
+/// Run: <c>dotnet run -c Release --project tests/ChatPersistence.Sdk.Benchmarks -- --sqlite-branches</c> (with <c>--smoke</c>:
 /// 1k messages, a few calls each; with <c>--branch-cache DIR</c> the seeded files are kept in DIR for the next run). The
 /// files live in <c>/dev/shm</c> when present (no fsync: the CPU and I/O of the reads and writes themselves), and are deleted
 /// at the end.
