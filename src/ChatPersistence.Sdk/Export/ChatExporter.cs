@@ -75,7 +75,7 @@ public static class ChatExporter
             ?? throw ChatNotFoundException.ForSession(sessionId);
         var exportedAt = (options.TimeProvider ?? TimeProvider.System).GetUtcNow();
         var messages = tree
-            ? AllBranchesAsync(store, userId, sessionId, options.PageSize, cancellationToken)
+            ? ChatSessionStoreExtensions.StreamAsync(store, userId, sessionId, new ChatHistoryRequest { AllBranches = true, Start = ChatHistoryStart.Oldest, PageSize = options.PageSize }, cancellationToken)
             : store.StreamMessagesAsync(userId, sessionId, ChatHistoryStart.Oldest, options.PageSize, cancellationToken);
         return format switch
         {
@@ -86,26 +86,6 @@ public static class ChatExporter
     }
 
     private const int FlushBytes = 64 * 1024;
-
-    private static async IAsyncEnumerable<StoredChatMessage> AllBranchesAsync(IChatSessionStore store, string userId, Guid sessionId, int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var request = new ChatHistoryRequest { AllBranches = true, Start = ChatHistoryStart.Oldest, PageSize = pageSize };
-        while (true)
-        {
-            var page = await store.GetMessagesAsync(userId, sessionId, request, cancellationToken).ConfigureAwait(false);
-            foreach (var message in page.Messages)
-            {
-                yield return message;
-            }
-
-            if (!page.HasNewer)
-            {
-                yield break;
-            }
-
-            request = request with { Cursor = page.NewerCursor };
-        }
-    }
 
     private static async Task<long> WriteJsonAsync(ChatSession session, IAsyncEnumerable<StoredChatMessage> messages, DateTimeOffset exportedAt, Stream destination, int flushEvery, bool tree, CancellationToken cancellationToken)
     {

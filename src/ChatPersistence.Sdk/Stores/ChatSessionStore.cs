@@ -664,7 +664,7 @@ public abstract class ChatSessionStore : IChatSessionStore
 
     private void CheckParents(NewChatMessage[] batch, string paramName)
     {
-        HashSet<Guid>? later = null;
+        Dictionary<Guid, int>? positions = null;
         for (var i = 0; i < batch.Length; i++)
         {
             if (batch[i].ParentId is not { } parentId)
@@ -678,19 +678,14 @@ public abstract class ChatSessionStore : IChatSessionStore
                 throw new ArgumentException($"Message {i} ({batch[i].Id}) of the batch names itself as its parent.", paramName);
             }
 
-            if (parentId == NewChatMessage.RootParent || i == batch.Length - 1)
+            if (parentId == NewChatMessage.RootParent || batch.Length == 1)
             {
                 continue;
             }
 
-            later ??= [];
-            later.Clear();
-            for (var j = i + 1; j < batch.Length; j++)
-            {
-                later.Add(batch[j].Id);
-            }
-
-            if (later.Contains(parentId))
+            // Ids are distinct (validated): a parent is stored before its children, so it cannot come later in the batch.
+            positions ??= batch.Select((message, index) => (message.Id, index)).ToDictionary(p => p.Id, p => p.index);
+            if (positions.TryGetValue(parentId, out var at) && at > i)
             {
                 throw new ArgumentException($"Message {i} ({batch[i].Id}) of the batch names a later message of the batch as its parent: a parent is stored before its children.", paramName);
             }

@@ -47,11 +47,24 @@ public static class ChatSessionStoreExtensions
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var request = new ChatHistoryRequest { PageSize = pageSize, Start = start };
+        await foreach (var message in StreamAsync(store, userId, sessionId, new ChatHistoryRequest { PageSize = pageSize, Start = start }, cancellationToken).ConfigureAwait(false))
+        {
+            yield return message;
+        }
+    }
+
+    // Pages through a history read (any path, or all branches) from the request's end, one page in memory.
+    internal static async IAsyncEnumerable<StoredChatMessage> StreamAsync(
+        IChatSessionStore store,
+        string userId,
+        Guid sessionId,
+        ChatHistoryRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             var page = await store.GetMessagesAsync(userId, sessionId, request, cancellationToken).ConfigureAwait(false);
-            if (start == ChatHistoryStart.Oldest)
+            if (request.Start == ChatHistoryStart.Oldest)
             {
                 foreach (var message in page.Messages)
                 {
