@@ -130,11 +130,21 @@ public sealed class PersistentReplyAgentTests
         var stopping = Task.Run(async () =>
         {
             await model.Yielded.Task;
-            var reply = (await StoredAsync(_durable)).Single(m => m.Status == ChatReplyStatus.Streaming);
-            await _durable.StopReplyAsync("alice", reply.Id);
+            // The reply is begun as the first update is handled, which may be after the model has yielded them all.
+            StoredChatMessage? reply = null;
+            for (var attempt = 0; reply is null && attempt < 600; attempt++)
+            {
+                reply = (await StoredAsync(_durable)).SingleOrDefault(m => m.Status == ChatReplyStatus.Streaming);
+                if (reply is null)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            await _durable.StopReplyAsync("alice", reply!.Id);
         });
 
-        var updates = await agent.RunStreamingAsync("tell me a story", session).ToListAsync();
+        var updates = await agent.RunStreamingAsync("tell me a story", session).ToListAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
         await stopping;
 
         updates.Should().HaveCount(2);

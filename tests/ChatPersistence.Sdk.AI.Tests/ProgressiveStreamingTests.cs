@@ -134,12 +134,13 @@ public sealed class ProgressiveStreamingTests
         var stopper = async () =>
         {
             await model.Yielded.Task;
-            var reply = (await StoredAsync(_durable)).Single(m => m.Status == ChatReplyStatus.Streaming);
+            var reply = await WaitForStreamingAsync(_durable);
             await _durable.StopReplyAsync("alice", reply.Id);
         };
 
+        // Bounded: a stop that is never heard fails the test instead of hanging the run.
         var stopping = Task.Run(stopper);
-        var updates = await chat.GetStreamingResponseAsync("tell me a story", TestHost.Conversation("alice", "wf-1")).ToListAsync();
+        var updates = await chat.GetStreamingResponseAsync("tell me a story", TestHost.Conversation("alice", "wf-1")).ToListAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
         await stopping;
 
         updates.Should().HaveCount(2);

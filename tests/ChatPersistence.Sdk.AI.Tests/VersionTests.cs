@@ -152,11 +152,21 @@ public sealed class VersionTests
         var stopping = Task.Run(async () =>
         {
             await model.Yielded.Task;
-            var reply = (await AllAsync()).Single(m => m.Status == ChatReplyStatus.Streaming);
-            await _store.StopReplyAsync("alice", reply.Id);
+            // The reply is begun as the first update is handled, which may be after the model has yielded them all.
+            StoredChatMessage? reply = null;
+            for (var attempt = 0; reply is null && attempt < 600; attempt++)
+            {
+                reply = (await AllAsync()).SingleOrDefault(m => m.Status == ChatReplyStatus.Streaming);
+                if (reply is null)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            await _store.StopReplyAsync("alice", reply!.Id);
         });
 
-        var updates = await chat.GetStreamingResponseAsync([], Conversation().WithChatRegenerate(before[1].Id)).ToListAsync();
+        var updates = await chat.GetStreamingResponseAsync([], Conversation().WithChatRegenerate(before[1].Id)).ToListAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
         await stopping;
 
         updates.Should().HaveCount(2);
