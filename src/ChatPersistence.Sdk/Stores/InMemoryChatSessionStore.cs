@@ -231,25 +231,7 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
             int At(int k) => path is null ? k : path[k];
 
             // Position of the first message with a sequence >= boundary (the path is in ascending sequence order).
-            var split = older ? count : 0;
-            if (boundary is { } b)
-            {
-                int lo = 0, hi = count;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >>> 1;
-                    if (list[At(mid)].Sequence < b)
-                    {
-                        lo = mid + 1;
-                    }
-                    else
-                    {
-                        hi = mid;
-                    }
-                }
-
-                split = lo;
-            }
+            var split = boundary is { } b ? LowerBound(count, k => list[At(k)].Sequence, b) : (older ? count : 0);
 
             var rows = new List<StoredChatMessage>(Math.Min(limit, count));
             var siblings = new List<ChatSiblingPosition>();
@@ -809,13 +791,14 @@ public sealed class InMemoryChatSessionStore : ChatSessionStore, IChatChangeFeed
         && JsonElement.DeepEquals(stored.Metadata, message.Metadata ?? EmptyObject)
         && (message.ParentId is not { } parent || (parent == NewChatMessage.RootParent ? stored.ParentId is null : stored.ParentId == parent));
 
-    private static int LowerBound(List<StoredChatMessage> list, long sequence)
+    // The first position of an ascending run of sequences (count of them, read through sequenceAt) at or above sequence.
+    private static int LowerBound(int count, Func<int, long> sequenceAt, long sequence)
     {
-        int lo = 0, hi = list.Count;
+        int lo = 0, hi = count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (list[mid].Sequence < sequence)
+            if (sequenceAt(mid) < sequence)
             {
                 lo = mid + 1;
             }
